@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+// ConferenceHub: a TLS WebSocket hub for a joint conference on petition work.
+// Layout (DEVELOPERS.md): two system-library shims, two libraries, one executable, two test targets.
+import PackageDescription
+
+let package = Package(
+    name: "ConferenceHub",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "conference-hub", targets: ["ConferenceHub"]),
+        .library(name: "Messaging", targets: ["Messaging"]),
+        .library(name: "CaseCore", targets: ["CaseCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CaseCore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ConferenceHub",
+            dependencies: [
+                "Messaging",
+                "CaseCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "HubTests",
+            dependencies: [
+                "ConferenceHub",
+                "Messaging",
+                "CaseCore",
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CaseCoreTests",
+            dependencies: ["CaseCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

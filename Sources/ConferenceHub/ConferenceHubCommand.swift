@@ -1,0 +1,19 @@
+// The `conference-hub` executable: every subcommand hangs off this root command.
+import ArgumentParser
+
+@main
+struct ConferenceHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conference-hub",
+        abstract: "A TLS WebSocket hub for a joint conference on petition work.",
+        version: HubProtocol.serverVersion,
+        subcommands: [ServeCommand.self, InitCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}
+
+/// Options shared by the commands that work on a data directory.
+struct DataDirectoryOptions: ParsableArguments {
+    @Option(name: .long, help: "The hub's data directory (certificates, credentials, database).")
+    var dataDir: String = "./hub-data"
+}

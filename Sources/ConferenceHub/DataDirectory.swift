@@ -1,0 +1,99 @@
+// DataDirectory: the hub's files — the conference CA, the server certificate, credentials and the
+// SQLite database — and the first-start initialization that creates them.
+import CaseCore
+import Foundation
+import Messaging
+
+/// The layout of a data directory (default `./hub-data`):
+///
+///     tls/ca.pem              conference CA certificate (give it to clients)
+///     tls/ca-key.pem          conference CA private key (0600; signs credentials)
+///     tls/server.pem          server certificate for localhost, 127.0.0.1 and ::1
+///     tls/server-key.pem      server private key (0600)
+///     credentials/admin/      the first admin credential: cert.pem, key.pem (0600), ca.pem
+///     hub.sqlite              the database (WAL mode: also hub.sqlite-wal, hub.sqlite-shm)
+struct DataDirectory {
+    struct InitError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let root: String
+
+    init(_ root: String) {
+        self.root = (root as NSString).standardizingPath
+    }
+
+    func path(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
+
+    var caCertificate: String { path("tls/ca.pem") }
+    var caKey: String { path("tls/ca-key.pem") }
+    var serverCertificate: String { path("tls/server.pem") }
+    var serverKey: String { path("tls/server-key.pem") }
+    var adminCredential: String { path("credentials/admin") }
+    var database: String { path("hub.sqlite") }
+
+    /// Files whose presence means the directory is initialized.
+    private var requiredFiles: [String] { [caCertificate, caKey, serverCertificate, serverKey, database] }
+
+    /// Whether every required file is present.
+    var isInitialized: Bool { requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: $0) } }
+
+    /// What `initialize` created, for the first-start message.
+    struct Created {
+        let adminCertificate: String
+        let adminKey: String
+        let adminFingerprint: String
+    }
+
+    /// Creates everything in an empty (or missing) directory. Refuses a directory that holds some
+    /// of the files but not all, rather than overwrite keys.
+    func initialize(serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"]) throws -> Created {
+        let present = requiredFiles.filter { FileManager.default.fileExists(atPath: $0) }
+        guard present.isEmpty else {
+            throw InitError(description: "\(root) is partly initialized (found \(present.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); "
+                + "restore it from backup or move it aside and start again. Nothing was changed.")
+        }
+        try SecureFile.makeDirectory(root, mode: 0o700)
+        try SecureFile.makeDirectory(path("tls"), mode: 0o700)
+        try SecureFile.makeDirectory(adminCredential, mode: 0o700)
+
+        let authority = try CertificateFactory.makeAuthority(commonName: "ConferenceHub Conference CA", organization: "Joint Conference")
+        try SecureFile.create(caKey, contents: authority.privateKeyPEM, mode: 0o600)
+        try SecureFile.create(caCertificate, contents: authority.certificatePEM, mode: 0o644)
+
+        let server = try CertificateFactory.issue(
+            commonName: serverNames.first ?? "localhost", organization: "Joint Conference",
+            usage: .server(dnsNames: serverNames, ipAddresses: serverAddresses), signedBy: authority)
+        try SecureFile.create(serverKey, contents: server.privateKeyPEM, mode: 0o600)
+        try SecureFile.create(serverCertificate, contents: server.certificatePEM + authority.certificatePEM, mode: 0o644)
+
+        let admin = try CertificateFactory.issue(commonName: "admin", organization: "Joint Conference", usage: .client, signedBy: authority)
+        let adminKey = (adminCredential as NSString).appendingPathComponent("key.pem")
+        let adminCertificate = (adminCredential as NSString).appendingPathComponent("cert.pem")
+        try SecureFile.create(adminKey, contents: admin.privateKeyPEM, mode: 0o600)
+        try SecureFile.create(adminCertificate, contents: admin.certificatePEM, mode: 0o644)
+        try SecureFile.create((adminCredential as NSString).appendingPathComponent("ca.pem"), contents: authority.certificatePEM, mode: 0o644)
+
+        // The database is created last: its presence marks a complete initialization.
+        let database = try HubSchema.open(path: database)
+        try database.run("INSERT INTO hub_meta (key, value) VALUES ('created_at', ?), ('admin_certificate_sha256', ?)",
+                         [.text(ISO8601DateFormatter().string(from: Date())), .text(admin.fingerprintSHA256)])
+        return Created(adminCertificate: adminCertificate, adminKey: adminKey, adminFingerprint: admin.fingerprintSHA256)
+    }
+
+    /// Reads a PEM file, with an error that names it.
+    func read(_ file: String) throws -> String {
+        do {
+            return try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw InitError(description: "cannot read \(file): \(error.localizedDescription)")
+        }
+    }
+
+    /// The server TLS configuration from this directory's files.
+    func serverTLS(clientCertificateMode: ClientCertificateMode) throws -> TLSConfiguration {
+        try .server(
+            certificateChainPEM: read(serverCertificate), privateKeyPEM: read(serverKey),
+            trustRootsPEM: read(caCertificate), clientCertificateMode: clientCertificateMode)
+    }
+}

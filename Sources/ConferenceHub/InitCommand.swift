@@ -1,0 +1,47 @@
+// `conference-hub init`: create a data directory without serving.
+import ArgumentParser
+import Foundation
+
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the data directory: conference CA, server certificate, admin credential, database.")
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    @Option(name: .long, parsing: .upToNextOption, help: "DNS names for the server certificate.")
+    var serverName: [String] = ["localhost"]
+
+    @Option(name: .long, parsing: .upToNextOption, help: "IP addresses for the server certificate.")
+    var serverAddress: [String] = ["127.0.0.1", "::1"]
+
+    func run() async throws {
+        let directory = DataDirectory(data.dataDir)
+        if directory.isInitialized {
+            print("\(directory.root) is already initialized; nothing was changed.")
+            return
+        }
+        let created = try directory.initialize(serverNames: serverName, serverAddresses: serverAddress)
+        print(FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443))
+    }
+}
+
+/// What to print after a data directory was created.
+enum FirstRunMessage {
+    static func text(directory: DataDirectory, created: DataDirectory.Created, host: String, port: Int) -> String {
+        """
+        Initialized \(directory.root)
+          conference CA certificate  \(directory.caCertificate)   (clients trust this)
+          conference CA key          \(directory.caKey)   (mode 0600; signs credentials)
+          server certificate         \(directory.serverCertificate)
+          server key                 \(directory.serverKey)   (mode 0600)
+          admin credential           \(created.adminCertificate) + \(created.adminKey)
+                                     sha256 \(created.adminFingerprint)
+          database                   \(directory.database)
+        Connect:
+          WebSocket  wss://\(host):\(port)/v1/ws   (subprotocol \(HubProtocol.subprotocol))
+          Health     curl --cacert \(directory.caCertificate) https://\(host):\(port)/healthz
+          As admin   present \(created.adminCertificate) with key \(created.adminKey), trusting \(directory.caCertificate)
+        """
+    }
+}

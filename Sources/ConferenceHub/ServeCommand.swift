@@ -1,0 +1,184 @@
+// `conference-hub serve`: run the hub. On first start with an empty data directory it initializes
+// it. SIGINT/SIGTERM stop accepting, close WebSockets with 1001 and exit 0.
+import ArgumentParser
+import Foundation
+import Logging
+import Messaging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the hub (initializing the data directory on first start).")
+
+    @OptionGroup var data: DataDirectoryOptions
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free port; see --port-file).")
+    var port: Int = 8443
+
+    @Option(name: .long, help: "Write the bound port to this file once listening.")
+    var portFile: String?
+
+    @Option(name: .long, help: "Client certificates: none, optional (verified when presented) or required.")
+    var clientCert: ClientCertificateMode = .optional
+
+    @Option(name: .long, help: "Largest WebSocket message accepted, in bytes (larger closes with 1009).")
+    var maxMessageBytes: Int = 1 << 20
+
+    @Option(name: .long, help: "Bytes that may queue for one client before it is closed with 1008.")
+    var maxOutboundBytes: Int = 4 << 20
+
+    @Option(name: .long, help: "Seconds between server pings.")
+    var pingInterval: Int = 30
+
+    @Option(name: .long, help: "Seconds a ping may go unanswered before the connection is closed.")
+    var pongTimeout: Int = 10
+
+    @Option(name: .long, help: "Seconds a TLS handshake may take.")
+    var handshakeTimeout: Int = 10
+
+    @Option(name: .long, help: "Event-loop threads (default: one per core).")
+    var threads: Int = System.coreCount
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Flag(name: .long, help: "Echo every WebSocket message back (conformance testing only; not the hub protocol).")
+    var echo: Bool = false
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard maxMessageBytes >= 125 else { throw ValidationError("--max-message-bytes must be at least 125") }
+        guard maxOutboundBytes >= 64 * 1024 else { throw ValidationError("--max-outbound-bytes must be at least 65536") }
+        guard maxOutboundBytes > maxMessageBytes else {
+            throw ValidationError("--max-outbound-bytes must be larger than --max-message-bytes (one reply must fit)")
+        }
+        guard pingInterval > 0, pongTimeout > 0, handshakeTimeout > 0 else {
+            throw ValidationError("--ping-interval, --pong-timeout and --handshake-timeout must be positive")
+        }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() async throws {
+        HubLogging.bootstrap(level: logLevel)
+        let logger = Logger(label: "conferencehub")
+        let directory = DataDirectory(data.dataDir)
+        var firstRun: DataDirectory.Created?
+        if !directory.isInitialized {
+            firstRun = try directory.initialize()
+        }
+
+        var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))
+        configuration.host = host
+        configuration.port = port
+        configuration.tls.handshakeTimeout = .seconds(Int64(handshakeTimeout))
+        configuration.webSocket.maxMessageSize = maxMessageBytes
+        configuration.webSocket.maxOutboundBytes = maxOutboundBytes
+        configuration.webSocket.pingInterval = .seconds(Int64(pingInterval))
+        configuration.webSocket.pongTimeout = .seconds(Int64(pongTimeout))
+        configuration.subprotocols = [HubProtocol.subprotocol]
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let signals = TerminationSignals()
+        let server = try await HubServer.start(configuration: configuration, group: group, logger: logger, echo: echo)
+        if let firstRun {
+            Console.write(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: server.port))
+        }
+        Console.write("conference-hub \(HubProtocol.serverVersion) listening on wss://\(host):\(server.port)/v1/ws\(echo ? " (echo mode)" : "")")
+        if let portFile {
+            try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
+        }
+        let signal = await signals.wait()
+        logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
+        await server.shutdown()
+        try await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+}
+
+extension ClientCertificateMode: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Starts the WebSocket server with the hub (or echo) application behind it.
+enum HubServer {
+    static func start(
+        configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger, echo: Bool = false
+    ) async throws -> WebSocketServer {
+        let started = Date()
+        let serverBox = NIOLockedValueBox<WebSocketServer?>(nil)
+        let server = try await WebSocketServer.start(
+            configuration: configuration, group: group, logger: logger,
+            health: {
+                let connections = serverBox.withLockedValue { $0?.connectionCount ?? 0 }
+                let uptime = Int(Date().timeIntervalSince(started))
+                return #"{"status":"ok","version":"\#(HubProtocol.serverVersion)","connections":\#(connections),"uptime_seconds":\#(uptime)}"#
+            },
+            application: { connection, _ in
+                echo ? EchoSession() as ChannelHandler : HubSession(connection: connection)
+            })
+        serverBox.withLockedValue { $0 = server }
+        return server
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (installed before the server starts, so none is missed).
+final class TerminationSignals: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var sources: [DispatchSourceSignal] = []
+    private var received: Int32?
+    private var waiter: CheckedContinuation<Int32, Never>?
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.deliver(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func deliver(_ number: Int32) {
+        let continuation: CheckedContinuation<Int32, Never>? = lock.withLock {
+            guard received == nil else { return nil }
+            received = number
+            defer { waiter = nil }
+            return waiter
+        }
+        continuation?.resume(returning: number)
+    }
+
+    /// Returns the first termination signal received.
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let already: Int32? = lock.withLock {
+                if let received { return received }
+                waiter = continuation
+                return nil
+            }
+            if let already { continuation.resume(returning: already) }
+        }
+    }
+}
+
+/// Unbuffered standard output, so scripts reading it see each line at once.
+enum Console {
+    static func write(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Process-wide logging set-up: key=value lines on standard error.
+enum HubLogging {
+    static func bootstrap(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// Envelope: the JSON framing of every message on `/v1/ws` (subprotocol `conferencehub.v1`).
+// Requests carry a client-chosen `id` and a `type` (the command); every request gets one reply,
+// `{"id","type":"ok","result"}` or `{"id","type":"error","error":{"code","message"}}`.
+import Foundation
+import NIOCore
+
+/// Stable error codes of the wire protocol (docs/protocol.md lists them all).
+public enum ErrorCode: String, Sendable, CaseIterable {
+    /// The message is not a JSON object, or a field has the wrong type or size.
+    case badRequest = "bad_request"
+    /// The `type` names no command this server knows.
+    case unknownCommand = "unknown_command"
+}
+
+/// A decoded request.
+public struct Request {
+    /// Largest accepted `id`, in UTF-8 bytes.
+    public static let maxIDLength = 128
+    /// Largest accepted `type`, in UTF-8 bytes.
+    public static let maxTypeLength = 64
+
+    /// The client's request id, echoed in the reply.
+    public let id: String
+    /// The command.
+    public let type: String
+    /// Every field of the request object (unknown fields are ignored by commands).
+    public let fields: [String: Any]
+
+    /// Why a message could not be decoded, with the id when it was readable.
+    public struct DecodeError: Error {
+        public let id: String?
+        public let message: String
+    }
+
+    /// Decodes one text message.
+    public static func decode(_ data: ByteBuffer) throws(DecodeError) -> Request {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(data.readableBytesView), options: [])
+        } catch {
+            throw DecodeError(id: nil, message: "the message is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw DecodeError(id: nil, message: "a request must be a JSON object")
+        }
+        let rawID = object["id"]
+        let id = rawID as? String
+        guard let id, !id.isEmpty, id.utf8.count <= maxIDLength else {
+            throw DecodeError(id: nil, message: "`id` must be a non-empty string of at most \(maxIDLength) bytes")
+        }
+        guard let type = object["type"] as? String, !type.isEmpty, type.utf8.count <= maxTypeLength else {
+            throw DecodeError(id: id, message: "`type` must be a non-empty string of at most \(maxTypeLength) bytes")
+        }
+        return Request(id: id, type: type, fields: object)
+    }
+}
+
+/// Encodes replies and events.
+public enum Reply {
+    /// `{"id": id, "type": "ok", "result": result}`.
+    public static func ok(id: String, result: [String: Any]) -> ByteBuffer {
+        encode(["id": id, "type": "ok", "result": result])
+    }
+
+    /// `{"id": id, "type": "error", "error": {"code": code, "message": message}}`; `id` is null
+    /// when the request's id could not be read.
+    public static func error(id: String?, code: ErrorCode, message: String) -> ByteBuffer {
+        encode(["id": id ?? NSNull(), "type": "error", "error": ["code": code.rawValue, "message": message]])
+    }
+
+    /// Serializes a JSON object (keys sorted, so output is stable).
+    public static func encode(_ object: [String: Any]) -> ByteBuffer {
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            return ByteBuffer(bytes: data)
+        } catch {
+            // Only non-JSON values (a programming error) can get here; say so on the wire.
+            return ByteBuffer(string: #"{"type":"error","id":null,"error":{"code":"internal","message":"reply could not be encoded"}}"#)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+// ConnectionLogHandler: one log line when a connection opens (after TLS) and one when it closes,
+// with peer, TLS version, cipher and close reason. Sits right after the TLS handler.
+import Logging
+import NIOCore
+
+/// Records the TLS session in the ``ConnectionContext`` and logs the connection's open and close.
+public final class ConnectionLogHandler: ChannelInboundHandler {
+    public typealias InboundIn = NIOAny
+    public typealias InboundOut = NIOAny
+
+    private let connection: ConnectionContext
+    private let level: Logger.Level
+    private var opened = false
+
+    /// - Parameter level: the level of the open/close lines (`.info` on servers, `.debug` on clients).
+    public init(connection: ConnectionContext, level: Logger.Level = .info) {
+        self.connection = connection
+        self.level = level
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let handshake = event as? TLSHandshakeCompleted {
+            connection.tls = handshake
+            opened = true
+            var metadata: Logger.Metadata = [
+                "tls": "\(handshake.protocolVersion)", "cipher": "\(handshake.cipherSuite)",
+            ]
+            if let peer = handshake.peerCertificate {
+                metadata["client_cert"] = "\(peer.fingerprintSHA256.prefix(16))"
+            }
+            connection.logger.log(level: level, "connection opened", metadata: metadata)
+        }
+        if event is TLSCloseNotifyReceived { connection.recordClose("peer sent close_notify") }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let error = error as? TLSError {
+            connection.recordClose(error.description)
+            if !opened { connection.logger.log(level: level, "TLS handshake failed", metadata: ["error": "\(error)"]) }
+        } else {
+            connection.recordClose("error: \(error)")
+        }
+        context.fireErrorCaught(error)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        var metadata: Logger.Metadata = ["reason": "\(connection.closeReason ?? "closed")"]
+        if let tls = connection.tls {
+            metadata["tls"] = "\(tls.protocolVersion)"
+            metadata["cipher"] = "\(tls.cipherSuite)"
+        }
+        connection.logger.log(level: level, "connection closed", metadata: metadata)
+        context.fireChannelInactive()
+    }
+}
+
+@available(*, unavailable)
+extension ConnectionLogHandler: Sendable {}

@@ -1,0 +1,188 @@
+// WebSocketServer: accepts TCP, runs TLS, answers HTTPS, upgrades `/v1/ws` to WebSocket and hands
+// each connection's messages to an application handler. Shuts down gracefully with close 1001.
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// Settings of a ``WebSocketServer``.
+public struct WebSocketServerConfiguration: Sendable {
+    /// Address to bind. Default `127.0.0.1`.
+    public var host: String = "127.0.0.1"
+    /// Port to bind; 0 picks a free one (read it back from ``WebSocketServer/localAddress``).
+    public var port: Int = 8443
+    /// The server's TLS identity, trust roots and client-certificate mode.
+    public var tls: TLSConfiguration
+    /// Per-connection WebSocket limits and timers.
+    public var webSocket = WebSocketConfiguration()
+    /// The path that upgrades to WebSocket. Default `/v1/ws`.
+    public var webSocketPath = "/v1/ws"
+    /// Subprotocols we speak, in order of preference; one the client offers is echoed back.
+    public var subprotocols: [String] = []
+    /// How long shutdown waits for connections to finish their close handshakes. Default 5 s.
+    public var shutdownGracePeriod: TimeAmount = .seconds(5)
+
+    public init(tls: TLSConfiguration) {
+        self.tls = tls
+    }
+}
+
+/// Makes the application handler for a newly upgraded WebSocket connection. Called on the
+/// connection's event loop; the handler receives and writes ``WebSocketMessage``s.
+public typealias WebSocketApplicationFactory =
+    @Sendable (_ connection: ConnectionContext, _ channel: Channel) throws -> ChannelHandler
+
+/// A running server. Create it with ``start(configuration:group:logger:health:application:)``.
+public final class WebSocketServer: Sendable {
+    /// Where the server listens.
+    public let localAddress: SocketAddress
+    private let serverChannel: Channel
+    private let configuration: WebSocketServerConfiguration
+    private let connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>
+    private let logger: Logger
+
+    private init(
+        serverChannel: Channel, configuration: WebSocketServerConfiguration,
+        connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>, logger: Logger
+    ) throws {
+        guard let address = serverChannel.localAddress else {
+            throw TLSError(.invalidConfiguration, detail: "the server channel has no local address")
+        }
+        self.localAddress = address
+        self.serverChannel = serverChannel
+        self.configuration = configuration
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// The bound port.
+    public var port: Int { localAddress.port ?? 0 }
+
+    /// Number of open connections (TLS, HTTP or WebSocket).
+    public var connectionCount: Int { connections.withLockedValue { $0.count } }
+
+    /// Binds and starts accepting.
+    /// - Parameters:
+    ///   - health: the JSON body of `GET /healthz`.
+    ///   - application: makes the handler behind each WebSocket connection.
+    public static func start(
+        configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger,
+        health: @escaping @Sendable () -> String = { #"{"status":"ok"}"# },
+        application: @escaping WebSocketApplicationFactory
+    ) async throws -> WebSocketServer {
+        let context = try TLSContext(role: .server, configuration: configuration.tls)
+        let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+        let counter = NIOLockedValueBox<UInt64>(0)
+        let webSocket = configuration.webSocket
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: webSocket.maxOutboundBytes / 2, high: webSocket.maxOutboundBytes))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let id = counter.withLockedValue { value -> UInt64 in
+                        value += 1
+                        return value
+                    }
+                    let connection = ConnectionContext(
+                        id: "c\(id)", peer: channel.remoteAddress.map(Self.describe) ?? "unknown", logger: logger)
+                    let key = ObjectIdentifier(channel)
+                    connections.withLockedValue { $0[key] = channel }
+                    channel.closeFuture.whenComplete { _ in connections.withLockedValue { _ = $0.removeValue(forKey: key) } }
+                    try Self.configurePipeline(
+                        channel: channel, connection: connection, tlsContext: context,
+                        configuration: configuration, health: health, application: application)
+                }
+            }
+        let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        let server = try WebSocketServer(
+            serverChannel: channel, configuration: configuration, connections: connections, logger: logger)
+        logger.info("listening", metadata: ["address": "\(describe(server.localAddress))"])
+        return server
+    }
+
+    private static func configurePipeline(
+        channel: Channel, connection: ConnectionContext, tlsContext: TLSContext,
+        configuration: WebSocketServerConfiguration, health: @escaping @Sendable () -> String,
+        application: @escaping WebSocketApplicationFactory
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(TLSHandler(context: tlsContext))
+        try sync.addHandler(ConnectionLogHandler(connection: connection))
+        let boundConnection = NIOLoopBound(connection, eventLoop: channel.eventLoop)
+        let path = configuration.webSocketPath
+        let subprotocols = configuration.subprotocols
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.webSocket.maxMessageSize,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                let requestPath = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                guard requestPath == path else { return channel.eventLoop.makeSucceededFuture(nil) }
+                var headers = HTTPHeaders()
+                let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { String($0) }
+                if let chosen = subprotocols.first(where: offered.contains) {
+                    headers.add(name: "Sec-WebSocket-Protocol", value: chosen)
+                }
+                return channel.eventLoop.makeSucceededFuture(headers)
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let connection = boundConnection.value
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(
+                        WebSocketConnectionHandler(role: .server, configuration: configuration.webSocket, connection: connection))
+                    try sync.addHandler(application(connection, channel))
+                    connection.logger.debug("websocket upgraded")
+                }
+            })
+        let endpoints = HTTPEndpointHandler(webSocketPath: path, connection: connection, health: health)
+        try sync.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                // The endpoint handler is not needed on a WebSocket connection.
+                let sync = context.pipeline.syncOperations
+                if let endpoints = try? sync.context(handlerType: HTTPEndpointHandler.self) {
+                    sync.removeHandler(context: endpoints, promise: nil)
+                }
+            }),
+            withErrorHandling: true)
+        try sync.addHandler(endpoints)
+    }
+
+    /// `127.0.0.1:443` or `[::1]:443`.
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return "\(address)" }
+        let port = address.port.map(String.init) ?? "?"
+        return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    /// Stops accepting, closes every WebSocket with 1001 (going away) and every other connection,
+    /// and waits up to the grace period for them to finish.
+    public func shutdown() async {
+        logger.info("shutting down", metadata: ["connections": "\(connectionCount)"])
+        try? await serverChannel.close()
+        let open = connections.withLockedValue { Array($0.values) }
+        let request = WebSocketCloseRequest(code: .goingAway, reason: "server shutting down")
+        for channel in open {
+            channel.eventLoop.execute {
+                if (try? channel.pipeline.syncOperations.handler(type: WebSocketConnectionHandler.self)) != nil {
+                    channel.triggerUserOutboundEvent(request, promise: nil)
+                } else {
+                    channel.close(promise: nil)
+                }
+            }
+        }
+        let deadline = NIODeadline.now() + configuration.shutdownGracePeriod
+        for channel in open {
+            let remaining = deadline - .now()
+            let timeout = channel.eventLoop.scheduleTask(in: max(remaining, .zero)) { channel.close(promise: nil) }
+            try? await channel.closeFuture.get()
+            timeout.cancel()
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// DataDirectoryTests: first-start initialization — files, modes, refusal of a partial directory —
+// and the `serve` executable end to end: first run, connect, SIGTERM, exit 0.
+import CaseCore
+import Foundation
+import XCTest
+
+@testable import ConferenceHub
+@testable import Messaging
+
+final class DataDirectoryTests: XCTestCase {
+    func testInitializeCreatesCertificatesKeysAndDatabaseWithPrivateModes() throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        XCTAssertFalse(directory.isInitialized)
+        let created = try directory.initialize()
+        XCTAssertTrue(directory.isInitialized)
+        for key in [directory.caKey, directory.serverKey, created.adminKey] {
+            XCTAssertEqual(SecureFile.mode(of: key), 0o600, key)
+        }
+        XCTAssertEqual(SecureFile.mode(of: directory.root), 0o700)
+        XCTAssertEqual(SecureFile.mode(of: directory.caCertificate), 0o644)
+
+        // The server identity loads and is signed by the CA; the admin credential is a client cert.
+        let tls = try directory.serverTLS(clientCertificateMode: .optional)
+        XCTAssertNoThrow(try TLSContext(role: .server, configuration: tls))
+        let admin = try CertificateIdentity(
+            certificatePEM: directory.read(created.adminCertificate), privateKeyPEM: directory.read(created.adminKey))
+        XCTAssertEqual(admin.fingerprintSHA256, created.adminFingerprint)
+        XCTAssertEqual(admin.subject, "CN=admin,O=Joint Conference")
+
+        let database = try HubSchema.open(path: directory.database)
+        XCTAssertEqual(try Migrator.currentVersion(of: database), HubSchema.latestVersion)
+        let stored = try database.query("SELECT value FROM hub_meta WHERE key = 'admin_certificate_sha256'")
+        XCTAssertEqual(stored.first?.string(0), created.adminFingerprint)
+    }
+
+    func testPartlyInitializedDirectoryIsRefusedUnchanged() throws {
+        let root = try temporaryDirectory() + "/hub-data"
+        let directory = DataDirectory(root)
+        try FileManager.default.createDirectory(atPath: root + "/tls", withIntermediateDirectories: true)
+        try "not a key".write(toFile: directory.caKey, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try directory.initialize()) { error in
+            XCTAssertTrue("\(error)".contains("partly initialized"), "\(error)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: directory.caKey, encoding: .utf8), "not a key")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.caCertificate))
+    }
+
+    /// The built `conference-hub` next to the test bundle.
+    private var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("conference-hub")
+    }
+
+    func testServeInitializesListensAndExitsCleanlyOnSIGTERM() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
+        }
+        let root = try temporaryDirectory() + "/hub-data"
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--data-dir", root, "--port", "0", "--log-level", "warning"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        // Read stdout line by line until the listening line names the port.
+        let reader = output.fileHandleForReading
+        var text = ""
+        var port: Int?
+        while port == nil {
+            let data = reader.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: #"listening on wss://127\.0\.0\.1:(\d+)/v1/ws"#, options: .regularExpression) {
+                port = Int(text[range].split(separator: ":").last!.split(separator: "/").first!)
+            }
+        }
+        let boundPort = try XCTUnwrap(port, "no listening line in: \(text)")
+        XCTAssertTrue(text.contains("Initialized"), "first start prints what it created")
+        XCTAssertTrue(text.contains("credentials/admin/cert.pem"))
+
+        // Connect as the admin with the credential the first start wrote.
+        let directory = DataDirectory(root)
+        let admin = try CertificateIdentity(
+            certificatePEM: directory.read(directory.adminCredential + "/cert.pem"),
+            privateKeyPEM: directory.read(directory.adminCredential + "/key.pem"))
+        let hub = try await HubTestServer.hub()  // only for its event loop group and helpers
+        var configuration = WebSocketClientConfiguration(
+            host: "127.0.0.1", port: boundPort,
+            tls: .client(trustRootsPEM: try directory.read(directory.caCertificate), serverHostname: "127.0.0.1",
+                         certificateChainPEM: admin.certificatePEM, privateKeyPEM: admin.privateKeyPEM))
+        configuration.subprotocols = [HubProtocol.subprotocol]
+        let client = try await WebSocketClient.connect(configuration: configuration, group: hub.group)
+        let reply = try await client.request(["id": "1", "type": "hello"])
+        let certificate = (reply["result"] as? [String: Any])?["certificate"] as? [String: Any]
+        XCTAssertEqual(certificate?["sha256"] as? String, admin.fingerprintSHA256)
+
+        process.terminate()  // SIGTERM
+        let close = try await client.closeFrame.get()
+        XCTAssertEqual(close?.code, 1001, "shutdown closes WebSockets with going away")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+        try await hub.stop()
+    }
+}

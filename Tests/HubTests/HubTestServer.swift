@@ -1,0 +1,124 @@
+// HubTestServer: a hub on a free loopback port with the test PKI, and clients for it.
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import XCTest
+
+@testable import ConferenceHub
+@testable import Messaging
+
+/// A running hub (or bare WebSocket server) for one test.
+final class HubTestServer: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let server: WebSocketServer
+
+    var port: Int { server.port }
+
+    private init(group: MultiThreadedEventLoopGroup, server: WebSocketServer) {
+        self.group = group
+        self.server = server
+    }
+
+    /// Starts the hub application (or echo) with `mode` client certificates.
+    static func hub(
+        mode: ClientCertificateMode = .optional, echo: Bool = false,
+        configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
+    ) async throws -> HubTestServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration(mode: mode))
+        configuration.port = 0
+        configuration.subprotocols = [HubProtocol.subprotocol]
+        configure(&configuration)
+        let server = try await HubServer.start(configuration: configuration, group: group, logger: Logger(label: "test"), echo: echo)
+        return HubTestServer(group: group, server: server)
+    }
+
+    /// Starts a bare server whose application handlers come from `application`.
+    static func custom(
+        configure: (inout WebSocketServerConfiguration) -> Void = { _ in },
+        application: @escaping WebSocketApplicationFactory
+    ) async throws -> HubTestServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration())
+        configuration.port = 0
+        configure(&configuration)
+        let server = try await WebSocketServer.start(
+            configuration: configuration, group: group, logger: Logger(label: "test"), application: application)
+        return HubTestServer(group: group, server: server)
+    }
+
+    func stop() async throws {
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    func connect(
+        identity: CertificateIdentity? = nil, trusting root: CertificateIdentity = TestPKI.authority,
+        subprotocols: [String] = [HubProtocol.subprotocol]
+    ) async throws -> WebSocketClientConnection {
+        var configuration = WebSocketClientConfiguration(
+            host: "127.0.0.1", port: port,
+            tls: TestPKI.clientConfiguration(trusting: root, hostname: "127.0.0.1", identity: identity))
+        configuration.subprotocols = subprotocols
+        return try await WebSocketClient.connect(configuration: configuration, group: group)
+    }
+
+    /// One HTTPS request over our TLS client; returns status and body.
+    func httpsGet(_ path: String) async throws -> (status: HTTPResponseStatus, body: String) {
+        let result = group.any().makePromise(of: (HTTPResponseStatus, String).self)
+        let context = try TLSContext(role: .client, configuration: TestPKI.clientConfiguration(hostname: "127.0.0.1"))
+        let channel = try await ClientBootstrap(group: group).channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context))
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: result))
+            }
+        }.connect(host: "127.0.0.1", port: port).get()
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: ["Host": "localhost"])
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+        let (status, body) = try await result.futureResult.get()
+        try? await channel.close().get()
+        return (status, body)
+    }
+}
+
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    let promise: EventLoopPromise<(HTTPResponseStatus, String)>
+    var status: HTTPResponseStatus = .imATeapot
+    var body = ""
+
+    init(promise: EventLoopPromise<(HTTPResponseStatus, String)>) { self.promise = promise }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): status = head.status
+        case .body(let buffer): body += String(buffer: buffer)
+        case .end: promise.succeed((status, body))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) { promise.fail(error) }
+    func channelInactive(context: ChannelHandlerContext) { promise.fail(ChannelError.eof) }
+}
+
+extension WebSocketClientConnection {
+    /// The next message, as a JSON object.
+    func nextJSON(file: StaticString = #filePath, line: UInt = #line) async throws -> [String: Any] {
+        var iterator = inbound.makeAsyncIterator()
+        let next = await iterator.next()
+        let message = try XCTUnwrap(next, "connection ended", file: file, line: line)
+        let object = try JSONSerialization.jsonObject(with: Data(message.data.readableBytesView))
+        return try XCTUnwrap(object as? [String: Any], file: file, line: line)
+    }
+
+    /// Sends a request object and returns the reply.
+    func request(_ object: [String: Any]) async throws -> [String: Any] {
+        let data = try JSONSerialization.data(withJSONObject: object)
+        try await send(text: String(decoding: data, as: UTF8.self))
+        return try await nextJSON()
+    }
+}
