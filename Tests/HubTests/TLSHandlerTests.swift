@@ -1,4 +1,5 @@
 // TLSHandlerTests: our OpenSSL channel handler, client↔server in memory.
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import XCTest
@@ -175,6 +176,19 @@ final class TLSHandlerTests: XCTestCase {
         XCTAssertTrue(pair.client.isActive, "waiting for the peer's close_notify")
         pair.loop.advanceTime(by: .seconds(6))
         XCTAssertFalse(pair.client.isActive, "closed after the shutdown timeout")
+    }
+
+    func testCloseCompletesWhenPeerDropsInsteadOfAnswering() throws {
+        let pair = try TLSPair(client: TestPKI.clientConfiguration(), server: TestPKI.serverConfiguration())
+        defer { pair.finish() }
+        try pair.connect()
+        let completed = NIOLockedValueBox(false)
+        let promise = pair.loop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in completed.withLockedValue { $0 = true } }
+        pair.client.close(promise: promise)
+        XCTAssertFalse(completed.withLockedValue { $0 }, "waiting for the peer's close_notify")
+        pair.client.pipeline.fireChannelInactive()  // the peer reset the TCP connection
+        XCTAssertTrue(completed.withLockedValue { $0 }, "the close promise completes when the transport goes away")
     }
 
     func testGarbageInsteadOfClientHelloFailsHandshake() throws {

@@ -1,6 +1,7 @@
 // WebSocketHandlerTests: WebSocketConnectionHandler on an EmbeddedChannel — pings, pongs, close
 // codes, timers and the outbound-buffer limit.
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
@@ -160,6 +161,17 @@ final class WebSocketHandlerTests: XCTestCase {
         XCTAssertTrue(channel.isActive, "waits for the peer's close frame")
         channel.embeddedEventLoop.advanceTime(by: .seconds(5))
         XCTAssertFalse(channel.isActive)
+    }
+
+    func testCloseCompletesWhenPeerDropsInsteadOfAnswering() throws {
+        try makeChannel()
+        let completed = NIOLockedValueBox(false)
+        let promise = channel.embeddedEventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in completed.withLockedValue { $0 = true } }
+        channel.close(promise: promise)
+        XCTAssertFalse(completed.withLockedValue { $0 })
+        channel.pipeline.fireChannelInactive()
+        XCTAssertTrue(completed.withLockedValue { $0 })
     }
 
     func testCloseRequestSendsTheGivenCode() throws {

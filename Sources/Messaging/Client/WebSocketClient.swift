@@ -146,7 +146,10 @@ public enum WebSocketClient {
             channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
         } catch {
             continuation.finish()
-            throw WebSocketClientError("could not connect to \(configuration.host):\(configuration.port): \(error)")
+            let failure = WebSocketClientError("could not connect to \(configuration.host):\(configuration.port): \(error)")
+            upgraded.fail(failure)
+            closeFrame.succeed(nil)
+            throw failure
         }
         channel.closeFuture.whenComplete { _ in
             upgraded.fail(WebSocketClientError("the connection closed before the WebSocket upgrade finished"))

@@ -60,6 +60,9 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
         failPendingWrites(TLSError(.closed))
+        let promise = closePromise
+        closePromise = nil
+        promise?.fail(TLSError(.closed))
     }
 
     private func startHandshake(context: ChannelHandlerContext) {
@@ -87,6 +90,10 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             break
         }
         failPendingWrites(TLSError(.closed))
+        // The peer dropped the connection while we waited for its close_notify: we are closed.
+        let promise = closePromise
+        closePromise = nil
+        promise?.succeed(())
         context.fireChannelInactive()
     }
 

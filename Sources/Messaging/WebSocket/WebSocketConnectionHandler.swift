@@ -58,12 +58,19 @@ public final class WebSocketConnectionHandler: ChannelDuplexHandler {
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
+        let promise = closePromise
+        closePromise = nil
+        promise?.fail(ChannelError.ioOnClosedChannel)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         cancelTimers()
         connection.recordClose("connection lost")
+        // A close we started ends here too if the peer dropped the connection instead of answering.
+        let promise = closePromise
+        closePromise = nil
+        promise?.succeed(())
         context.fireChannelInactive()
     }
 
