@@ -35,6 +35,7 @@ let package = Package(
             name: "CaseCore",
             dependencies: [
                 "CSQLite",
+                "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

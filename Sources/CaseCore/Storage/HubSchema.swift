@@ -9,6 +9,88 @@ public enum HubSchema {
                 value TEXT NOT NULL
             ) STRICT;
             """),
+        Migration(version: 2, sql: """
+            CREATE TABLE units (
+                id TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                parent_id TEXT REFERENCES units(id)
+            ) STRICT;
+            CREATE TABLE people (
+                id TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                roles TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX people_by_unit ON people(unit_id);
+
+            -- The append-only history: the source of truth. `body` is the event's canonical JSON;
+            -- `hash` = SHA-256(prev_hash || body), chained per case from 32 zero bytes.
+            CREATE TABLE case_events (
+                global_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                case_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                actor_person TEXT NOT NULL,
+                actor_unit TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                prev_hash BLOB NOT NULL,
+                hash BLOB NOT NULL,
+                UNIQUE (case_id, seq)
+            ) STRICT;
+            CREATE INDEX case_events_by_type_time ON case_events(type, at);
+
+            -- Projections, updated in the same transaction as each event; rebuildable from events.
+            CREATE TABLE cases (
+                id INTEGER PRIMARY KEY,
+                status TEXT NOT NULL,
+                category TEXT NOT NULL,
+                lead_unit TEXT,
+                responsible_leader TEXT,
+                registered_at INTEGER NOT NULL,
+                accepted_at INTEGER,
+                answered_at INTEGER,
+                closed_at INTEGER,
+                handling_due_at INTEGER,
+                satisfaction TEXT,
+                rated_at INTEGER,
+                last_seq INTEGER NOT NULL,
+                last_hash BLOB NOT NULL,
+                state TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX cases_by_status ON cases(status, id);
+            CREATE INDEX cases_by_lead ON cases(lead_unit, status);
+            CREATE INDEX cases_by_leader ON cases(responsible_leader) WHERE responsible_leader IS NOT NULL;
+            CREATE INDEX cases_by_answered ON cases(answered_at) WHERE answered_at IS NOT NULL;
+            CREATE INDEX cases_by_rated ON cases(rated_at) WHERE rated_at IS NOT NULL;
+
+            CREATE TABLE case_units (
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                relation TEXT NOT NULL CHECK (relation IN ('involved', 'lead', 'cohandling')),
+                case_id INTEGER NOT NULL REFERENCES cases(id),
+                PRIMARY KEY (unit_id, relation, case_id)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX case_units_by_case ON case_units(case_id);
+
+            CREATE TABLE case_deadlines (
+                case_id INTEGER NOT NULL REFERENCES cases(id),
+                kind TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                due_at INTEGER NOT NULL,
+                met_at INTEGER,
+                reported_level INTEGER,
+                PRIMARY KEY (case_id, kind)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX case_deadlines_running ON case_deadlines(due_at) WHERE met_at IS NULL;
+
+            -- Petitioner personal data, kept apart from the readable projection.
+            CREATE TABLE case_petitioners (
+                case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+                name TEXT NOT NULL,
+                contact TEXT NOT NULL
+            ) STRICT;
+            """),
     ]
 
     /// The newest schema version this build knows.

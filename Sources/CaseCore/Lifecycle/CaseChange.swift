@@ -1,0 +1,223 @@
+// CaseChange: everything that can happen to a case. A command proposes a change; once accepted it
+// is stored as an event. JSON form: `{"type": "...", ...fields}`.
+
+/// A new case.
+public struct Registration: Codable, Sendable, Equatable {
+    public var title: String
+    public var summary: String
+    public var category: CaseCategory
+    public var channel: SourceChannel
+    public var receivedOn: LocalDate
+    public var involvedUnits: [UnitID]
+    public var petitioner: Petitioner
+
+    public init(title: String, summary: String, category: CaseCategory, channel: SourceChannel,
+                receivedOn: LocalDate, involvedUnits: [UnitID], petitioner: Petitioner) {
+        self.title = title
+        self.summary = summary
+        self.category = category
+        self.channel = channel
+        self.receivedOn = receivedOn
+        self.involvedUnits = involvedUnits
+        self.petitioner = petitioner
+    }
+}
+
+/// A lead unit and its co-handling units.
+public struct Assignment: Codable, Sendable, Equatable {
+    public var lead: UnitID
+    public var coHandling: [UnitID]
+    public var rationale: String
+
+    public init(lead: UnitID, coHandling: [UnitID] = [], rationale: String = "") {
+        self.lead = lead
+        self.coHandling = coHandling
+        self.rationale = rationale
+    }
+}
+
+/// The lead unit's handling plan (responsible leader and person, measures, resolution deadline).
+public struct HandlingPlan: Codable, Sendable, Equatable {
+    public var responsibleLeader: PersonID
+    public var responsiblePerson: PersonID
+    public var measures: [String]
+    public var resolutionDeadline: LocalDate
+
+    public init(responsibleLeader: PersonID, responsiblePerson: PersonID, measures: [String], resolutionDeadline: LocalDate) {
+        self.responsibleLeader = responsibleLeader
+        self.responsiblePerson = responsiblePerson
+        self.measures = measures
+        self.resolutionDeadline = resolutionDeadline
+    }
+}
+
+/// Everything that can happen to a case.
+public enum CaseChange: Sendable, Equatable {
+    /// A coordinator registers the matter.
+    case registered(Registration)
+    /// A coordinator opens negotiation among two or more units.
+    case negotiationOpened(units: [UnitID])
+    /// A coordinator (or, later, a settled negotiation) names the lead unit.
+    case assigned(Assignment)
+    /// The lead unit objects that the matter is outside its remit (within 5 working days).
+    case objectionRaised(reason: String)
+    /// A coordinator agrees: the case is re-routed to the named units.
+    case objectionUpheld(units: [UnitID], rationale: String)
+    /// A coordinator refuses: the unit keeps the case.
+    case objectionRejected(rationale: String)
+    /// The lead unit sends the notice of acceptance.
+    case accepted
+    /// The lead unit starts handling.
+    case handlingStarted
+    /// The lead unit sets its handling plan.
+    case planSet(HandlingPlan)
+    /// A leader of the lead unit approves the one extension.
+    case extensionGranted(days: Int, reason: String)
+    /// The lead unit answers in writing.
+    case answered(Answer)
+    /// A coordinator records the petitioner's rating.
+    case satisfactionRated(Satisfaction)
+    /// A coordinator records the petitioner's request for review.
+    case reviewRequested
+    /// The review opinion.
+    case reviewed(ReviewOpinion)
+    /// A coordinator records the petitioner's request for re-review.
+    case reReviewRequested
+    /// The re-review opinion.
+    case reReviewed(ReviewOpinion)
+    /// A coordinator closes the case.
+    case closed(reason: String)
+    /// A coordinator routes the matter to litigation or discipline channels.
+    case routedOut(channel: RouteOutChannel, destination: String, reason: String)
+
+    /// The stable name of the change (the event type on the wire and in storage).
+    public var type: String {
+        switch self {
+        case .registered: return "registered"
+        case .negotiationOpened: return "negotiation_opened"
+        case .assigned: return "assigned"
+        case .objectionRaised: return "objection_raised"
+        case .objectionUpheld: return "objection_upheld"
+        case .objectionRejected: return "objection_rejected"
+        case .accepted: return "accepted"
+        case .handlingStarted: return "handling_started"
+        case .planSet: return "plan_set"
+        case .extensionGranted: return "extension_granted"
+        case .answered: return "answered"
+        case .satisfactionRated: return "satisfaction_rated"
+        case .reviewRequested: return "review_requested"
+        case .reviewed: return "reviewed"
+        case .reReviewRequested: return "re_review_requested"
+        case .reReviewed: return "re_reviewed"
+        case .closed: return "closed"
+        case .routedOut: return "routed_out"
+        }
+    }
+}
+
+extension CaseChange: Codable {
+    private enum Keys: String, CodingKey {
+        case type, registration, units, assignment, reason, rationale, plan, days, answer, satisfaction, opinion
+        case channel, destination
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "registered": self = .registered(try container.decode(Registration.self, forKey: .registration))
+        case "negotiation_opened": self = .negotiationOpened(units: try container.decode([UnitID].self, forKey: .units))
+        case "assigned": self = .assigned(try container.decode(Assignment.self, forKey: .assignment))
+        case "objection_raised": self = .objectionRaised(reason: try container.decode(String.self, forKey: .reason))
+        case "objection_upheld":
+            self = .objectionUpheld(
+                units: try container.decode([UnitID].self, forKey: .units),
+                rationale: try container.decode(String.self, forKey: .rationale))
+        case "objection_rejected": self = .objectionRejected(rationale: try container.decode(String.self, forKey: .rationale))
+        case "accepted": self = .accepted
+        case "handling_started": self = .handlingStarted
+        case "plan_set": self = .planSet(try container.decode(HandlingPlan.self, forKey: .plan))
+        case "extension_granted":
+            self = .extensionGranted(
+                days: try container.decode(Int.self, forKey: .days), reason: try container.decode(String.self, forKey: .reason))
+        case "answered": self = .answered(try container.decode(Answer.self, forKey: .answer))
+        case "satisfaction_rated": self = .satisfactionRated(try container.decode(Satisfaction.self, forKey: .satisfaction))
+        case "review_requested": self = .reviewRequested
+        case "reviewed": self = .reviewed(try container.decode(ReviewOpinion.self, forKey: .opinion))
+        case "re_review_requested": self = .reReviewRequested
+        case "re_reviewed": self = .reReviewed(try container.decode(ReviewOpinion.self, forKey: .opinion))
+        case "closed": self = .closed(reason: try container.decode(String.self, forKey: .reason))
+        case "routed_out":
+            self = .routedOut(
+                channel: try container.decode(RouteOutChannel.self, forKey: .channel),
+                destination: try container.decode(String.self, forKey: .destination),
+                reason: try container.decode(String.self, forKey: .reason))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown case change `\(type)`")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(type, forKey: .type)
+        switch self {
+        case .registered(let registration): try container.encode(registration, forKey: .registration)
+        case .negotiationOpened(let units): try container.encode(units, forKey: .units)
+        case .assigned(let assignment): try container.encode(assignment, forKey: .assignment)
+        case .objectionRaised(let reason): try container.encode(reason, forKey: .reason)
+        case .objectionUpheld(let units, let rationale):
+            try container.encode(units, forKey: .units)
+            try container.encode(rationale, forKey: .rationale)
+        case .objectionRejected(let rationale): try container.encode(rationale, forKey: .rationale)
+        case .accepted, .handlingStarted, .reviewRequested, .reReviewRequested: break
+        case .planSet(let plan): try container.encode(plan, forKey: .plan)
+        case .extensionGranted(let days, let reason):
+            try container.encode(days, forKey: .days)
+            try container.encode(reason, forKey: .reason)
+        case .answered(let answer): try container.encode(answer, forKey: .answer)
+        case .satisfactionRated(let satisfaction): try container.encode(satisfaction, forKey: .satisfaction)
+        case .reviewed(let opinion), .reReviewed(let opinion): try container.encode(opinion, forKey: .opinion)
+        case .closed(let reason): try container.encode(reason, forKey: .reason)
+        case .routedOut(let channel, let destination, let reason):
+            try container.encode(channel, forKey: .channel)
+            try container.encode(destination, forKey: .destination)
+            try container.encode(reason, forKey: .reason)
+        }
+    }
+}
+
+/// One entry of a case's history.
+public struct CaseEvent: Codable, Sendable, Equatable {
+    public let caseID: CaseID
+    /// 1, 2, 3… within the case.
+    public let sequence: Int64
+    /// Who did it (person and the unit they acted for).
+    public let actorPerson: PersonID
+    public let actorUnit: UnitID
+    public let at: Timestamp
+    public let change: CaseChange
+    /// Deadlines this event starts (or replaces, for an extension).
+    public let startedDeadlines: [Deadline]
+    /// Deadlines this event satisfies or closes.
+    public let metDeadlines: [DeadlineKind]
+
+    public init(caseID: CaseID, sequence: Int64, actorPerson: PersonID, actorUnit: UnitID, at: Timestamp,
+                change: CaseChange, startedDeadlines: [Deadline], metDeadlines: [DeadlineKind]) {
+        self.caseID = caseID
+        self.sequence = sequence
+        self.actorPerson = actorPerson
+        self.actorUnit = actorUnit
+        self.at = at
+        self.change = change
+        self.startedDeadlines = startedDeadlines
+        self.metDeadlines = metDeadlines
+    }
+
+    /// The event with petitioner personal data removed, for readers not entitled to it.
+    public func redactingPetitioner() -> CaseEvent {
+        guard case .registered(var registration) = change else { return self }
+        registration.petitioner = Petitioner(name: "(withheld)", contact: "(withheld)")
+        return CaseEvent(caseID: caseID, sequence: sequence, actorPerson: actorPerson, actorUnit: actorUnit, at: at,
+                         change: .registered(registration), startedDeadlines: startedDeadlines, metDeadlines: metDeadlines)
+    }
+}

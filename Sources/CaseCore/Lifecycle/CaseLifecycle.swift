@@ -1,0 +1,374 @@
+// CaseLifecycle: the case state machine as pure functions. `decide` checks a proposed change
+// against the state, the actor and the clock and says which deadlines it starts and meets;
+// `apply` folds an accepted event into the state. Nothing here touches storage or sockets.
+import Foundation
+
+/// The outcome of an accepted proposal: the change plus its effect on deadlines.
+public struct CaseDecision: Sendable, Equatable {
+    public let change: CaseChange
+    public let startedDeadlines: [Deadline]
+    public let metDeadlines: [DeadlineKind]
+}
+
+/// Limits on free text and lists, so that every input is bounded.
+public enum CaseInputLimits {
+    public static let titleLength = 200
+    public static let summaryLength = 10_000
+    public static let reasonLength = 4_000
+    public static let nameLength = 100
+    public static let contactLength = 200
+    public static let units = 50
+    public static let measures = 50
+}
+
+public enum CaseLifecycle {
+    /// Checks `change` proposed by `actor` at `now` against `state` (nil for a new case).
+    public static func decide(
+        _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
+    ) -> Result<CaseDecision, CaseRefusal> {
+        do {
+            return .success(try decideOrThrow(change, on: state, by: actor, at: now, policy: policy))
+        } catch let refusal as CaseRefusal {
+            return .failure(refusal)
+        } catch {
+            return .failure(CaseRefusal(.invalidArgument, "\(error)"))
+        }
+    }
+
+    // MARK: Rules
+
+    private static func decideOrThrow(
+        _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
+    ) throws -> CaseDecision {
+        if actor.has(.auditor) && !actor.has(.coordinator) && !actor.has(.leader) && !actor.has(.officer) {
+            throw CaseRefusal(.forbidden, "auditors read cases; they do not change them")
+        }
+        guard case .registered(let registration) = change else {
+            guard let state else { throw CaseRefusal(.notFound, "no such case") }
+            if state.status.isTerminal {
+                throw CaseRefusal(.invalidState, "\(state.id) is \(state.status.rawValue); nothing more can happen to it")
+            }
+            return try decideExisting(change, on: state, by: actor, at: now, policy: policy)
+        }
+        guard state == nil else { throw CaseRefusal(.invalidState, "the case is already registered") }
+        try requireCoordinator(actor, "register a case")
+        try checkText(registration.title, "title", max: CaseInputLimits.titleLength)
+        try checkText(registration.summary, "summary", max: CaseInputLimits.summaryLength, allowEmpty: true)
+        try checkText(registration.petitioner.name, "petitioner name", max: CaseInputLimits.nameLength)
+        try checkText(registration.petitioner.contact, "petitioner contact", max: CaseInputLimits.contactLength, allowEmpty: true)
+        try checkUnits(registration.involvedUnits, minimum: 1)
+        if registration.receivedOn > policy.timeZone.localDate(of: now.date) {
+            throw CaseRefusal(.invalidArgument, "the received date \(registration.receivedOn) is in the future")
+        }
+        var normalized = registration
+        normalized.involvedUnits = Array(Set(registration.involvedUnits)).sorted()
+        return CaseDecision(change: .registered(normalized), startedDeadlines: [policy.deadline(.transfer, from: now)], metDeadlines: [])
+    }
+
+    private static func decideExisting(
+        _ change: CaseChange, on state: PetitionCase, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
+    ) throws -> CaseDecision {
+        func decision(_ change: CaseChange, start: [DeadlineKind] = [], meet: [DeadlineKind] = []) -> CaseDecision {
+            CaseDecision(
+                change: change, startedDeadlines: start.map { policy.deadline($0, from: now) },
+                metDeadlines: meet.filter { kind in state.deadline(kind)?.isRunning ?? false })
+        }
+        switch change {
+        case .registered:
+            throw CaseRefusal(.invalidState, "the case is already registered")
+
+        case .negotiationOpened(let units):
+            try requireCoordinator(actor, "open a negotiation")
+            try requireStatus(state, [.registered], "open a negotiation")
+            try checkUnits(units, minimum: 2)
+            return decision(.negotiationOpened(units: Array(Set(units)).sorted()), start: [.negotiation], meet: [.transfer])
+
+        case .assigned(let assignment):
+            try requireCoordinator(actor, "assign a lead unit")
+            try requireStatus(state, [.registered, .negotiating], "assign a lead unit")
+            let normalized = try normalize(assignment)
+            return decision(.assigned(normalized), start: [.acceptanceNotice, .objection], meet: [.transfer, .negotiation])
+
+        case .objectionRaised(let reason):
+            try requireLeadUnitMember(actor, state, "object to the assignment")
+            try requireStatus(state, [.assigned], "object to the assignment")
+            try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
+            try requireWindowOpen(state, .objection, now, "object to the assignment")
+            return decision(change, meet: [.objection])
+
+        case .objectionUpheld(let units, let rationale):
+            try requireCoordinator(actor, "decide an objection")
+            try requireStatus(state, [.objectionPending], "decide an objection")
+            try checkText(rationale, "rationale", max: CaseInputLimits.reasonLength)
+            try checkUnits(units, minimum: 1)
+            let sorted = Array(Set(units)).sorted()
+            let start: [DeadlineKind] = sorted.count == 1 ? [.acceptanceNotice, .objection] : [.negotiation]
+            return decision(.objectionUpheld(units: sorted, rationale: rationale), start: start, meet: [.acceptanceNotice])
+
+        case .objectionRejected(let rationale):
+            try requireCoordinator(actor, "decide an objection")
+            try requireStatus(state, [.objectionPending], "decide an objection")
+            try checkText(rationale, "rationale", max: CaseInputLimits.reasonLength)
+            return decision(change)
+
+        case .accepted:
+            try requireLeadUnitMember(actor, state, "send the notice of acceptance")
+            try requireStatus(state, [.assigned], "accept the case")
+            return decision(change, start: [.handling], meet: [.acceptanceNotice, .objection])
+
+        case .handlingStarted:
+            try requireLeadUnitMember(actor, state, "start handling")
+            try requireStatus(state, [.accepted], "start handling")
+            return decision(change)
+
+        case .planSet(let plan):
+            try requireLeadUnitMember(actor, state, "set the handling plan")
+            try requireStatus(state, [.accepted, .inHandling, .extensionGranted], "set the handling plan")
+            guard plan.measures.count <= CaseInputLimits.measures, !plan.measures.isEmpty else {
+                throw CaseRefusal(.invalidArgument, "give 1 to \(CaseInputLimits.measures) resolution measures")
+            }
+            for measure in plan.measures { try checkText(measure, "measure", max: CaseInputLimits.reasonLength) }
+            try checkIdentifier(plan.responsibleLeader.rawValue, "responsible leader")
+            try checkIdentifier(plan.responsiblePerson.rawValue, "responsible person")
+            if let handling = state.deadline(.handling), plan.resolutionDeadline > handling.due {
+                throw CaseRefusal(.invalidArgument, "the resolution deadline \(plan.resolutionDeadline) is after the handling limit \(handling.due)")
+            }
+            return decision(change)
+
+        case .extensionGranted(let days, let reason):
+            guard actor.has(.leader), actor.unit == state.leadUnit else {
+                throw CaseRefusal(.forbidden, "only a leader of the lead unit approves an extension")
+            }
+            try requireStatus(state, [.accepted, .inHandling], "extend the handling limit")
+            guard state.extensionGranted == nil else { throw CaseRefusal(.invalidState, "the one extension was already granted") }
+            guard (1...policy.limits.maxExtensionDays).contains(days) else {
+                throw CaseRefusal(.invalidArgument, "an extension is 1 to \(policy.limits.maxExtensionDays) days")
+            }
+            try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
+            guard let handling = state.deadline(.handling), handling.isRunning else {
+                throw CaseRefusal(.invalidState, "there is no running handling limit to extend")
+            }
+            return CaseDecision(change: change, startedDeadlines: [policy.extended(handling, byDays: days)], metDeadlines: [])
+
+        case .answered(let answer):
+            try requireLeadUnitMember(actor, state, "answer the petitioner")
+            try requireStatus(state, [.inHandling, .extensionGranted], "answer")
+            try checkText(answer.request, "request", max: CaseInputLimits.reasonLength)
+            try checkText(answer.factsAndReasons, "facts and reasons", max: CaseInputLimits.summaryLength)
+            try checkText(answer.legalBasis, "legal basis", max: CaseInputLimits.reasonLength)
+            return decision(change, start: [.reviewRequest], meet: [.handling])
+
+        case .satisfactionRated:
+            try requireCoordinator(actor, "record the petitioner's rating")
+            try requireStatus(state, [.answered, .reviewRequested, .reviewed, .reReviewRequested, .reReviewed], "rate")
+            return decision(change)
+
+        case .reviewRequested:
+            try requireCoordinator(actor, "record a review request")
+            try requireStatus(state, [.answered], "request review")
+            try requireWindowOpen(state, .reviewRequest, now, "request review")
+            return decision(change, start: [.reviewAnswer], meet: [.reviewRequest])
+
+        case .reviewed(let opinion):
+            try requireReviewer(actor, "record the review opinion")
+            try requireStatus(state, [.reviewRequested], "record a review")
+            try checkText(opinion.opinion, "opinion", max: CaseInputLimits.summaryLength)
+            return decision(change, start: [.reReviewRequest], meet: [.reviewAnswer])
+
+        case .reReviewRequested:
+            try requireCoordinator(actor, "record a re-review request")
+            try requireStatus(state, [.reviewed], "request re-review")
+            try requireWindowOpen(state, .reReviewRequest, now, "request re-review")
+            return decision(change, start: [.reReviewAnswer], meet: [.reReviewRequest])
+
+        case .reReviewed(let opinion):
+            try requireReviewer(actor, "record the re-review opinion")
+            try requireStatus(state, [.reReviewRequested], "record a re-review")
+            try checkText(opinion.opinion, "opinion", max: CaseInputLimits.summaryLength)
+            return decision(change, meet: [.reReviewAnswer])
+
+        case .closed(let reason):
+            try requireCoordinator(actor, "close a case")
+            try requireStatus(state, [.answered, .reviewed, .reReviewed], "close")
+            try checkText(reason, "reason", max: CaseInputLimits.reasonLength, allowEmpty: true)
+            return decision(change, meet: DeadlineKind.allCases)
+
+        case .routedOut(_, let destination, let reason):
+            try requireCoordinator(actor, "route a case out")
+            try requireStatus(state, [.registered, .negotiating, .assigned, .objectionPending], "route out")
+            try checkText(destination, "destination", max: CaseInputLimits.nameLength)
+            try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
+            return decision(change, meet: DeadlineKind.allCases)
+        }
+    }
+
+    // MARK: Applying events
+
+    /// The state after `event`. `state` is nil only for the registering event.
+    public static func apply(_ event: CaseEvent, to state: PetitionCase?) -> PetitionCase {
+        var next: PetitionCase
+        if case .registered(let registration) = event.change {
+            next = PetitionCase(
+                id: event.caseID, title: registration.title, summary: registration.summary, category: registration.category,
+                channel: registration.channel, receivedOn: registration.receivedOn, registeredAt: event.at,
+                involvedUnits: registration.involvedUnits)
+        } else {
+            guard let state else { preconditionFailure("\(event.change.type) before registration of \(event.caseID)") }
+            next = state
+        }
+        let at = event.at
+        switch event.change {
+        case .registered:
+            break
+        case .negotiationOpened(let units):
+            next.status = .negotiating
+            next.involvedUnits = Array(Set(next.involvedUnits).union(units)).sorted()
+        case .assigned(let assignment):
+            assign(&next, lead: assignment.lead, coHandling: assignment.coHandling, at: at)
+        case .objectionRaised(let reason):
+            next.status = .objectionPending
+            next.objectionReason = reason
+        case .objectionUpheld(let units, _):
+            next.objectionReason = nil
+            next.involvedUnits = Array(Set(next.involvedUnits).union(units)).sorted()
+            if units.count == 1 {
+                assign(&next, lead: units[0], coHandling: [], at: at)
+            } else {
+                next.leadUnit = nil
+                next.coHandlingUnits = []
+                next.assignedAt = nil
+                next.status = .negotiating
+            }
+        case .objectionRejected:
+            next.objectionReason = nil
+            next.status = .assigned
+        case .accepted:
+            next.status = .accepted
+            next.acceptedAt = at
+        case .handlingStarted:
+            next.status = .inHandling
+        case .planSet(let plan):
+            next.responsibleLeader = plan.responsibleLeader
+            next.responsiblePerson = plan.responsiblePerson
+            next.measures = plan.measures
+            next.resolutionDeadline = plan.resolutionDeadline
+        case .extensionGranted(let days, let reason):
+            next.status = .extensionGranted
+            next.extensionGranted = Extension(days: days, reason: reason, approvedBy: event.actorPerson, approvedAt: at)
+        case .answered(let answer):
+            next.status = .answered
+            next.answer = answer
+            next.answeredAt = at
+        case .satisfactionRated(let satisfaction):
+            next.satisfaction = satisfaction
+            next.satisfactionRatedAt = at
+        case .reviewRequested:
+            next.status = .reviewRequested
+        case .reviewed(let opinion):
+            next.status = .reviewed
+            next.review = opinion
+        case .reReviewRequested:
+            next.status = .reReviewRequested
+        case .reReviewed(let opinion):
+            next.status = .reReviewed
+            next.reReview = opinion
+        case .closed:
+            next.status = .closed
+            next.closedAt = at
+        case .routedOut(let channel, let destination, let reason):
+            next.status = .routedOut
+            next.routedOut = PetitionCase.RouteOut(channel: channel, destination: destination, reason: reason)
+            next.closedAt = at
+        }
+        for kind in event.metDeadlines {
+            if let index = next.deadlines.firstIndex(where: { $0.kind == kind }), next.deadlines[index].isRunning {
+                next.deadlines[index].metAt = at
+            }
+        }
+        for deadline in event.startedDeadlines {
+            next.deadlines.removeAll { $0.kind == deadline.kind }
+            next.deadlines.append(deadline)
+        }
+        next.deadlines.sort { $0.kind.rawValue < $1.kind.rawValue }
+        next.lastSequence = event.sequence
+        return next
+    }
+
+    /// Rebuilds a case's state from its whole history.
+    public static func replay(_ events: [CaseEvent]) -> PetitionCase? {
+        events.reduce(nil as PetitionCase?) { apply($1, to: $0) }
+    }
+
+    private static func assign(_ state: inout PetitionCase, lead: UnitID, coHandling: [UnitID], at: Timestamp) {
+        state.leadUnit = lead
+        state.coHandlingUnits = coHandling.filter { $0 != lead }.sorted()
+        state.involvedUnits = Array(Set(state.involvedUnits).union([lead]).union(coHandling)).sorted()
+        state.status = .assigned
+        state.assignedAt = at
+    }
+
+    // MARK: Checks
+
+    private static func requireCoordinator(_ actor: Actor, _ what: String) throws {
+        guard actor.has(.coordinator) else { throw CaseRefusal(.forbidden, "only a coordinator may \(what)") }
+    }
+
+    private static func requireReviewer(_ actor: Actor, _ what: String) throws {
+        guard actor.has(.coordinator) || actor.has(.leader) else {
+            throw CaseRefusal(.forbidden, "only a leader or a coordinator may \(what)")
+        }
+    }
+
+    private static func requireLeadUnitMember(_ actor: Actor, _ state: PetitionCase, _ what: String) throws {
+        guard let lead = state.leadUnit else { throw CaseRefusal(.invalidState, "\(state.id) has no lead unit yet") }
+        guard actor.unit == lead, actor.has(.officer) || actor.has(.leader) else {
+            throw CaseRefusal(.forbidden, "only an officer or leader of the lead unit (\(lead)) may \(what)")
+        }
+    }
+
+    private static func requireStatus(_ state: PetitionCase, _ allowed: Set<CaseStatus>, _ what: String) throws {
+        guard allowed.contains(state.status) else {
+            let names = allowed.map(\.rawValue).sorted().joined(separator: " or ")
+            throw CaseRefusal(.invalidState, "cannot \(what) while \(state.id) is \(state.status.rawValue) (needs \(names))")
+        }
+    }
+
+    private static func requireWindowOpen(_ state: PetitionCase, _ kind: DeadlineKind, _ now: Timestamp, _ what: String) throws {
+        guard let window = state.deadline(kind), window.isRunning else {
+            throw CaseRefusal(.windowClosed, "the window to \(what) is not open")
+        }
+        guard now < window.dueAt else {
+            throw CaseRefusal(.windowClosed, "the window to \(what) closed at the end of \(window.due)")
+        }
+    }
+
+    private static func checkText(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws {
+        if !allowEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw CaseRefusal(.invalidArgument, "\(field) is required")
+        }
+        guard text.count <= max else { throw CaseRefusal(.invalidArgument, "\(field) is longer than \(max) characters") }
+    }
+
+    private static func checkIdentifier(_ text: String, _ field: String) throws {
+        guard IdentifierRules.isValid(text) else { throw CaseRefusal(.invalidArgument, "\(field) is not a valid id") }
+    }
+
+    private static func checkUnits(_ units: [UnitID], minimum: Int) throws {
+        let distinct = Set(units)
+        guard distinct.count >= minimum else {
+            throw CaseRefusal(.invalidArgument, "name at least \(minimum) distinct unit\(minimum == 1 ? "" : "s")")
+        }
+        guard distinct.count <= CaseInputLimits.units else {
+            throw CaseRefusal(.invalidArgument, "at most \(CaseInputLimits.units) units")
+        }
+        for unit in distinct { try checkIdentifier(unit.rawValue, "unit id `\(unit.rawValue.prefix(64))`") }
+    }
+
+    private static func normalize(_ assignment: Assignment) throws -> Assignment {
+        try checkIdentifier(assignment.lead.rawValue, "lead unit")
+        try checkText(assignment.rationale, "rationale", max: CaseInputLimits.reasonLength, allowEmpty: true)
+        let coHandling = Array(Set(assignment.coHandling)).filter { $0 != assignment.lead }.sorted()
+        try checkUnits(coHandling + [assignment.lead], minimum: 1)
+        return Assignment(lead: assignment.lead, coHandling: coHandling, rationale: assignment.rationale)
+    }
+}

@@ -1,0 +1,365 @@
+// CaseStore: CaseCore's durable store. Writes go through one group-commit writer; each accepted
+// change becomes a hash-chained event and updates the projections in the same transaction.
+// Reads use their own connection. Nothing is acknowledged before its commit is on disk.
+import Foundation
+
+/// The durable case store over one SQLite database file.
+public final class CaseStore: Sendable {
+    /// What write jobs get: the writer connection plus reusable coders. Writer thread only.
+    final class WriterContext {
+        let connection: SQLiteConnection
+        let policy: DeadlinePolicy
+        let encoder: JSONEncoder
+        let decoder = JSONDecoder()
+
+        init(connection: SQLiteConnection, policy: DeadlinePolicy) {
+            self.connection = connection
+            self.policy = policy
+            encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        }
+    }
+
+    public let path: String
+    public let policy: DeadlinePolicy
+    private let clock: HubClock
+    private let writer: GroupCommitWriter<WriterContext>
+    private let reader: SerialReader
+
+    /// Opens (creating and migrating) the database at `path`.
+    public init(path: String, policy: DeadlinePolicy = DeadlinePolicy(), clock: HubClock = SystemClock()) throws {
+        self.path = path
+        self.policy = policy
+        self.clock = clock
+        let connection = try HubSchema.open(path: path)
+        writer = GroupCommitWriter(connection: connection, context: WriterContext(connection: connection, policy: policy))
+        reader = try SerialReader(path: path)
+    }
+
+    /// Stops the writer after queued writes. Call once, when done with the store.
+    public func close() {
+        writer.stop()
+    }
+
+    /// Transactions committed so far.
+    public var commitCount: Int { writer.commitCount }
+
+    // MARK: Directory
+
+    /// Adds a unit. Its parent must exist.
+    public func addUnit(_ unit: Unit) async throws {
+        try Self.checkID(unit.id.rawValue, "unit id")
+        try Self.checkName(unit.name)
+        try await writer.write { context in
+            try context.connection.run(
+                "INSERT INTO units (id, name, kind, parent_id) VALUES (?, ?, ?, ?)",
+                [.text(unit.id.rawValue), .text(unit.name), .text(unit.kind.rawValue), unit.parent.map { .text($0.rawValue) } ?? .null])
+        }
+    }
+
+    /// Adds a person acting for an existing unit.
+    public func addPerson(_ person: Person) async throws {
+        try Self.checkID(person.id.rawValue, "person id")
+        try Self.checkName(person.name)
+        guard !person.roles.isEmpty else { throw CaseRefusal(.invalidArgument, "a person needs at least one role") }
+        try await writer.write { context in
+            try context.connection.run(
+                "INSERT INTO people (id, name, unit_id, roles) VALUES (?, ?, ?, ?)",
+                [.text(person.id.rawValue), .text(person.name), .text(person.unit.rawValue),
+                 .text(person.roles.map(\.rawValue).sorted().joined(separator: ","))])
+        }
+    }
+
+    /// Every unit, by id.
+    public func units() async throws -> [Unit] {
+        try await reader.read { connection in
+            try connection.query("SELECT id, name, kind, parent_id FROM units ORDER BY id").map { row in
+                Unit(id: UnitID(row.string(0) ?? ""), name: row.string(1) ?? "", kind: UnitKind(rawValue: row.string(2) ?? "") ?? .other,
+                     parent: row.string(3).map { UnitID(rawValue: $0) })
+            }
+        }
+    }
+
+    /// Every person, by id.
+    public func people() async throws -> [Person] {
+        try await reader.read { connection in
+            try connection.query("SELECT id, name, unit_id, roles FROM people ORDER BY id").map(Self.person)
+        }
+    }
+
+    /// One person.
+    public func person(_ id: PersonID) async throws -> Person? {
+        try await reader.read { connection in
+            try connection.query("SELECT id, name, unit_id, roles FROM people WHERE id = ?", [.text(id.rawValue)]).first.map(Self.person)
+        }
+    }
+
+    static func person(_ row: SQLiteRow) -> Person {
+        Person(id: PersonID(row.string(0) ?? ""), name: row.string(1) ?? "", unit: UnitID(row.string(2) ?? ""),
+               roles: Set((row.string(3) ?? "").split(separator: ",").compactMap { Role(rawValue: String($0)) }))
+    }
+
+    // MARK: Commands
+
+    /// Registers a new case; returns its first event.
+    public func register(_ registration: Registration, by actor: Actor) async throws -> CaseEvent {
+        let now = clock.now()
+        return try await writer.write { context in
+            let connection = context.connection
+            try Self.requireUnitsExist(registration.involvedUnits, connection)
+            let nextID = (try connection.query("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").first?.int(0)) ?? 1
+            return try Self.record(.registered(registration), caseID: CaseID(nextID), state: nil, by: actor, at: now, context: context)
+        }
+    }
+
+    /// Proposes `change` to case `id`; returns the stored event, or throws a ``CaseRefusal``.
+    public func perform(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> CaseEvent {
+        let now = clock.now()
+        return try await writer.write { context in
+            let state = try Self.loadState(id, context)
+            guard let state else { throw CaseRefusal(.notFound, "no case \(id)") }
+            try Self.requireUnitsExist(Self.units(in: change), context.connection)
+            return try Self.record(change, caseID: id, state: state, by: actor, at: now, context: context)
+        }
+    }
+
+    private static func units(in change: CaseChange) -> [UnitID] {
+        switch change {
+        case .negotiationOpened(let units), .objectionUpheld(let units, _): return units
+        case .assigned(let assignment): return [assignment.lead] + assignment.coHandling
+        default: return []
+        }
+    }
+
+    private static func requireUnitsExist(_ units: [UnitID], _ connection: SQLiteConnection) throws {
+        for unit in Set(units) {
+            guard IdentifierRules.isValid(unit.rawValue) else {
+                throw CaseRefusal(.invalidArgument, "unit id `\(unit.rawValue.prefix(64))` is not valid")
+            }
+            if try connection.query("SELECT 1 FROM units WHERE id = ?", [.text(unit.rawValue)]).isEmpty {
+                throw CaseRefusal(.invalidArgument, "no unit `\(unit.rawValue)`")
+            }
+        }
+    }
+
+    static func loadState(_ id: CaseID, _ context: WriterContext) throws -> PetitionCase? {
+        guard let row = try context.connection.query("SELECT state FROM cases WHERE id = ?", [.integer(id.rawValue)]).first,
+              let text = row.string(0)
+        else { return nil }
+        return try context.decoder.decode(PetitionCase.self, from: Data(text.utf8))
+    }
+
+    /// Decides, appends the chained event and updates the projections (inside the caller's savepoint).
+    private static func record(
+        _ change: CaseChange, caseID: CaseID, state: PetitionCase?, by actor: Actor, at now: Timestamp, context: WriterContext
+    ) throws -> CaseEvent {
+        let decision = try CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: context.policy).get()
+        let event = CaseEvent(
+            caseID: caseID, sequence: (state?.lastSequence ?? 0) + 1, actorPerson: actor.person, actorUnit: actor.unit,
+            at: now, change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)
+        let connection = context.connection
+        let previousHash: [UInt8]
+        if state == nil {
+            previousHash = EventChain.genesis
+        } else {
+            previousHash = try connection.query("SELECT last_hash FROM cases WHERE id = ?", [.integer(caseID.rawValue)]).first?.blob(0)
+                ?? EventChain.genesis
+        }
+        let body = Array(try context.encoder.encode(event))
+        let hash = EventChain.link(previous: previousHash, body: body)
+        try connection.run(
+            "INSERT INTO case_events (case_id, seq, type, actor_person, actor_unit, at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.integer(caseID.rawValue), .integer(event.sequence), .text(event.change.type), .text(actor.person.rawValue),
+             .text(actor.unit.rawValue), .integer(now.milliseconds), .text(String(decoding: body, as: UTF8.self)),
+             .blob(previousHash), .blob(hash)])
+        let next = CaseLifecycle.apply(event, to: state)
+        try writeProjection(next, previous: state, lastHash: hash, context: context)
+        if case .registered(let registration) = event.change {
+            try connection.run(
+                "INSERT INTO case_petitioners (case_id, name, contact) VALUES (?, ?, ?)",
+                [.integer(caseID.rawValue), .text(registration.petitioner.name), .text(registration.petitioner.contact)])
+        }
+        return event
+    }
+
+    /// Writes the projection rows of `state` (cases, case_units, case_deadlines).
+    static func writeProjection(_ state: PetitionCase, previous: PetitionCase?, lastHash: [UInt8], context: WriterContext) throws {
+        let connection = context.connection
+        let json = String(decoding: try context.encoder.encode(state), as: UTF8.self)
+        let handlingDue = state.deadline(.handling)?.dueAt
+        try connection.run(
+            """
+            INSERT INTO cases (id, status, category, lead_unit, responsible_leader, registered_at, accepted_at, answered_at,
+                               closed_at, handling_due_at, satisfaction, rated_at, last_seq, last_hash, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET status = excluded.status, category = excluded.category, lead_unit = excluded.lead_unit,
+                responsible_leader = excluded.responsible_leader, accepted_at = excluded.accepted_at,
+                answered_at = excluded.answered_at, closed_at = excluded.closed_at, handling_due_at = excluded.handling_due_at,
+                satisfaction = excluded.satisfaction, rated_at = excluded.rated_at, last_seq = excluded.last_seq,
+                last_hash = excluded.last_hash, state = excluded.state
+            """,
+            [.integer(state.id.rawValue), .text(state.status.rawValue), .text(state.category.rawValue),
+             optionalText(state.leadUnit?.rawValue), optionalText(state.responsibleLeader?.rawValue),
+             .integer(state.registeredAt.milliseconds), optionalInteger(state.acceptedAt?.milliseconds),
+             optionalInteger(state.answeredAt?.milliseconds), optionalInteger(state.closedAt?.milliseconds),
+             optionalInteger(handlingDue?.milliseconds), optionalText(state.satisfaction?.rawValue),
+             optionalInteger(state.satisfactionRatedAt?.milliseconds), .integer(state.lastSequence), .blob(lastHash), .text(json)])
+        if previous?.involvedUnits != state.involvedUnits || previous?.leadUnit != state.leadUnit
+            || previous?.coHandlingUnits != state.coHandlingUnits {
+            try connection.run("DELETE FROM case_units WHERE case_id = ?", [.integer(state.id.rawValue)])
+            var relations: [(UnitID, String)] = state.involvedUnits.map { ($0, "involved") }
+            if let lead = state.leadUnit { relations.append((lead, "lead")) }
+            relations += state.coHandlingUnits.map { ($0, "cohandling") }
+            for (unit, relation) in relations {
+                try connection.run(
+                    "INSERT INTO case_units (unit_id, relation, case_id) VALUES (?, ?, ?)",
+                    [.text(unit.rawValue), .text(relation), .integer(state.id.rawValue)])
+            }
+        }
+        if previous?.deadlines != state.deadlines {
+            for deadline in state.deadlines where previous?.deadline(deadline.kind) != deadline {
+                let replaced = previous?.deadline(deadline.kind).map { $0.dueAt != deadline.dueAt || $0.startedAt != deadline.startedAt } ?? true
+                try connection.run(
+                    """
+                    INSERT INTO case_deadlines (case_id, kind, started_at, due_at, met_at, reported_level) VALUES (?, ?, ?, ?, ?, NULL)
+                    ON CONFLICT(case_id, kind) DO UPDATE SET started_at = excluded.started_at, due_at = excluded.due_at,
+                        met_at = excluded.met_at,
+                        reported_level = CASE WHEN ? THEN NULL ELSE case_deadlines.reported_level END
+                    """,
+                    [.integer(state.id.rawValue), .text(deadline.kind.rawValue), .integer(deadline.startedAt.milliseconds),
+                     .integer(deadline.dueAt.milliseconds), optionalInteger(deadline.metAt?.milliseconds), .integer(replaced ? 1 : 0)])
+            }
+        }
+    }
+
+    private static func optionalText(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+    private static func optionalInteger(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+
+    // MARK: Reads
+
+    /// The current state of a case.
+    public func caseState(_ id: CaseID) async throws -> PetitionCase? {
+        try await reader.read { connection in
+            guard let text = try connection.query("SELECT state FROM cases WHERE id = ?", [.integer(id.rawValue)]).first?.string(0) else {
+                return nil
+            }
+            return try JSONDecoder().decode(PetitionCase.self, from: Data(text.utf8))
+        }
+    }
+
+    /// A case's history after `afterSequence`, oldest first, at most `limit` events.
+    public func history(of id: CaseID, after afterSequence: Int64 = 0, limit: Int = 1_000) async throws -> [CaseEvent] {
+        try await reader.read { connection in
+            let decoder = JSONDecoder()
+            return try connection.query(
+                "SELECT body FROM case_events WHERE case_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [.integer(id.rawValue), .integer(afterSequence), .integer(Int64(max(0, limit)))]
+            ).map { try decoder.decode(CaseEvent.self, from: Data(($0.string(0) ?? "").utf8)) }
+        }
+    }
+
+    /// The petitioner's name and contact (only for readers entitled to them).
+    public func petitioner(of id: CaseID) async throws -> Petitioner? {
+        try await reader.read { connection in
+            try connection.query("SELECT name, contact FROM case_petitioners WHERE case_id = ?", [.integer(id.rawValue)]).first.map {
+                Petitioner(name: $0.string(0) ?? "", contact: $0.string(1) ?? "")
+            }
+        }
+    }
+
+    /// Runs a read-only query on the reader connection.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await reader.read(body)
+    }
+
+    // MARK: Integrity
+
+    /// Checks every case's chain; returns the first violation of each broken case.
+    public func verifyChains() async throws -> [EventChain.Violation] {
+        try await reader.read { connection in
+            var violations: [EventChain.Violation] = []
+            let expected = try connection.query("SELECT id, last_seq, last_hash FROM cases ORDER BY id")
+            var expectedByCase: [Int64: (Int64, [UInt8])] = [:]
+            for row in expected { expectedByCase[row.int(0) ?? 0] = (row.int(1) ?? 0, row.blob(2) ?? []) }
+            let statement = try connection.statement("SELECT case_id, seq, body, prev_hash, hash FROM case_events ORDER BY case_id, seq")
+            var currentCase: Int64?
+            var rows: [EventChain.StoredRow] = []
+            func flush() {
+                guard let caseID = currentCase else { return }
+                let last = expectedByCase.removeValue(forKey: caseID)
+                if let violation = EventChain.verify(caseID: CaseID(caseID), rows: rows, expectedLast: last.map { (sequence: $0.0, hash: $0.1) }) {
+                    violations.append(violation)
+                }
+            }
+            while let row = try statement.step() {
+                let caseID = row.int(0) ?? 0
+                if caseID != currentCase {
+                    flush()
+                    currentCase = caseID
+                    rows = []
+                }
+                rows.append(EventChain.StoredRow(
+                    sequence: row.int(1) ?? 0, body: Array((row.string(2) ?? "").utf8), previousHash: row.blob(3) ?? [], hash: row.blob(4) ?? []))
+            }
+            statement.reset()
+            flush()
+            for (caseID, _) in expectedByCase.sorted(by: { $0.key < $1.key }) {
+                violations.append(EventChain.Violation(caseID: CaseID(caseID), sequence: 1, problem: .missing))
+            }
+            return violations
+        }
+    }
+
+    /// Cases whose stored projection differs from a rebuild from their events alone.
+    public func projectionMismatches() async throws -> [CaseID] {
+        try await reader.read { connection in
+            let decoder = JSONDecoder()
+            var mismatches: [CaseID] = []
+            for row in try connection.query("SELECT id, state FROM cases ORDER BY id") {
+                let id = CaseID(row.int(0) ?? 0)
+                let stored = try? decoder.decode(PetitionCase.self, from: Data((row.string(1) ?? "").utf8))
+                let events = try connection.query("SELECT body FROM case_events WHERE case_id = ? ORDER BY seq", [.integer(id.rawValue)])
+                    .map { try decoder.decode(CaseEvent.self, from: Data(($0.string(0) ?? "").utf8)) }
+                if CaseLifecycle.replay(events) != stored { mismatches.append(id) }
+            }
+            return mismatches
+        }
+    }
+
+    /// Copies the database to `destination` with SQLite's online backup API.
+    public func backup(to destination: String) async throws {
+        try await reader.read { connection in try connection.backup(to: destination) }
+    }
+
+    // MARK: Input checks
+
+    static func checkID(_ text: String, _ field: String) throws {
+        guard IdentifierRules.isValid(text) else {
+            throw CaseRefusal(.invalidArgument, "\(field) must be 1-\(IdentifierRules.maxLength) letters, digits, '-', '_' or '.'")
+        }
+    }
+
+    static func checkName(_ text: String) throws {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty, text.count <= CaseInputLimits.nameLength else {
+            throw CaseRefusal(.invalidArgument, "a name is 1-\(CaseInputLimits.nameLength) characters")
+        }
+    }
+}
+
+/// A read-only connection used from one serial queue.
+final class SerialReader: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "conferencehub.reader")
+    private let connection: SQLiteConnection
+
+    init(path: String) throws {
+        connection = try SQLiteConnection(path: path, readOnly: true)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try body(self.connection) })
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+// GroupCommitWriter: the single owner of the writer connection. Writes from many callers that
+// arrive together are committed in one transaction (one fsync); each runs inside its own
+// savepoint so one caller's failure does not spoil the others, and every caller is answered only
+// after the COMMIT that made its write durable.
+import Foundation
+
+/// Runs write jobs on one dedicated thread, batching them into transactions.
+final class GroupCommitWriter<Context>: @unchecked Sendable {
+    private struct Job {
+        /// Runs the caller's body (inside a savepoint) and keeps its outcome.
+        let execute: (Context) -> Bool
+        /// Delivers the outcome; the argument is the COMMIT error, if the commit failed.
+        let finish: (Error?) -> Void
+    }
+
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var stopped = false
+    private var thread: Thread?
+    private let context: Context
+    private let connection: SQLiteConnection
+    /// Largest number of jobs committed together.
+    let maxBatch: Int
+    /// Transactions committed so far (for tests and benchmarks).
+    private(set) var commitCount = 0
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// - Parameters:
+    ///   - context: what jobs receive (it holds `connection`); used only on the writer thread.
+    init(connection: SQLiteConnection, context: Context, maxBatch: Int = 512, name: String = "conferencehub.writer") {
+        self.connection = connection
+        self.context = context
+        self.maxBatch = maxBatch
+        // The thread keeps the writer alive until `stop()`; owners must call it (CaseStore.close()).
+        let thread = Thread { self.run() }
+        thread.name = name
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops after the queued jobs; waits for the thread to end.
+    func stop() {
+        condition.lock()
+        let wasRunning = !stopped
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        if wasRunning { finished.wait() }
+    }
+
+    /// Runs `body` in the next transaction; returns once that transaction is durable.
+    func write<T: Sendable>(_ body: @escaping (Context) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let box = OutcomeBox<T>()
+            let job = Job(
+                execute: { context in
+                    do {
+                        box.result = .success(try body(context))
+                        return true
+                    } catch {
+                        box.result = .failure(error)
+                        return false
+                    }
+                },
+                finish: { commitError in
+                    if let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else {
+                        continuation.resume(with: box.result ?? .failure(CancellationError()))
+                    }
+                })
+            condition.lock()
+            if stopped {
+                condition.unlock()
+                continuation.resume(throwing: SQLiteError(extendedCode: 21, message: "the store is closed"))
+                return
+            }
+            pending.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopped { condition.wait() }
+            if pending.isEmpty && stopped {
+                condition.unlock()
+                finished.signal()
+                return
+            }
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            batch.forEach { $0.finish(error) }
+            return
+        }
+        for job in batch {
+            do {
+                try connection.execute("SAVEPOINT job")
+                if !job.execute(context) { try connection.execute("ROLLBACK TO job") }
+                try connection.execute("RELEASE job")
+            } catch {
+                // The savepoint machinery itself failed: abandon the whole transaction.
+                try? connection.execute("ROLLBACK")
+                batch.forEach { $0.finish(error) }
+                return
+            }
+        }
+        do {
+            try connection.execute("COMMIT")
+            commitCount += 1
+        } catch {
+            try? connection.execute("ROLLBACK")
+            batch.forEach { $0.finish(error) }
+            return
+        }
+        batch.forEach { $0.finish(nil) }
+    }
+}
+
+/// Holds one job's outcome between its execution and its commit (same thread, then handed off
+/// once through the continuation).
+private final class OutcomeBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}

@@ -1,0 +1,118 @@
+// CaseFixtures: units, actors and a walker that drives a case through the pure lifecycle.
+import Foundation
+import XCTest
+
+@testable import CaseCore
+
+enum Fixtures {
+    static let bureau = UnitID("petition-bureau")
+    static let housing = UnitID("housing")
+    static let finance = UnitID("finance")
+    static let district = UnitID("district-3")
+
+    static let coordinator = Actor(person: PersonID("coord"), unit: bureau, roles: [.coordinator])
+    static let housingOfficer = Actor(person: PersonID("h-officer"), unit: housing, roles: [.officer])
+    static let housingLeader = Actor(person: PersonID("h-leader"), unit: housing, roles: [.leader])
+    static let financeOfficer = Actor(person: PersonID("f-officer"), unit: finance, roles: [.officer])
+    static let financeLeader = Actor(person: PersonID("f-leader"), unit: finance, roles: [.leader])
+    static let auditor = Actor(person: PersonID("aud"), unit: bureau, roles: [.auditor])
+    static let admin = Actor(person: PersonID("adm"), unit: bureau, roles: [.admin])
+    static let allActors = [coordinator, housingOfficer, housingLeader, financeOfficer, financeLeader, auditor, admin]
+
+    static let start = Timestamp(ISO8601DateFormatter().date(from: "2026-11-02T01:00:00Z")!)  // Monday 09:00 Beijing
+
+    static func registration(units: [UnitID] = [housing, finance]) -> Registration {
+        Registration(
+            title: "Unpaid relocation compensation", summary: "Household asks for the promised compensation.",
+            category: .claim, channel: .visit, receivedOn: LocalDate("2026-11-01")!, involvedUnits: units,
+            petitioner: Petitioner(name: "Zhang San", contact: "138-0000-0000"))
+    }
+
+    static let answer = Answer(request: "Pay compensation", factsAndReasons: "Verified on site.", decision: .support, legalBasis: "Art. 33")
+    static let plan = HandlingPlan(
+        responsibleLeader: PersonID("h-leader"), responsiblePerson: PersonID("h-officer"),
+        measures: ["Verify the contract", "Pay within 30 days"], resolutionDeadline: LocalDate("2026-12-01")!)
+
+    /// One authorized actor and a valid instance of each kind of change.
+    static let changes: [(name: String, change: CaseChange, actor: Actor)] = [
+        ("negotiation_opened", .negotiationOpened(units: [housing, finance]), coordinator),
+        ("assigned", .assigned(Assignment(lead: housing, coHandling: [finance], rationale: "housing owns relocation")), coordinator),
+        ("objection_raised", .objectionRaised(reason: "Compensation is paid by finance"), housingOfficer),
+        ("objection_upheld", .objectionUpheld(units: [finance], rationale: "finance pays"), coordinator),
+        ("objection_rejected", .objectionRejected(rationale: "housing signed the contract"), coordinator),
+        ("accepted", .accepted, housingOfficer),
+        ("handling_started", .handlingStarted, housingOfficer),
+        ("plan_set", .planSet(plan), housingOfficer),
+        ("extension_granted", .extensionGranted(days: 20, reason: "Site survey needs more time"), housingLeader),
+        ("answered", .answered(answer), housingOfficer),
+        ("satisfaction_rated", .satisfactionRated(.basicallySatisfied), coordinator),
+        ("review_requested", .reviewRequested, coordinator),
+        ("reviewed", .reviewed(ReviewOpinion(upheld: true, opinion: "Answer stands")), coordinator),
+        ("re_review_requested", .reReviewRequested, coordinator),
+        ("re_reviewed", .reReviewed(ReviewOpinion(upheld: true, opinion: "Final")), housingLeader),
+        ("closed", .closed(reason: "Resolved"), coordinator),
+        ("routed_out", .routedOut(channel: .discipline, destination: "District discipline commission", reason: "Accuses an official"), coordinator),
+    ]
+
+    static func change(named name: String) -> (change: CaseChange, actor: Actor) {
+        let entry = changes.first { $0.name == name }!
+        return (entry.change, entry.actor)
+    }
+
+    /// The changes that lead from nothing to each status.
+    static let paths: [CaseStatus: [String]] = [
+        .registered: [],
+        .negotiating: ["negotiation_opened"],
+        .assigned: ["assigned"],
+        .objectionPending: ["assigned", "objection_raised"],
+        .accepted: ["assigned", "accepted"],
+        .inHandling: ["assigned", "accepted", "handling_started"],
+        .extensionGranted: ["assigned", "accepted", "handling_started", "extension_granted"],
+        .answered: ["assigned", "accepted", "handling_started", "answered"],
+        .reviewRequested: ["assigned", "accepted", "handling_started", "answered", "review_requested"],
+        .reviewed: ["assigned", "accepted", "handling_started", "answered", "review_requested", "reviewed"],
+        .reReviewRequested: ["assigned", "accepted", "handling_started", "answered", "review_requested", "reviewed", "re_review_requested"],
+        .reReviewed: ["assigned", "accepted", "handling_started", "answered", "review_requested", "reviewed", "re_review_requested", "re_reviewed"],
+        .closed: ["assigned", "accepted", "handling_started", "answered", "closed"],
+        .routedOut: ["routed_out"],
+    ]
+}
+
+/// Drives one case through the pure lifecycle, keeping its events.
+struct CaseWalker {
+    let policy = DeadlinePolicy()
+    var now = Fixtures.start
+    var state: PetitionCase?
+    var events: [CaseEvent] = []
+
+    /// Applies `change` if `decide` accepts it; returns the refusal otherwise.
+    @discardableResult
+    mutating func perform(_ change: CaseChange, by actor: Actor) -> CaseRefusal? {
+        switch CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: policy) {
+        case .failure(let refusal):
+            return refusal
+        case .success(let decision):
+            let event = CaseEvent(
+                caseID: CaseID(1), sequence: Int64(events.count + 1), actorPerson: actor.person, actorUnit: actor.unit, at: now,
+                change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)
+            events.append(event)
+            state = CaseLifecycle.apply(event, to: state)
+            return nil
+        }
+    }
+
+    /// A case in `status`, reached along the fixture path (one hour between steps).
+    static func at(_ status: CaseStatus, file: StaticString = #filePath, line: UInt = #line) -> CaseWalker {
+        var walker = CaseWalker()
+        XCTAssertNil(walker.perform(.registered(Fixtures.registration()), by: Fixtures.coordinator), file: file, line: line)
+        for name in Fixtures.paths[status]! {
+            walker.now = walker.now.adding(seconds: 3600)
+            let step = Fixtures.change(named: name)
+            if let refusal = walker.perform(step.change, by: step.actor) {
+                XCTFail("path to \(status) refused \(name): \(refusal)", file: file, line: line)
+            }
+        }
+        XCTAssertEqual(walker.state?.status, status, file: file, line: line)
+        return walker
+    }
+}
