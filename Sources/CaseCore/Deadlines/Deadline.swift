@@ -71,10 +71,15 @@ public enum DeadlineMonitor {
     /// The highest level `deadline` has reached at `now`, or nil below 50% or when met.
     public static func level(of deadline: Deadline, at now: Timestamp) -> WarningLevel? {
         guard deadline.isRunning else { return nil }
-        if now >= deadline.dueAt { return .overdue }
-        let allowed = deadline.dueAt.seconds(since: deadline.startedAt)
+        return level(startedAt: deadline.startedAt, dueAt: deadline.dueAt, at: now)
+    }
+
+    /// The level of a running limit from `startedAt` to `dueAt` at `now`.
+    public static func level(startedAt: Timestamp, dueAt: Timestamp, at now: Timestamp) -> WarningLevel? {
+        if now >= dueAt { return .overdue }
+        let allowed = dueAt.seconds(since: startedAt)
         guard allowed > 0 else { return .overdue }
-        let elapsed = now.seconds(since: deadline.startedAt) / allowed
+        let elapsed = now.seconds(since: startedAt) / allowed
         return WarningLevel.allCases.filter { $0 != .overdue && elapsed >= $0.fraction }.max()
     }
 

@@ -83,6 +83,7 @@ public enum HubSchema {
                 PRIMARY KEY (case_id, kind)
             ) STRICT, WITHOUT ROWID;
             CREATE INDEX case_deadlines_running ON case_deadlines(due_at) WHERE met_at IS NULL;
+            CREATE INDEX case_deadlines_by_due ON case_deadlines(due_at);
 
             -- Petitioner personal data, kept apart from the readable projection.
             CREATE TABLE case_petitioners (
