@@ -1,6 +1,7 @@
 // `conference-hub serve`: run the hub. On first start with an empty data directory it initializes
 // it. SIGINT/SIGTERM stop accepting, close WebSockets with 1001 and exit 0.
 import ArgumentParser
+import CaseCore
 import Foundation
 import Logging
 import Messaging
@@ -41,6 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a TLS handshake may take.")
     var handshakeTimeout: Int = 10
 
+    @Option(name: .long, help: "Working-day calendar: lines `YYYY-MM-DD holiday|workday` (default: weekends only).")
+    var calendar: String?
+
+    @Option(name: .long, help: "JSON file overriding legal time limits, e.g. {\"handling_days\": 45}.")
+    var timeLimits: String?
+
+    @Option(name: .long, help: "The conference's time zone (IANA name), for day-based limits.")
+    var timeZone: String = "Asia/Shanghai"
+
     @Option(name: .long, help: "Event-loop threads (default: one per core).")
     var threads: Int = System.coreCount
 
@@ -66,11 +76,16 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         HubLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "conferencehub")
+        // Settings first, so that a mistake in them changes nothing on disk.
+        let policy = try HubSettings.deadlinePolicy(calendar: calendar, timeLimits: timeLimits, timeZone: timeZone)
         let directory = DataDirectory(data.dataDir)
         var firstRun: DataDirectory.Created?
         if !directory.isInitialized {
             firstRun = try directory.initialize()
         }
+
+        let store = try CaseStore(path: directory.database, policy: policy)
+        defer { store.close() }
 
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))
         configuration.host = host
@@ -102,6 +117,35 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension ClientCertificateMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Reads the deadline settings named on the command line.
+enum HubSettings {
+    struct SettingsError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func deadlinePolicy(calendar: String?, timeLimits: String?, timeZone: String) throws -> DeadlinePolicy {
+        guard let zone = TimeZone(identifier: timeZone) else {
+            throw SettingsError(description: "unknown time zone `\(timeZone)` (use an IANA name such as Asia/Shanghai)")
+        }
+        var policy = DeadlinePolicy(timeZone: ConferenceTimeZone(timeZone: zone))
+        if let calendar {
+            policy.calendar = try WorkingCalendar(parsing: read(calendar))
+        }
+        if let timeLimits {
+            policy.limits = try TimeLimits.load(json: Array(read(timeLimits).utf8))
+        }
+        return policy
+    }
+
+    private static func read(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SettingsError(description: "cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+}
 
 /// Starts the WebSocket server with the hub (or echo) application behind it.
 enum HubServer {

@@ -93,9 +93,10 @@ final class CaseQueryTests: XCTestCase {
         clock.advance(days: 70)
         _ = try await store.perform(.answered(Fixtures.answer), on: late, by: officer(of: Fixtures.housing))
         _ = try await store.perform(.satisfactionRated(.notSatisfied), on: late, by: Fixtures.coordinator)
-        let periodEnd = clock.now().adding(seconds: 1)
+        let zone = ConferenceTimeZone.chinaStandardTime
+        let firstDay = zone.localDate(of: periodStart.date), lastDay = zone.localDate(of: clock.now().date)
 
-        let overall = try await store.figures(from: periodStart, to: periodEnd, now: clock.now())
+        let overall = try await store.figures(from: firstDay, to: lastDay, now: clock.now())
         XCTAssertEqual(overall.answered, 2)
         XCTAssertEqual(overall.averageHandlingDays ?? 0, 40, accuracy: 0.01)
         XCTAssertEqual(overall.onTimeRate ?? 0, 0.5, accuracy: 0.001)
@@ -107,13 +108,13 @@ final class CaseQueryTests: XCTestCase {
         // Overdue: the late handling limit, and the re-routed case's acceptance notice never sent.
         XCTAssertEqual(overall.overdue, 2)
 
-        let finance = try await store.figures(from: periodStart, to: periodEnd, unit: Fixtures.finance, now: clock.now())
+        let finance = try await store.figures(from: firstDay, to: lastDay, unit: Fixtures.finance, now: clock.now())
         XCTAssertEqual(finance.answered, 0)
         XCTAssertNil(finance.averageHandlingDays)
         XCTAssertEqual(finance.objectionsRaised, 1)
         XCTAssertEqual(finance.objectionsUpheld, 1)
         XCTAssertEqual(finance.escalated, 1)
-        let housing = try await store.figures(from: periodStart, to: periodEnd, unit: Fixtures.housing, now: clock.now())
+        let housing = try await store.figures(from: firstDay, to: lastDay, unit: Fixtures.housing, now: clock.now())
         XCTAssertEqual(housing.answered, 2)
         XCTAssertEqual(housing.objectionsRaised, 0)
     }

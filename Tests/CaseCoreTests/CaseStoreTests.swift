@@ -135,6 +135,33 @@ final class CaseStoreTests: XCTestCase {
         XCTAssertEqual(violations, [])
         let mismatches = try await store.projectionMismatches()
         XCTAssertEqual(mismatches, [])
+        let figures = try await store.figuresMismatches()
+        XCTAssertEqual(figures, [])
+    }
+
+    func testFiguresRollupEqualsRebuildAndCatchesEdits() async throws {
+        let store = try await makeStore()
+        defer { store.close() }
+        let id = try await caseInHandling(store)
+        _ = try await store.perform(.answered(Fixtures.answer), on: id, by: Fixtures.housingOfficer)
+        _ = try await store.perform(.satisfactionRated(.notSatisfied), on: id, by: Fixtures.coordinator)
+        _ = try await store.perform(.satisfactionRated(.satisfied), on: id, by: Fixtures.coordinator)  // the latest rating counts
+        let clean = try await store.figuresMismatches()
+        XCTAssertEqual(clean, [])
+        try tamper("UPDATE figures_daily SET satisfied = satisfied + 1 WHERE unit_id = 'housing'")
+        let edited = try await store.figuresMismatches()
+        XCTAssertEqual(edited.count, 1)
+        XCTAssertTrue(edited.first?.hasPrefix("housing@") ?? false)
+    }
+
+    func testHubSchemaMigratesAVersionOneDatabase() throws {
+        let connection = try SQLiteConnection(path: path)
+        try Migrator.migrate(connection, migrations: Array(HubSchema.migrations.prefix(1)))
+        try connection.run("INSERT INTO hub_meta (key, value) VALUES ('created_at', 'then')")
+        let migrated = try HubSchema.open(path: path)
+        XCTAssertEqual(try Migrator.currentVersion(of: migrated), HubSchema.latestVersion)
+        XCTAssertEqual(try migrated.query("SELECT value FROM hub_meta").first?.string(0), "then", "data kept across migrations")
+        XCTAssertFalse(try migrated.query("SELECT name FROM sqlite_master WHERE name = 'case_events'").isEmpty)
     }
 
     /// Runs `sql` on a second connection, as someone editing the file behind the hub's back.

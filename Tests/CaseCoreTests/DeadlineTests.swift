@@ -112,3 +112,32 @@ final class DeadlineTests: XCTestCase {
         XCTAssertEqual(later.map(\.level), [.eightyFive, .ninetyNine, .overdue], "a restart after a gap loses none")
     }
 }
+
+final class TimeLimitsTests: XCTestCase {
+    func testLegalDefaults() {
+        let limits = TimeLimits.legal
+        XCTAssertEqual(limits.transferDays, 15)
+        XCTAssertEqual(limits.acceptanceNoticeDays, 15)
+        XCTAssertEqual(limits.objectionWorkingDays, 5)
+        XCTAssertEqual(limits.negotiationWorkingDays, 5)
+        XCTAssertEqual(limits.handlingDays, 60)
+        XCTAssertEqual(limits.maxExtensionDays, 30)
+        XCTAssertEqual([limits.reviewRequestDays, limits.reviewAnswerDays, limits.reReviewRequestDays, limits.reReviewAnswerDays], [30, 30, 30, 30])
+    }
+
+    func testFileOverridesNamedSettingsOnly() throws {
+        let limits = try TimeLimits.load(json: Array(#"{"handling_days": 45, "negotiation_working_days": 3}"#.utf8))
+        XCTAssertEqual(limits.handlingDays, 45)
+        XCTAssertEqual(limits.negotiationWorkingDays, 3)
+        XCTAssertEqual(limits.transferDays, 15)
+    }
+
+    func testFileErrorsAreClear() {
+        XCTAssertThrowsError(try TimeLimits.load(json: Array(#"{"handling_dayz": 45}"#.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("unknown setting `handling_dayz`"))
+        }
+        XCTAssertThrowsError(try TimeLimits.load(json: Array(#"{"handling_days": 0}"#.utf8)))
+        XCTAssertThrowsError(try TimeLimits.load(json: Array(#"{"handling_days": "60"}"#.utf8)))
+        XCTAssertThrowsError(try TimeLimits.load(json: Array("[1]".utf8)))
+    }
+}

@@ -1,5 +1,6 @@
 // TimeLimits: the legal time limits of the Regulations on Petition Work (2022), each a setting
 // whose default is the legal value (provinces refine them). DOMAIN.md explains each.
+import Foundation
 
 /// Every time limit the hub enforces, in days.
 public struct TimeLimits: Codable, Sendable, Equatable {
@@ -29,6 +30,44 @@ public struct TimeLimits: Codable, Sendable, Equatable {
 
     /// The legal defaults.
     public static let legal = TimeLimits()
+
+    /// Why a time-limits file was refused.
+    public struct LoadError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// The setting names (as in the JSON file) and their key paths.
+    static var settings: [(String, WritableKeyPath<TimeLimits, Int>)] { [
+        ("transfer_days", \.transferDays), ("acceptance_notice_days", \.acceptanceNoticeDays),
+        ("objection_working_days", \.objectionWorkingDays), ("negotiation_working_days", \.negotiationWorkingDays),
+        ("handling_days", \.handlingDays), ("max_extension_days", \.maxExtensionDays),
+        ("review_request_days", \.reviewRequestDays), ("review_answer_days", \.reviewAnswerDays),
+        ("re_review_request_days", \.reReviewRequestDays), ("re_review_answer_days", \.reReviewAnswerDays),
+    ] }
+
+    /// Reads a JSON object of settings, e.g. `{"handling_days": 45}`; settings not named keep their
+    /// legal default. Unknown names and values outside 1...365 are refused.
+    public static func load(json data: [UInt8]) throws -> TimeLimits {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(data))
+        } catch {
+            throw LoadError(description: "time limits: not valid JSON")
+        }
+        guard let values = object as? [String: Any] else { throw LoadError(description: "time limits: expected a JSON object") }
+        var limits = TimeLimits.legal
+        let known = Dictionary(uniqueKeysWithValues: settings)
+        for (name, value) in values {
+            guard let path = known[name] else {
+                throw LoadError(description: "time limits: unknown setting `\(name)` (known: \(settings.map(\.0).joined(separator: ", ")))")
+            }
+            guard let days = value as? Int, (1...365).contains(days) else {
+                throw LoadError(description: "time limits: `\(name)` must be a whole number of days from 1 to 365")
+            }
+            limits[keyPath: path] = days
+        }
+        return limits
+    }
 }
 
 /// What a deadline is for.

@@ -20,7 +20,7 @@ public struct DeadlineAlert: Codable, Sendable, Equatable {
     public let reported: WarningLevel?
 }
 
-/// The figures the field reports, for a period and optionally one unit (as lead unit).
+/// The figures the field reports, for a period and optionally one unit.
 public struct CaseFigures: Codable, Sendable, Equatable {
     /// Cases answered in the period.
     public var answered = 0
@@ -94,62 +94,45 @@ extension CaseStore {
         }
     }
 
-    /// The field's figures for `[from, to)`, overall or for one lead unit; `now` decides which
-    /// running deadlines count as overdue.
-    public func figures(from: Timestamp, to: Timestamp, unit: UnitID? = nil, now: Timestamp) async throws -> CaseFigures {
+    /// The field's figures for the local days `from...to` (inclusive), overall or for one unit.
+    /// Handling, rating and overdue figures count for the lead unit; escalations for every unit
+    /// involved; objections for the objecting unit. `now` adds the running obligations already past
+    /// their limit to the overdue count.
+    public func figures(from: LocalDate, to: LocalDate, unit: UnitID? = nil, now: Timestamp) async throws -> CaseFigures {
         let windows = DeadlineKind.allCases.filter(\.isWindow).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let timeZone = policy.timeZone
+        let rangeStart = timeZone.startOfDay(from), rangeEnd = timeZone.endOfDay(to)
         return try await read { connection in
             var figures = CaseFigures()
-            let range: [SQLiteValue] = [.integer(from.milliseconds), .integer(to.milliseconds)]
-            let unitValue: [SQLiteValue] = unit.map { [.text($0.rawValue)] } ?? []
-            let leadFilter = unit == nil ? "" : "AND lead_unit = ?"
-
-            if let row = try connection.query(
+            guard let row = try connection.query(
                 """
-                SELECT COUNT(*), AVG((answered_at - accepted_at) / 86400000.0), SUM(answered_at < handling_due_at)
-                FROM cases WHERE answered_at >= ? AND answered_at < ? \(leadFilter)
-                """, range + unitValue).first {
-                figures.answered = Int(row.int(0) ?? 0)
-                figures.averageHandlingDays = row.double(1)
-                if figures.answered > 0 { figures.onTimeRate = (row.double(2) ?? 0) / Double(figures.answered) }
+                SELECT COALESCE(SUM(answered), 0), COALESCE(SUM(handling_ms), 0), COALESCE(SUM(answered_on_time), 0),
+                       COALESCE(SUM(met_late), 0), COALESCE(SUM(rated), 0), COALESCE(SUM(satisfied), 0),
+                       COALESCE(SUM(escalated), 0), COALESCE(SUM(objections_raised), 0), COALESCE(SUM(objections_upheld), 0)
+                FROM figures_daily WHERE unit_id = ? AND day >= ? AND day <= ?
+                """,
+                [.text(unit?.rawValue ?? FiguresRollup.allUnits), .integer(Int64(from.dayNumber)), .integer(Int64(to.dayNumber))]
+            ).first else { return figures }
+            figures.answered = Int(row.int(0) ?? 0)
+            if figures.answered > 0 {
+                figures.averageHandlingDays = Double(row.int(1) ?? 0) / 86_400_000 / Double(figures.answered)
+                figures.onTimeRate = Double(row.int(2) ?? 0) / Double(figures.answered)
             }
-
-            figures.overdue = Int(try connection.query(
+            figures.rated = Int(row.int(4) ?? 0)
+            if figures.rated > 0 { figures.satisfactionRate = Double(row.int(5) ?? 0) / Double(figures.rated) }
+            figures.escalated = Int(row.int(6) ?? 0)
+            figures.objectionsRaised = Int(row.int(7) ?? 0)
+            figures.objectionsUpheld = Int(row.int(8) ?? 0)
+            // Running obligations past their limit (no event has recorded them yet).
+            let running = try connection.query(
                 """
                 SELECT COUNT(*) FROM case_deadlines d \(unit == nil ? "" : "JOIN cases c ON c.id = d.case_id AND c.lead_unit = ?")
-                WHERE d.due_at >= ? AND d.due_at < ? AND d.kind NOT IN (\(windows))
-                  AND ((d.met_at IS NULL AND d.due_at <= ?) OR d.met_at >= d.due_at)
-                """, unitValue + range + [.integer(now.milliseconds)]).first?.int(0) ?? 0)
-
-            if let row = try connection.query(
-                """
-                SELECT COUNT(*), SUM(satisfaction IN ('satisfied', 'basically_satisfied'))
-                FROM cases WHERE rated_at >= ? AND rated_at < ? \(leadFilter)
-                """, range + unitValue).first {
-                figures.rated = Int(row.int(0) ?? 0)
-                if figures.rated > 0 { figures.satisfactionRate = (row.double(1) ?? 0) / Double(figures.rated) }
-            }
-
-            figures.escalated = Int(try connection.query(
-                """
-                SELECT COUNT(*) FROM case_events a
-                WHERE a.type = 'assigned' AND a.at >= ? AND a.at < ?
-                  AND EXISTS (SELECT 1 FROM case_events n WHERE n.case_id = a.case_id AND n.type = 'negotiation_opened' AND n.seq < a.seq)
-                  \(unit == nil ? "" : "AND EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = a.case_id AND u.unit_id = ? AND u.relation = 'involved')")
-                """, range + unitValue).first?.int(0) ?? 0)
-
-            figures.objectionsRaised = Int(try connection.query(
-                "SELECT COUNT(*) FROM case_events WHERE type = 'objection_raised' AND at >= ? AND at < ? \(unit == nil ? "" : "AND actor_unit = ?")",
-                range + unitValue).first?.int(0) ?? 0)
-
-            figures.objectionsUpheld = Int(try connection.query(
-                """
-                SELECT COUNT(*) FROM case_events u WHERE u.type = 'objection_upheld' AND u.at >= ? AND u.at < ?
-                \(unit == nil ? "" : """
-                  AND (SELECT r.actor_unit FROM case_events r WHERE r.case_id = u.case_id AND r.type = 'objection_raised'
-                       AND r.seq < u.seq ORDER BY r.seq DESC LIMIT 1) = ?
-                """)
-                """, range + unitValue).first?.int(0) ?? 0)
+                WHERE d.met_at IS NULL AND d.due_at >= ? AND d.due_at < ? AND d.due_at <= ? AND d.kind NOT IN (\(windows))
+                """,
+                (unit.map { [SQLiteValue.text($0.rawValue)] } ?? [])
+                    + [.integer(Timestamp(rangeStart).milliseconds), .integer(Timestamp(rangeEnd).milliseconds), .integer(now.milliseconds)]
+            ).first?.int(0) ?? 0
+            figures.overdue = Int(row.int(3) ?? 0) + Int(running)
             return figures
         }
     }

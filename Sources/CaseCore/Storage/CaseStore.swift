@@ -11,6 +11,10 @@ public final class CaseStore: Sendable {
         let policy: DeadlinePolicy
         let encoder: JSONEncoder
         let decoder = JSONDecoder()
+        /// Recently written case states with their last hash. Only the writer changes cases, so
+        /// these are current unless a transaction rolls back (then the cache is emptied).
+        var cache: [CaseID: (state: PetitionCase, lastHash: [UInt8])] = [:]
+        static let cacheLimit = 20_000
 
         init(connection: SQLiteConnection, policy: DeadlinePolicy) {
             self.connection = connection
@@ -32,7 +36,9 @@ public final class CaseStore: Sendable {
         self.policy = policy
         self.clock = clock
         let connection = try HubSchema.open(path: path)
-        writer = GroupCommitWriter(connection: connection, context: WriterContext(connection: connection, policy: policy))
+        writer = GroupCommitWriter(
+            connection: connection, context: WriterContext(connection: connection, policy: policy),
+            onRollback: { $0.cache.removeAll() })
         reader = try SerialReader(path: path)
     }
 
@@ -116,7 +122,7 @@ public final class CaseStore: Sendable {
     public func perform(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> CaseEvent {
         let now = clock.now()
         return try await writer.write { context in
-            let state = try Self.loadState(id, context)
+            let state = try Self.loadState(id, context)?.state
             guard let state else { throw CaseRefusal(.notFound, "no case \(id)") }
             try Self.requireUnitsExist(Self.units(in: change), context.connection)
             return try Self.record(change, caseID: id, state: state, by: actor, at: now, context: context)
@@ -142,11 +148,13 @@ public final class CaseStore: Sendable {
         }
     }
 
-    static func loadState(_ id: CaseID, _ context: WriterContext) throws -> PetitionCase? {
-        guard let row = try context.connection.query("SELECT state FROM cases WHERE id = ?", [.integer(id.rawValue)]).first,
+    /// A case's state and last hash, from the writer's cache or the projection.
+    static func loadState(_ id: CaseID, _ context: WriterContext) throws -> (state: PetitionCase, lastHash: [UInt8])? {
+        if let cached = context.cache[id] { return cached }
+        guard let row = try context.connection.query("SELECT state, last_hash FROM cases WHERE id = ?", [.integer(id.rawValue)]).first,
               let text = row.string(0)
         else { return nil }
-        return try context.decoder.decode(PetitionCase.self, from: Data(text.utf8))
+        return (try context.decoder.decode(PetitionCase.self, from: Data(text.utf8)), row.blob(1) ?? EventChain.genesis)
     }
 
     /// Decides, appends the chained event and updates the projections (inside the caller's savepoint).
@@ -158,13 +166,7 @@ public final class CaseStore: Sendable {
             caseID: caseID, sequence: (state?.lastSequence ?? 0) + 1, actorPerson: actor.person, actorUnit: actor.unit,
             at: now, change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)
         let connection = context.connection
-        let previousHash: [UInt8]
-        if state == nil {
-            previousHash = EventChain.genesis
-        } else {
-            previousHash = try connection.query("SELECT last_hash FROM cases WHERE id = ?", [.integer(caseID.rawValue)]).first?.blob(0)
-                ?? EventChain.genesis
-        }
+        let previousHash = state == nil ? EventChain.genesis : (try loadState(caseID, context)?.lastHash ?? EventChain.genesis)
         let body = Array(try context.encoder.encode(event))
         let hash = EventChain.link(previous: previousHash, body: body)
         try connection.run(
@@ -174,11 +176,30 @@ public final class CaseStore: Sendable {
              .blob(previousHash), .blob(hash)])
         let next = CaseLifecycle.apply(event, to: state)
         try writeProjection(next, previous: state, lastHash: hash, context: context)
+        for (key, delta) in FiguresRollup.deltas(event: event, before: state, after: next, timeZone: context.policy.timeZone) {
+            try connection.run(
+                """
+                INSERT INTO figures_daily (day, unit_id, answered, handling_ms, answered_on_time, met_late, rated, satisfied,
+                                           escalated, objections_raised, objections_upheld)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(unit_id, day) DO UPDATE SET answered = answered + excluded.answered,
+                    handling_ms = handling_ms + excluded.handling_ms, answered_on_time = answered_on_time + excluded.answered_on_time,
+                    met_late = met_late + excluded.met_late, rated = rated + excluded.rated, satisfied = satisfied + excluded.satisfied,
+                    escalated = escalated + excluded.escalated, objections_raised = objections_raised + excluded.objections_raised,
+                    objections_upheld = objections_upheld + excluded.objections_upheld
+                """,
+                [.integer(Int64(key.day)), .text(key.unit), .integer(Int64(delta.answered)), .integer(delta.handlingMilliseconds),
+                 .integer(Int64(delta.answeredOnTime)), .integer(Int64(delta.metLate)), .integer(Int64(delta.rated)),
+                 .integer(Int64(delta.satisfied)), .integer(Int64(delta.escalated)), .integer(Int64(delta.objectionsRaised)),
+                 .integer(Int64(delta.objectionsUpheld))])
+        }
         if case .registered(let registration) = event.change {
             try connection.run(
                 "INSERT INTO case_petitioners (case_id, name, contact) VALUES (?, ?, ?)",
                 [.integer(caseID.rawValue), .text(registration.petitioner.name), .text(registration.petitioner.contact)])
         }
+        if context.cache.count >= WriterContext.cacheLimit { context.cache.removeAll(keepingCapacity: true) }
+        context.cache[caseID] = (next, hash)
         return event
     }
 

@@ -24,13 +24,20 @@ final class GroupCommitWriter<Context>: @unchecked Sendable {
     /// Transactions committed so far (for tests and benchmarks).
     private(set) var commitCount = 0
     private let finished = DispatchSemaphore(value: 0)
+    /// Called on the writer thread when a transaction is rolled back, so that state cached by
+    /// jobs (which assumed their writes would commit) can be dropped.
+    private let onRollback: (Context) -> Void
 
     /// - Parameters:
     ///   - context: what jobs receive (it holds `connection`); used only on the writer thread.
-    init(connection: SQLiteConnection, context: Context, maxBatch: Int = 512, name: String = "conferencehub.writer") {
+    init(
+        connection: SQLiteConnection, context: Context, maxBatch: Int = 512, name: String = "conferencehub.writer",
+        onRollback: @escaping (Context) -> Void = { _ in }
+    ) {
         self.connection = connection
         self.context = context
         self.maxBatch = maxBatch
+        self.onRollback = onRollback
         // The thread keeps the writer alive until `stop()`; owners must call it (CaseStore.close()).
         let thread = Thread { self.run() }
         thread.name = name
@@ -106,12 +113,17 @@ final class GroupCommitWriter<Context>: @unchecked Sendable {
         }
         for job in batch {
             do {
-                try connection.execute("SAVEPOINT job")
-                if !job.execute(context) { try connection.execute("ROLLBACK TO job") }
-                try connection.execute("RELEASE job")
+                try connection.run("SAVEPOINT job")
+                if !job.execute(context) {
+                    try connection.run("ROLLBACK TO job")
+                    // A failed job may have cached what it had written before failing.
+                    onRollback(context)
+                }
+                try connection.run("RELEASE job")
             } catch {
                 // The savepoint machinery itself failed: abandon the whole transaction.
                 try? connection.execute("ROLLBACK")
+                onRollback(context)
                 batch.forEach { $0.finish(error) }
                 return
             }
@@ -121,6 +133,7 @@ final class GroupCommitWriter<Context>: @unchecked Sendable {
             commitCount += 1
         } catch {
             try? connection.execute("ROLLBACK")
+            onRollback(context)
             batch.forEach { $0.finish(error) }
             return
         }

@@ -85,6 +85,22 @@ public enum HubSchema {
             CREATE INDEX case_deadlines_running ON case_deadlines(due_at) WHERE met_at IS NULL;
             CREATE INDEX case_deadlines_by_due ON case_deadlines(due_at);
 
+            -- Daily figures per unit ('*' = all units), maintained with each event (a projection).
+            CREATE TABLE figures_daily (
+                day INTEGER NOT NULL,            -- local day number (days since 1970-01-01)
+                unit_id TEXT NOT NULL,
+                answered INTEGER NOT NULL DEFAULT 0,
+                handling_ms INTEGER NOT NULL DEFAULT 0,
+                answered_on_time INTEGER NOT NULL DEFAULT 0,
+                met_late INTEGER NOT NULL DEFAULT 0,
+                rated INTEGER NOT NULL DEFAULT 0,
+                satisfied INTEGER NOT NULL DEFAULT 0,
+                escalated INTEGER NOT NULL DEFAULT 0,
+                objections_raised INTEGER NOT NULL DEFAULT 0,
+                objections_upheld INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (unit_id, day)
+            ) STRICT, WITHOUT ROWID;
+
             -- Petitioner personal data, kept apart from the readable projection.
             CREATE TABLE case_petitioners (
                 case_id INTEGER PRIMARY KEY REFERENCES cases(id),

@@ -1,0 +1,59 @@
+// CaseAccessTests: who reads a case, and who reads the petitioner's personal data.
+import Foundation
+import XCTest
+
+@testable import CaseCore
+
+final class CaseAccessTests: XCTestCase {
+    func testReadersOfCasesAndOfPetitionerData() {
+        let state = CaseWalker.at(.assigned).state!  // housing leads, finance co-handles
+        let districtOfficer = Actor(person: PersonID("d-o"), unit: Fixtures.district, roles: [.officer])
+        let districtLeader = Actor(person: PersonID("d-l"), unit: Fixtures.district, roles: [.leader])
+        let cases: [(Actor, Bool, Bool)] = [
+            (Fixtures.coordinator, true, true),
+            (Fixtures.auditor, true, true),
+            (Fixtures.housingOfficer, true, true),
+            (Fixtures.financeOfficer, true, true),
+            (Fixtures.housingLeader, true, true),
+            (districtLeader, true, false),  // leaders see every case, not every petitioner
+            (districtOfficer, false, false),
+            (Fixtures.admin, false, false),
+        ]
+        for (actor, readsCase, readsPetitioner) in cases {
+            XCTAssertEqual(CaseAccess.mayRead(state, by: actor), readsCase, "\(actor.person) reads the case")
+            XCTAssertEqual(CaseAccess.mayReadPetitioner(state, by: actor), readsPetitioner, "\(actor.person) reads the petitioner")
+        }
+    }
+
+    func testStoreWithholdsPetitionerDataFromLeadersNotOnTheCase() async throws {
+        let directory = NSTemporaryDirectory() + "chub-access-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: ManualClock(Fixtures.start))
+        defer { store.close() }
+        for unit in [Fixtures.bureau, Fixtures.housing, Fixtures.finance, Fixtures.district] {
+            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        }
+        let id = try await store.register(Fixtures.registration(), by: Fixtures.coordinator).caseID
+        let outsiderLeader = Actor(person: PersonID("d-l"), unit: Fixtures.district, roles: [.leader])
+        let outsiderOfficer = Actor(person: PersonID("d-o"), unit: Fixtures.district, roles: [.officer])
+
+        let forLeader = try await store.history(of: id, for: outsiderLeader)
+        guard case .registered(let seen) = forLeader.first?.change else { return XCTFail("no registration") }
+        XCTAssertEqual(seen.petitioner.name, "(withheld)")
+        let forOfficer = try await store.history(of: id, for: Fixtures.housingOfficer)
+        guard case .registered(let full) = forOfficer.first?.change else { return XCTFail("no registration") }
+        XCTAssertEqual(full.petitioner.name, "Zhang San")
+
+        do {
+            _ = try await store.petitioner(of: id, for: outsiderLeader)
+            XCTFail("a leader not on the case must not read the petitioner")
+        } catch let refusal as CaseRefusal { XCTAssertEqual(refusal.code, .forbidden) }
+        do {
+            _ = try await store.caseState(id, for: outsiderOfficer)
+            XCTFail("an officer of another unit must not read the case")
+        } catch let refusal as CaseRefusal { XCTAssertEqual(refusal.code, .forbidden) }
+        let petitioner = try await store.petitioner(of: id, for: Fixtures.auditor)
+        XCTAssertEqual(petitioner?.contact, "138-0000-0000")
+    }
+}
