@@ -6,7 +6,7 @@ import Foundation
 /// The durable case store over one SQLite database file.
 public final class CaseStore: Sendable {
     /// What write jobs get: the writer connection plus reusable coders. Writer thread only.
-    final class WriterContext {
+    final class WriterContext: WriterLifecycle {
         let connection: SQLiteConnection
         let policy: DeadlinePolicy
         let encoder: JSONEncoder
@@ -15,10 +15,39 @@ public final class CaseStore: Sendable {
         /// these are current unless a transaction rolls back (then the cache is emptied).
         var cache: [CaseID: (state: PetitionCase, lastHash: [UInt8])] = [:]
         static let cacheLimit = 20_000
+        /// Each room's epoch and last sequence, as written (cleared on rollback).
+        var rooms: [String: (epoch: String, lastSequence: Int64)] = [:]
+        /// Room events written in the open transaction, handed to the sink after COMMIT.
+        var pendingRoomEvents: [RoomEventRecord] = []
+        private var jobMark = 0
+        let rooming: RoomingConfiguration
 
-        init(connection: SQLiteConnection, policy: DeadlinePolicy) {
+        func jobStarted() { jobMark = pendingRoomEvents.count }
+
+        func jobFailed() {
+            pendingRoomEvents.removeSubrange(jobMark...)
+            // A failed job may have cached what it wrote before failing.
+            cache.removeAll()
+            rooms.removeAll()
+        }
+
+        func transactionCommitted() {
+            guard !pendingRoomEvents.isEmpty else { return }
+            let committed = pendingRoomEvents
+            pendingRoomEvents.removeAll(keepingCapacity: true)
+            rooming.deliver(committed)
+        }
+
+        func transactionRolledBack() {
+            pendingRoomEvents.removeAll()
+            cache.removeAll()
+            rooms.removeAll()
+        }
+
+        init(connection: SQLiteConnection, policy: DeadlinePolicy, rooming: RoomingConfiguration) {
             self.connection = connection
             self.policy = policy
+            self.rooming = rooming
             encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         }
@@ -29,6 +58,8 @@ public final class CaseStore: Sendable {
     private let clock: HubClock
     private let writer: GroupCommitWriter<WriterContext>
     private let reader: SerialReader
+    /// Where committed room events go, and how case events become room events.
+    public let rooming = RoomingConfiguration()
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String, policy: DeadlinePolicy = DeadlinePolicy(), clock: HubClock = SystemClock()) throws {
@@ -37,8 +68,7 @@ public final class CaseStore: Sendable {
         self.clock = clock
         let connection = try HubSchema.open(path: path)
         writer = GroupCommitWriter(
-            connection: connection, context: WriterContext(connection: connection, policy: policy),
-            onRollback: { $0.cache.removeAll() })
+            connection: connection, context: WriterContext(connection: connection, policy: policy, rooming: rooming))
         reader = try SerialReader(path: path)
     }
 
@@ -49,6 +79,16 @@ public final class CaseStore: Sendable {
 
     /// Transactions committed so far.
     public var commitCount: Int { writer.commitCount }
+
+    /// Runs `body` on the writer connection in the next group-committed transaction.
+    func write<T: Sendable>(_ body: @escaping (SQLiteConnection) throws -> T) async throws -> T {
+        try await writer.write { context in try body(context.connection) }
+    }
+
+    /// Runs `body` with the writer context (rooms need its caches).
+    func writeWithContext<T: Sendable>(_ body: @escaping (WriterContext) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
 
     // MARK: Directory
 
@@ -200,6 +240,11 @@ public final class CaseStore: Sendable {
         }
         if context.cache.count >= WriterContext.cacheLimit { context.cache.removeAll(keepingCapacity: true) }
         context.cache[caseID] = (next, hash)
+        if let encoder = context.rooming.caseEventEncoder {
+            _ = try RoomLog.append(room: RoomID.case(caseID), kind: "case", at: now, context: context) { position in
+                try encoder(event.redactingPetitioner(), position)
+            }
+        }
         return event
     }
 

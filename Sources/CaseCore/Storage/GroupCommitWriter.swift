@@ -4,8 +4,20 @@
 // after the COMMIT that made its write durable.
 import Foundation
 
+/// What the writer tells its context about transactions (all on the writer thread).
+protocol WriterLifecycle: AnyObject, SendableMetatype {
+    /// A job is about to run inside its savepoint.
+    func jobStarted()
+    /// That job failed; its savepoint was rolled back.
+    func jobFailed()
+    /// The transaction committed (durably).
+    func transactionCommitted()
+    /// The whole transaction was rolled back.
+    func transactionRolledBack()
+}
+
 /// Runs write jobs on one dedicated thread, batching them into transactions.
-final class GroupCommitWriter<Context>: @unchecked Sendable {
+final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     private struct Job {
         /// Runs the caller's body (inside a savepoint) and keeps its outcome.
         let execute: (Context) -> Bool
@@ -24,20 +36,13 @@ final class GroupCommitWriter<Context>: @unchecked Sendable {
     /// Transactions committed so far (for tests and benchmarks).
     private(set) var commitCount = 0
     private let finished = DispatchSemaphore(value: 0)
-    /// Called on the writer thread when a transaction is rolled back, so that state cached by
-    /// jobs (which assumed their writes would commit) can be dropped.
-    private let onRollback: (Context) -> Void
 
     /// - Parameters:
     ///   - context: what jobs receive (it holds `connection`); used only on the writer thread.
-    init(
-        connection: SQLiteConnection, context: Context, maxBatch: Int = 512, name: String = "conferencehub.writer",
-        onRollback: @escaping (Context) -> Void = { _ in }
-    ) {
+    init(connection: SQLiteConnection, context: Context, maxBatch: Int = 512, name: String = "conferencehub.writer") {
         self.connection = connection
         self.context = context
         self.maxBatch = maxBatch
-        self.onRollback = onRollback
         // The thread keeps the writer alive until `stop()`; owners must call it (CaseStore.close()).
         let thread = Thread { self.run() }
         thread.name = name
@@ -114,16 +119,16 @@ final class GroupCommitWriter<Context>: @unchecked Sendable {
         for job in batch {
             do {
                 try connection.run("SAVEPOINT job")
+                context.jobStarted()
                 if !job.execute(context) {
                     try connection.run("ROLLBACK TO job")
-                    // A failed job may have cached what it had written before failing.
-                    onRollback(context)
+                    context.jobFailed()
                 }
                 try connection.run("RELEASE job")
             } catch {
                 // The savepoint machinery itself failed: abandon the whole transaction.
                 try? connection.execute("ROLLBACK")
-                onRollback(context)
+                context.transactionRolledBack()
                 batch.forEach { $0.finish(error) }
                 return
             }
@@ -133,10 +138,11 @@ final class GroupCommitWriter<Context>: @unchecked Sendable {
             commitCount += 1
         } catch {
             try? connection.execute("ROLLBACK")
-            onRollback(context)
+            context.transactionRolledBack()
             batch.forEach { $0.finish(error) }
             return
         }
+        context.transactionCommitted()
         batch.forEach { $0.finish(nil) }
     }
 }

@@ -108,6 +108,45 @@ public enum HubSchema {
                 contact TEXT NOT NULL
             ) STRICT;
             """),
+        Migration(version: 3, sql: """
+            -- Credentials: a certificate (its SHA-256 fingerprint) or a bearer token (SHA-256 of it;
+            -- the token itself is shown once and never stored).
+            CREATE TABLE credentials (
+                id INTEGER PRIMARY KEY,
+                person_id TEXT NOT NULL REFERENCES people(id),
+                kind TEXT NOT NULL CHECK (kind IN ('certificate', 'token')),
+                digest BLOB NOT NULL UNIQUE,
+                label TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) STRICT;
+            CREATE INDEX credentials_by_person ON credentials(person_id);
+            CREATE INDEX credentials_revoked ON credentials(revoked_at) WHERE revoked_at IS NOT NULL;
+
+            -- Rooms and their durable, ordered event logs. `body` holds the event exactly as sent.
+            CREATE TABLE rooms (
+                id TEXT PRIMARY KEY NOT NULL,
+                epoch TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                last_seq INTEGER NOT NULL DEFAULT 0
+            ) STRICT;
+            CREATE TABLE room_events (
+                room_id TEXT NOT NULL REFERENCES rooms(id),
+                seq INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (room_id, seq)
+            ) STRICT, WITHOUT ROWID;
+            -- Idempotency keys of posts, per person: a resend returns the first result.
+            CREATE TABLE post_keys (
+                person_id TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                room_id TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (person_id, idempotency_key)
+            ) STRICT, WITHOUT ROWID;
+            """),
     ]
 
     /// The newest schema version this build knows.

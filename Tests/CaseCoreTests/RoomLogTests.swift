@@ -1,0 +1,127 @@
+// RoomLogTests: credentials (tokens hashed, revocation) and room logs (monotonic sequences, epochs,
+// idempotent posts, commit-ordered delivery, case events announced in their case room).
+import Foundation
+import XCTest
+
+@testable import CaseCore
+
+final class RoomLogTests: XCTestCase {
+    private var directory: String!
+    private var store: CaseStore!
+    private let clock = ManualClock(Fixtures.start)
+
+    override func setUp() async throws {
+        directory = NSTemporaryDirectory() + "chub-rooms-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
+        for unit in [Fixtures.bureau, Fixtures.housing, Fixtures.finance] {
+            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        }
+        try await store.addPerson(Person(id: PersonID("coord"), name: "Coordinator", unit: Fixtures.bureau, roles: [.coordinator]))
+    }
+
+    override func tearDown() {
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func testTokenIsStoredAsHashAndCanBeRevoked() async throws {
+        let token = CaseStore.makeToken()
+        XCTAssertTrue(token.hasPrefix("chub_"))
+        XCTAssertGreaterThanOrEqual(token.count, 40)
+        let id = try await store.addCredential(person: PersonID("coord"), kind: .token, digest: CaseStore.tokenDigest(token), label: "laptop", at: clock.now())
+        let found = try await store.identity(forDigest: CaseStore.tokenDigest(token), kind: .token)
+        XCTAssertEqual(found?.person.id, PersonID("coord"))
+        XCTAssertEqual(found?.credentialID, id)
+        let stored = try await store.read { connection in
+            try connection.query("SELECT count(*) FROM credentials WHERE CAST(digest AS TEXT) LIKE '%chub_%'").first?.int(0)
+        }
+        XCTAssertEqual(stored, 0, "the token itself is never stored")
+        let wrong = try await store.identity(forDigest: CaseStore.tokenDigest(token + "x"), kind: .token)
+        XCTAssertNil(wrong)
+
+        clock.advance(seconds: 5)
+        let revokedOnce = try await store.revokeCredential(id: id, at: clock.now())
+        XCTAssertTrue(revokedOnce)
+        let revokedTwice = try await store.revokeCredential(id: id, at: clock.now())
+        XCTAssertFalse(revokedTwice)
+        let afterRevocation = try await store.identity(forDigest: CaseStore.tokenDigest(token), kind: .token)
+        XCTAssertNil(afterRevocation)
+        let revoked = try await store.credentialsRevoked(since: Fixtures.start)
+        XCTAssertEqual(revoked.map(\.id), [id])
+    }
+
+    func testCertificateFingerprintDigest() {
+        let hex = String(repeating: "ab", count: 32)
+        XCTAssertEqual(CaseStore.certificateDigest(fingerprintHex: hex), [UInt8](repeating: 0xAB, count: 32))
+        XCTAssertNil(CaseStore.certificateDigest(fingerprintHex: "zz" + hex.dropFirst(2)))
+        XCTAssertNil(CaseStore.certificateDigest(fingerprintHex: "abcd"))
+    }
+
+    func testRoomSequencesEpochAndCommitOrderedDelivery() async throws {
+        let delivered = DeliveredEvents()
+        store.rooming.setSink { events in delivered.append(events) }
+        let store = self.store!
+        let records = try await withThrowingTaskGroup(of: RoomEventRecord.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    try await store.appendRoomEvent(room: "lobby", kind: "message", at: Fixtures.start) { position in
+                        Array("{\"n\":\(index),\"seq\":\(position.sequence)}".utf8)
+                    }
+                }
+            }
+            var all: [RoomEventRecord] = []
+            for try await record in group { all.append(record) }
+            return all
+        }
+        XCTAssertEqual(Set(records.map(\.position.sequence)), Set(1...50))
+        XCTAssertEqual(Set(records.map(\.position.epoch)).count, 1)
+        // Delivered after commit, in sequence order, each once.
+        XCTAssertEqual(delivered.all.map(\.position.sequence), Array(1...50))
+        let state = try await store.roomState("lobby")
+        XCTAssertEqual(state?.lastSequence, 50)
+        let page = try await store.roomEvents("lobby", after: 10, limit: 5)
+        XCTAssertEqual(page.map(\.position.sequence), [11, 12, 13, 14, 15])
+        let back = try await store.roomEvents("lobby", before: 10, limit: 3)
+        XCTAssertEqual(back.map(\.position.sequence), [9, 8, 7])
+        XCTAssertEqual(String(decoding: page[0].body, as: UTF8.self).contains("\"seq\":11"), true, "bytes stored as encoded")
+    }
+
+    func testPostWithTheSameKeyReturnsTheFirstResult() async throws {
+        let first = try await store.post(room: "lobby", idempotencyKey: "k1", by: PersonID("coord"), at: clock.now()) { _ in Array("{}".utf8) }
+        let again = try await store.post(room: "lobby", idempotencyKey: "k1", by: PersonID("coord"), at: clock.now()) { _ in Array("{}".utf8) }
+        XCTAssertFalse(first.duplicate)
+        XCTAssertTrue(again.duplicate)
+        XCTAssertEqual(first.position, again.position)
+        let other = try await store.post(room: "lobby", idempotencyKey: "k1", by: PersonID("someone-else"), at: clock.now()) { _ in Array("{}".utf8) }
+        XCTAssertEqual(other.position.sequence, 2, "keys are per person")
+        let state = try await store.roomState("lobby")
+        XCTAssertEqual(state?.lastSequence, 2)
+    }
+
+    func testCaseChangesAreAnnouncedInTheCaseRoomWithoutPetitionerData() async throws {
+        let delivered = DeliveredEvents()
+        store.rooming.setSink { events in delivered.append(events) }
+        store.rooming.setCaseEventEncoder { event, position in
+            let body = try JSONEncoder().encode(event)
+            return Array("{\"seq\":\(position.sequence),\"event\":".utf8) + Array(body) + Array("}".utf8)
+        }
+        let id = try await store.register(Fixtures.registration(), by: Fixtures.coordinator).caseID
+        _ = try await store.perform(.assigned(Assignment(lead: Fixtures.housing)), on: id, by: Fixtures.coordinator)
+        do {
+            _ = try await store.perform(.accepted, on: id, by: Fixtures.financeOfficer)
+            XCTFail("finance is not the lead unit")
+        } catch is CaseRefusal {}
+        let events = try await store.roomEvents(RoomID.case(id), after: 0, limit: 10)
+        XCTAssertEqual(events.count, 2, "a refused change announces nothing")
+        XCTAssertFalse(String(decoding: events[0].body, as: UTF8.self).contains("Zhang San"))
+        XCTAssertEqual(delivered.all.map(\.position.room), ["case-1", "case-1"])
+    }
+}
+
+final class DeliveredEvents: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [RoomEventRecord] = []
+    func append(_ more: [RoomEventRecord]) { lock.withLock { events += more } }
+    var all: [RoomEventRecord] { lock.withLock { events } }
+}
