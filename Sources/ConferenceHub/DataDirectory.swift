@@ -18,6 +18,9 @@ struct DataDirectory {
     }
 
     let root: String
+    /// The conference office unit and the first administrator, created by `initialize`.
+    static let officeUnit = UnitID("conference-office")
+    static let adminPerson = PersonID("admin")
 
     init(_ root: String) {
         self.root = (root as NSString).standardizingPath
@@ -47,7 +50,7 @@ struct DataDirectory {
 
     /// Creates everything in an empty (or missing) directory. Refuses a directory that holds some
     /// of the files but not all, rather than overwrite keys.
-    func initialize(serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"]) throws -> Created {
+    func initialize(serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"]) async throws -> Created {
         let present = requiredFiles.filter { FileManager.default.fileExists(atPath: $0) }
         guard present.isEmpty else {
             throw InitError(description: "\(root) is partly initialized (found \(present.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); "
@@ -74,10 +77,25 @@ struct DataDirectory {
         try SecureFile.create(adminCertificate, contents: admin.certificatePEM, mode: 0o644)
         try SecureFile.create((adminCredential as NSString).appendingPathComponent("ca.pem"), contents: authority.certificatePEM, mode: 0o644)
 
-        // The database is created last: its presence marks a complete initialization.
-        let database = try HubSchema.open(path: database)
-        try database.run("INSERT INTO hub_meta (key, value) VALUES ('created_at', ?), ('admin_certificate_sha256', ?)",
-                         [.text(ISO8601DateFormatter().string(from: Date())), .text(admin.fingerprintSHA256)])
+        // The database is created last: its presence marks a complete initialization. It is built
+        // under a temporary name and renamed, so a failure leaves no half-made database behind.
+        let building = database + ".init"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
+        let store = try CaseStore(path: building)
+        do {
+            try await store.addUnit(Unit(id: Self.officeUnit, name: "Conference Office", kind: .petitionBureau))
+            try await store.addPerson(Person(id: Self.adminPerson, name: "Administrator", unit: Self.officeUnit, roles: [.admin, .coordinator]))
+            guard let digest = CaseStore.certificateDigest(fingerprintHex: admin.fingerprintSHA256) else {
+                throw InitError(description: "the admin certificate has no usable fingerprint")
+            }
+            _ = try await store.addCredential(person: Self.adminPerson, kind: .certificate, digest: digest, label: "initial admin certificate", at: Timestamp(Date()))
+            try await store.backup(to: database)
+        } catch {
+            store.close()
+            throw error
+        }
+        store.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
         return Created(adminCertificate: adminCertificate, adminKey: adminKey, adminFingerprint: admin.fingerprintSHA256)
     }
 

@@ -1,15 +1,19 @@
-// HubSession: the application behind one WebSocket connection to the hub. It decodes request
-// envelopes and answers them; every request gets exactly one reply.
+// HubSession: the conference protocol on one WebSocket connection. It authenticates the connection
+// (client certificate or bearer token), then serves requests one at a time, in order: every request
+// gets exactly one reply, and a join's reply, replay and live events arrive in that order.
+import CaseCore
+import Foundation
 import Logging
 import Messaging
 import NIOCore
+import NIOWebSocket
 
 /// Protocol identifiers.
 enum HubProtocol {
     /// The WebSocket subprotocol.
     static let subprotocol = "conferencehub.v1"
     /// The server's version string.
-    static let serverVersion = "0.1.0"
+    static let serverVersion = "0.2.0"
 }
 
 /// Serves one connection's requests.
@@ -17,28 +21,369 @@ final class HubSession: ChannelInboundHandler {
     typealias InboundIn = WebSocketMessage
     typealias OutboundOut = WebSocketMessage
 
+    private let hub: Hub
     private let connection: ConnectionContext
+    private var channel: Channel?
+    private var identity: Identity?
+    /// Requests waiting while one is served (or while the certificate is looked up).
+    private var queue: [WebSocketMessage] = []
+    private var busy = false
+    private var joined: Set<String> = []
+    private var bucket: TokenBucket
+    private var authTimer: Scheduled<Void>?
+    private var failedAuthentications = 0
 
-    init(connection: ConnectionContext) {
+    init(hub: Hub, connection: ConnectionContext) {
+        self.hub = hub
         self.connection = connection
+        bucket = TokenBucket(rate: hub.configuration.requestsPerSecond, burst: hub.configuration.requestBurst, now: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channel = context.channel
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        authTimer = context.eventLoop.scheduleTask(in: hub.configuration.authenticationTimeout) {
+            let (session, context) = loopBound.value
+            guard session.identity == nil else { return }
+            session.connection.recordClose("not authenticated within \(session.hub.configuration.authenticationTimeout)")
+            context.triggerUserOutboundEvent(WebSocketCloseRequest(code: .policyViolation, reason: "authentication required"), promise: nil)
+        }
+        // A verified client certificate identifies the person; look it up before serving anything.
+        if let fingerprint = connection.tls?.peerCertificate?.fingerprintSHA256,
+           let digest = CaseStore.certificateDigest(fingerprintHex: fingerprint) {
+            busy = true
+            let store = hub.store
+            run(context: context) {
+                try await store.identity(forDigest: digest, kind: .certificate)
+            } then: { session, context, result in
+                if case .success(let found?) = result { session.authenticated(found, context: context) }
+                session.busy = false
+                session.serveNext(context: context)
+            }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        authTimer?.cancel()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        authTimer?.cancel()
+        hub.unregister(context.channel)
+        for room in joined { leaveRoom(room, channel: context.channel) }
+        joined.removeAll()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
+        if let retry = bucket.take(now: NIODeadline.now().uptimeNanoseconds) {
+            let id = (try? Request.decode(message.data))?.id
+            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests",
+                                                      extra: ["retry_after_ms": retry]))
+        }
+        guard queue.count < hub.configuration.maxQueuedRequests else {
+            let id = (try? Request.decode(message.data))?.id
+            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests waiting",
+                                                      extra: ["retry_after_ms": 100]))
+        }
+        queue.append(message)
+        serveNext(context: context)
+    }
+
+    // MARK: Serving
+
+    private func serveNext(context: ChannelHandlerContext) {
+        while !busy, !queue.isEmpty {
+            let message = queue.removeFirst()
+            serve(message, context: context)
+        }
+    }
+
+    private func serve(_ message: WebSocketMessage, context: ChannelHandlerContext) {
         guard message.kind == .text else {
-            return reply(context: context, Reply.error(id: nil, code: .badRequest, message: "binary messages are not part of the protocol; send JSON text"))
+            return send(context: context, Reply.error(id: nil, code: .badRequest, message: "binary messages are not part of the protocol; send JSON text"))
         }
         let request: Request
         do {
             request = try Request.decode(message.data)
         } catch {
-            return reply(context: context, Reply.error(id: error.id, code: .badRequest, message: error.message))
+            return send(context: context, Reply.error(id: error.id, code: .badRequest, message: error.message))
         }
-        switch request.type {
-        case "hello":
-            reply(context: context, Reply.ok(id: request.id, result: hello()))
-        default:
-            reply(context: context, Reply.error(id: request.id, code: .unknownCommand, message: "unknown command `\(request.type.prefix(64))`"))
+        let command: HubCommand
+        do {
+            command = try HubCommand.parse(request, maxTextLength: hub.configuration.maxTextLength)
+        } catch {
+            return send(context: context, Reply.error(id: request.id, code: error.code, message: error.message))
+        }
+        guard identity != nil || command.allowedUnauthenticated else {
+            return send(context: context, Reply.error(id: request.id, code: .unauthenticated, message: "authenticate first: present a client certificate or send `auth` with a token"))
+        }
+        execute(command, id: request.id, context: context)
+    }
+
+    /// Runs async work off the event loop and continues on it, keeping the queue ordered.
+    private func run<T: Sendable>(
+        context: ChannelHandlerContext, _ work: @escaping @Sendable () async throws -> T,
+        then: @escaping (HubSession, ChannelHandlerContext, Result<T, Error>) -> Void
+    ) {
+        busy = true
+        let loopBound = NIOLoopBound((self, context, then), eventLoop: context.eventLoop)
+        let promise = context.eventLoop.makePromise(of: T.self)
+        promise.completeWithTask(work)
+        promise.futureResult.whenComplete { result in
+            let (session, context, then) = loopBound.value
+            then(session, context, result)
+        }
+    }
+
+    /// Runs `work` and replies with its result (or its error), then serves the next request.
+    private func reply(
+        _ id: String, context: ChannelHandlerContext, command: String,
+        _ work: @escaping @Sendable () async throws -> ByteBuffer
+    ) {
+        run(context: context, work) { session, context, result in
+            switch result {
+            case .success(let bytes):
+                session.send(context: context, bytes)
+            case .failure(let error):
+                session.send(context: context, session.errorReply(id: id, command: command, error: error))
+            }
+            session.busy = false
+            session.serveNext(context: context)
+        }
+    }
+
+    private func errorReply(id: String, command: String, error: Error) -> ByteBuffer {
+        if let refusal = error as? CaseRefusal {
+            let code: ErrorCode
+            switch refusal.code {
+            case .forbidden: code = .forbidden
+            case .invalidState: code = .invalidState
+            case .invalidArgument: code = .invalidArgument
+            case .windowClosed: code = .windowClosed
+            case .notFound: code = .notFound
+            }
+            if code == .forbidden { logRefusal(command: command, reason: refusal.reason) }
+            return Reply.error(id: id, code: code, message: refusal.reason)
+        }
+        if let failure = error as? HubFailure {
+            if failure.code == .forbidden { logRefusal(command: command, reason: failure.message) }
+            return Reply.error(id: id, code: failure.code, message: failure.message)
+        }
+        connection.logger.error("request failed", metadata: ["command": "\(command)", "error": "\(error)"])
+        return Reply.error(id: id, code: .internal, message: "the server could not complete the request; try again")
+    }
+
+    private func logRefusal(command: String, reason: String) {
+        var metadata: Logger.Metadata = ["command": "\(command)", "reason": "\(reason)"]
+        if let identity {
+            metadata["person"] = "\(identity.person.id)"
+            metadata["unit"] = "\(identity.person.unit)"
+        }
+        connection.logger.notice("refused", metadata: metadata)
+    }
+
+    private func send(context: ChannelHandlerContext, _ bytes: ByteBuffer) {
+        context.writeAndFlush(wrapOutboundOut(WebSocketMessage(kind: .text, data: bytes)), promise: nil)
+    }
+
+    // MARK: Authentication
+
+    private func authenticated(_ found: Identity, context: ChannelHandlerContext) {
+        guard hub.register(SessionEntry(channel: context.channel, person: found.person.id, credentialID: found.credentialID)) else {
+            connection.logger.notice("connection limit reached", metadata: ["person": "\(found.person.id)"])
+            return
+        }
+        identity = found
+        authTimer?.cancel()
+        connection.logger[metadataKey: "person"] = "\(found.person.id)"
+        connection.logger[metadataKey: "unit"] = "\(found.person.unit)"
+        connection.logger.info("authenticated", metadata: ["credential": "\(found.credentialID)"])
+    }
+
+    private func identityObject() -> [String: Any]? {
+        guard let person = identity?.person else { return nil }
+        return ["person": person.id.rawValue, "name": person.name, "unit": person.unit.rawValue, "roles": person.roles.map(\.rawValue).sorted()]
+    }
+
+    // MARK: Commands
+
+    private func execute(_ command: HubCommand, id: String, context: ChannelHandlerContext) {
+        let hub = self.hub
+        let store = hub.store
+        let actor = identity?.actor
+        switch command {
+        case .hello:
+            send(context: context, Reply.ok(id: id, result: hello()))
+
+        case .auth(let token):
+            guard identity == nil else {
+                return send(context: context, Reply.error(id: id, code: .invalidState, message: "already authenticated as \(identity!.person.id)"))
+            }
+            run(context: context) {
+                try await store.identity(forDigest: CaseStore.tokenDigest(token), kind: .token)
+            } then: { session, context, result in
+                switch result {
+                case .success(let found?):
+                    session.authenticated(found, context: context)
+                    if let object = session.identityObject() {
+                        session.send(context: context, Reply.ok(id: id, result: object))
+                    } else {
+                        session.send(context: context, Reply.error(id: id, code: .limitExceeded,
+                            message: "\(found.person.id) already has \(hub.configuration.maxConnectionsPerPerson) connections"))
+                    }
+                case .success(nil):
+                    session.failedAuthentications += 1
+                    session.connection.logger.notice("authentication failed")
+                    session.send(context: context, Reply.error(id: id, code: .unauthorized, message: "unknown or revoked token"))
+                    if session.failedAuthentications >= 5 {
+                        context.triggerUserOutboundEvent(WebSocketCloseRequest(code: .policyViolation, reason: "too many failed authentications"), promise: nil)
+                    }
+                case .failure(let error):
+                    session.send(context: context, session.errorReply(id: id, command: "auth", error: error))
+                }
+                session.busy = false
+                session.serveNext(context: context)
+            }
+
+        case .rooms(let after, let limit):
+            let actor = actor!
+            reply(id, context: context, command: "rooms") {
+                var rooms: [[String: Any]] = []
+                if after == nil { rooms.append(["room": RoomID.lobby, "title": "Conference lobby"]) }
+                let afterCase = after.flatMap { CaseID($0) }
+                let cases: [PetitionCase]
+                if actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor) {
+                    cases = try await store.allCases(after: afterCase, limit: limit)
+                } else {
+                    cases = try await store.cases(for: actor.unit, relation: .involved, after: afterCase, limit: limit)
+                }
+                rooms += cases.map { ["room": RoomID.case($0.id), "title": $0.title, "status": $0.status.rawValue] }
+                var result: [String: Any] = ["rooms": rooms]
+                if cases.count == limit, let last = cases.last { result["next"] = RoomID.case(last.id) }
+                return Reply.ok(id: id, result: result)
+            }
+
+        case .join(let room, let lastSequence, let epoch):
+            join(room: room, lastSequence: lastSequence, epoch: epoch, id: id, context: context)
+
+        case .leave(let room):
+            guard joined.remove(room) != nil else {
+                return send(context: context, Reply.error(id: id, code: .notJoined, message: "not in \(room)"))
+            }
+            leaveRoom(room, channel: context.channel)
+            send(context: context, Reply.ok(id: id, result: ["room": room]))
+
+        case .post(let room, let text, let key):
+            let actor = actor!
+            guard actor.has(.officer) || actor.has(.leader) || actor.has(.coordinator) else {
+                logRefusal(command: "post", reason: "roles \(actor.roles.map(\.rawValue).sorted()) may not post")
+                return send(context: context, Reply.error(id: id, code: .forbidden, message: "auditors and administrators read rooms; they do not post"))
+            }
+            guard joined.contains(room) else {
+                return send(context: context, Reply.error(id: id, code: .notJoined, message: "join \(room) before posting to it"))
+            }
+            let now = hub.clock.now()
+            reply(id, context: context, command: "post") {
+                let result = try await store.post(room: room, idempotencyKey: key, by: actor.person, at: now) { position in
+                    try WireEvents.message(position, person: actor.person, unit: actor.unit, text: text)
+                }
+                return Reply.ok(id: id, result: ["room": result.position.room, "seq": result.position.sequence, "duplicate": result.duplicate])
+            }
+
+        case .history(let room, let before, let after, let limit):
+            let actor = actor!
+            reply(id, context: context, command: "history") {
+                try await Self.authorize(room: room, actor: actor, store: store)
+                let events: [RoomEventRecord]
+                if let after {
+                    events = try await store.roomEvents(room, after: after, limit: limit + 1)
+                } else {
+                    events = Array(try await store.roomEvents(room, before: before ?? .max, limit: limit + 1).reversed())
+                }
+                let more = events.count > limit
+                let page = after != nil ? Array(events.prefix(limit)) : Array(events.suffix(limit))
+                let epoch = try await store.roomState(room)?.epoch ?? ""
+                return Self.historyReply(id: id, room: room, epoch: epoch, events: page, more: more)
+            }
+
+        case .who(let room):
+            guard joined.contains(room) else {
+                return send(context: context, Reply.error(id: id, code: .notJoined, message: "join \(room) to see who is there"))
+            }
+            let live = hub.rooms.room(room)
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            busy = true
+            live.loop.submit { live.present().map { ["person": $0.person.rawValue, "unit": $0.unit.rawValue] } }
+                .hop(to: context.eventLoop)
+                .whenComplete { result in
+                    let (session, context) = loopBound.value
+                    let members = (try? result.get()) ?? []
+                    session.send(context: context, Reply.ok(id: id, result: ["room": room, "members": members]))
+                    session.busy = false
+                    session.serveNext(context: context)
+                }
+
+        case .caseRegister(let registration):
+            let actor = actor!
+            reply(id, context: context, command: "case.register") {
+                let event = try await store.register(registration, by: actor)
+                return Reply.ok(id: id, result: ["case": RoomID.case(event.caseID), "seq": event.sequence])
+            }
+
+        case .caseChange(let caseID, let change):
+            let actor = actor!
+            reply(id, context: context, command: "case.change") {
+                let event = try await store.perform(change, on: caseID, by: actor)
+                let status = try await store.caseState(caseID)?.status.rawValue ?? ""
+                return Reply.ok(id: id, result: ["case": RoomID.case(caseID), "seq": event.sequence, "status": status])
+            }
+
+        case .caseGet(let caseID):
+            let actor = actor!
+            reply(id, context: context, command: "case.get") {
+                let state = try await store.caseState(caseID, for: actor)
+                return Reply.ok(id: id, result: ["case": WireCoding.object(state)])
+            }
+
+        case .caseHistory(let caseID, let after, let limit):
+            let actor = actor!
+            reply(id, context: context, command: "case.history") {
+                let events = try await store.history(of: caseID, for: actor, after: after, limit: limit)
+                return Reply.ok(id: id, result: ["case": RoomID.case(caseID), "events": events.map { WireCoding.object($0) }])
+            }
+
+        case .casePetitioner(let caseID):
+            let actor = actor!
+            reply(id, context: context, command: "case.petitioner") {
+                guard let petitioner = try await store.petitioner(of: caseID, for: actor) else {
+                    throw HubFailure(.notFound, "no petitioner recorded for \(caseID)")
+                }
+                return Reply.ok(id: id, result: ["case": RoomID.case(caseID), "petitioner": WireCoding.object(petitioner)])
+            }
+
+        case .cases(let unit, let relation, let status, let after, let limit):
+            let actor = actor!
+            reply(id, context: context, command: "cases") {
+                let seesAll = actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor)
+                let cases: [PetitionCase]
+                if let unit {
+                    guard seesAll || unit == actor.unit else { throw HubFailure(.forbidden, "you may list only your own unit's cases") }
+                    cases = try await store.cases(for: unit, relation: relation, status: status, after: after, limit: limit)
+                } else if seesAll, let status {
+                    cases = try await store.cases(status: status, after: after, limit: limit)
+                } else if seesAll {
+                    cases = try await store.allCases(after: after, limit: limit)
+                } else {
+                    cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
+                }
+                var result: [String: Any] = ["cases": cases.map { WireCoding.object($0) }]
+                if cases.count == limit, let last = cases.last { result["next"] = RoomID.case(last.id) }
+                return Reply.ok(id: id, result: result)
+            }
         }
     }
 
@@ -50,11 +395,143 @@ final class HubSession: ChannelInboundHandler {
                 result["certificate"] = ["subject": peer.subject, "sha256": peer.fingerprintSHA256]
             }
         }
+        if let identity = identityObject() { result["identity"] = identity }
         return result
     }
 
-    private func reply(context: ChannelHandlerContext, _ data: ByteBuffer) {
-        context.writeAndFlush(wrapOutboundOut(WebSocketMessage(kind: .text, data: data)), promise: nil)
+    // MARK: Rooms
+
+    /// Checks that `actor` may read `room`.
+    static func authorize(room: String, actor: Actor, store: CaseStore) async throws {
+        if room == RoomID.lobby { return }
+        guard let caseID = RoomID.caseID(of: room) else { throw HubFailure(.notFound, "no room \(room)") }
+        _ = try await store.caseState(caseID, for: actor)
+    }
+
+    private func join(room: String, lastSequence: Int64?, epoch: String?, id: String, context: ChannelHandlerContext) {
+        guard let identity else { return }
+        guard !joined.contains(room) else {
+            return send(context: context, Reply.error(id: id, code: .invalidState, message: "already in \(room)"))
+        }
+        guard joined.count < hub.configuration.maxRoomsPerConnection else {
+            return send(context: context, Reply.error(id: id, code: .limitExceeded,
+                                                      message: "a connection may join at most \(hub.configuration.maxRoomsPerConnection) rooms"))
+        }
+        let store = hub.store, live = hub.rooms.room(room), channel = context.channel
+        let actor = identity.actor, maxReplay = hub.configuration.maxReplay, now = hub.clock.now()
+        busy = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let finished = context.eventLoop.makePromise(of: Void.self)
+        finished.futureResult.whenComplete { result in
+            let (session, context) = loopBound.value
+            if case .failure(let error) = result {
+                session.send(context: context, session.errorReply(id: id, command: "join", error: error))
+            } else {
+                session.joined.insert(room)
+            }
+            session.busy = false
+            session.serveNext(context: context)
+        }
+        finished.completeWithTask {
+            try await Self.authorize(room: room, actor: actor, store: store)
+            // Admit in catch-up state first: from here on, live events wait in the member's buffer.
+            let first = try await live.loop.submit { live.admit(channel: channel, person: actor.person, unit: actor.unit) }.get()
+            do {
+                if first {
+                    _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
+                        try WireEvents.presence(position, person: actor.person, unit: actor.unit, joined: true)
+                    }
+                }
+                let state = try await store.roomState(room)
+                let current = state?.lastSequence ?? 0
+                var recovered = false
+                var reason: String?
+                var replay: [RoomEventRecord] = []
+                if let lastSequence {
+                    if let epoch, epoch != state?.epoch {
+                        reason = "epoch_changed"
+                    } else if lastSequence > current {
+                        reason = "ahead_of_room"
+                    } else if current - lastSequence > Int64(maxReplay) {
+                        reason = "too_far_behind"
+                    } else {
+                        replay = try await store.roomEvents(room, after: lastSequence, through: current, limit: maxReplay)
+                        recovered = true
+                    }
+                } else {
+                    reason = "no_last_seq"
+                }
+                let present = try await live.loop.submit { live.present() }.get()
+                var result: [String: Any] = [
+                    "room": room, "epoch": state?.epoch ?? "", "seq": current, "recovered": recovered, "replayed": replay.count,
+                    "presence": present.map { ["person": $0.person.rawValue, "unit": $0.unit.rawValue] },
+                ]
+                if let reason {
+                    result["reason"] = reason
+                    result["history"] = "page older events with {\"type\": \"history\", \"room\": \"\(room)\", \"before\": \(current + 1)}"
+                }
+                let replyBytes = Reply.ok(id: id, result: result)
+                let replayed = replay
+                // Events up to `current` come from the replay (or were missed on purpose); later ones live.
+                try await live.loop.submit {
+                    live.completeJoin(channel: channel, reply: replyBytes, replay: replayed, replayedThrough: current)
+                }.get()
+            } catch {
+                _ = try? await live.loop.submit { live.remove(channel: channel) }.get()
+                throw error
+            }
+        }
+        // The reply is written by the room (before the replay), so the normal reply path is skipped.
+        _ = finished
+    }
+
+    private func leaveRoom(_ room: String, channel: Channel) {
+        let live = hub.rooms.room(room), store = hub.store, now = hub.clock.now(), logger = connection.logger
+        live.loop.execute {
+            guard let (person, unit) = live.remove(channel: channel) else { return }
+            Task {
+                do {
+                    _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
+                        try WireEvents.presence(position, person: person, unit: unit, joined: false)
+                    }
+                } catch {
+                    logger.warning("presence event not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// `{"id", "type": "ok", "result": {"room", "epoch", "events": [stored bytes…], "more"}}`,
+    /// splicing the stored event bytes in unchanged.
+    static func historyReply(id: String, room: String, epoch: String, events: [RoomEventRecord], more: Bool) -> ByteBuffer {
+        let head = Reply.encode(["id": id, "type": "ok"])
+        var buffer = ByteBuffer()
+        // head is {"id":…,"type":"ok"}; reopen it to add "result".
+        var headBytes = head
+        headBytes.moveWriterIndex(to: headBytes.writerIndex - 1)
+        buffer.writeBuffer(&headBytes)
+        var prefix = Reply.encode(["room": room, "epoch": epoch, "more": more])
+        prefix.moveWriterIndex(to: prefix.writerIndex - 1)
+        buffer.writeString(",\"result\":")
+        buffer.writeBuffer(&prefix)
+        buffer.writeString(",\"events\":[")
+        for (index, event) in events.enumerated() {
+            if index > 0 { buffer.writeString(",") }
+            buffer.writeBytes(event.body)
+        }
+        buffer.writeString("]}}")
+        return buffer
+    }
+}
+
+/// A refusal decided by the hub itself (not by CaseCore).
+struct HubFailure: Error {
+    let code: ErrorCode
+    let message: String
+
+    init(_ code: ErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
     }
 }
 

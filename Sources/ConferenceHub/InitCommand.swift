@@ -21,7 +21,7 @@ struct InitCommand: AsyncParsableCommand {
             print("\(directory.root) is already initialized; nothing was changed.")
             return
         }
-        let created = try directory.initialize(serverNames: serverName, serverAddresses: serverAddress)
+        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress)
         print(FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443))
     }
 }

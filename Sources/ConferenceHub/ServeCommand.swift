@@ -42,6 +42,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a TLS handshake may take.")
     var handshakeTimeout: Int = 10
 
+    @Option(name: .long, help: "Requests per second per connection (bursts of twice that).")
+    var rateLimit: Int = 50
+
+    @Option(name: .long, help: "Rooms one connection may join.")
+    var maxRooms: Int = 100
+
+    @Option(name: .long, help: "Open connections per person.")
+    var maxConnectionsPerPerson: Int = 8
+
+    @Option(name: .long, help: "Longest message text, in characters.")
+    var maxTextLength: Int = 4_000
+
+    @Option(name: .long, help: "Seconds a connection has to authenticate.")
+    var authTimeout: Int = 10
+
     @Option(name: .long, help: "Working-day calendar: lines `YYYY-MM-DD holiday|workday` (default: weekends only).")
     var calendar: String?
 
@@ -71,6 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--ping-interval, --pong-timeout and --handshake-timeout must be positive")
         }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard rateLimit > 0, maxRooms > 0, maxConnectionsPerPerson > 0, authTimeout > 0 else {
+            throw ValidationError("--rate-limit, --max-rooms, --max-connections-per-person and --auth-timeout must be positive")
+        }
+        guard (1...100_000).contains(maxTextLength) else { throw ValidationError("--max-text-length must be 1...100000") }
     }
 
     func run() async throws {
@@ -81,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = DataDirectory(data.dataDir)
         var firstRun: DataDirectory.Created?
         if !directory.isInitialized {
-            firstRun = try directory.initialize()
+            firstRun = try await directory.initialize()
         }
 
         let store = try CaseStore(path: directory.database, policy: policy)
@@ -99,7 +118,17 @@ struct ServeCommand: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let signals = TerminationSignals()
-        let server = try await HubServer.start(configuration: configuration, group: group, logger: logger, echo: echo)
+        var hubConfiguration = HubConfiguration()
+        hubConfiguration.requestsPerSecond = Double(rateLimit)
+        hubConfiguration.requestBurst = Double(rateLimit * 2)
+        hubConfiguration.maxRoomsPerConnection = maxRooms
+        hubConfiguration.maxConnectionsPerPerson = maxConnectionsPerPerson
+        hubConfiguration.maxTextLength = maxTextLength
+        hubConfiguration.authenticationTimeout = .seconds(Int64(authTimeout))
+        let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
+        let server = try await HubServer.start(
+            configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
+        hub.startRevocationWatch(on: group.next())
         if let firstRun {
             Console.write(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: server.port))
         }
@@ -109,6 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let signal = await signals.wait()
         logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
+        hub.stopRevocationWatch()
         await server.shutdown()
         try await group.shutdownGracefully()
         logger.info("stopped")
@@ -149,8 +179,16 @@ enum HubSettings {
 
 /// Starts the WebSocket server with the hub (or echo) application behind it.
 enum HubServer {
+    /// What answers on `/v1/ws`.
+    enum Application: Sendable {
+        /// The conference protocol.
+        case hub(Hub)
+        /// Every message echoed back (conformance testing).
+        case echo
+    }
+
     static func start(
-        configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger, echo: Bool = false
+        configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger, application: Application
     ) async throws -> WebSocketServer {
         let started = Date()
         let serverBox = NIOLockedValueBox<WebSocketServer?>(nil)
@@ -162,7 +200,10 @@ enum HubServer {
                 return #"{"status":"ok","version":"\#(HubProtocol.serverVersion)","connections":\#(connections),"uptime_seconds":\#(uptime)}"#
             },
             application: { connection, _ in
-                echo ? EchoSession() as ChannelHandler : HubSession(connection: connection)
+                switch application {
+                case .echo: return EchoSession()
+                case .hub(let hub): return HubSession(hub: hub, connection: connection)
+                }
             })
         serverBox.withLockedValue { $0 = server }
         return server

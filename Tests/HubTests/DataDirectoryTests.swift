@@ -8,10 +8,10 @@ import XCTest
 @testable import Messaging
 
 final class DataDirectoryTests: XCTestCase {
-    func testInitializeCreatesCertificatesKeysAndDatabaseWithPrivateModes() throws {
+    func testInitializeCreatesCertificatesKeysAndDatabaseWithPrivateModes() async throws {
         let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
         XCTAssertFalse(directory.isInitialized)
-        let created = try directory.initialize()
+        let created = try await directory.initialize()
         XCTAssertTrue(directory.isInitialized)
         for key in [directory.caKey, directory.serverKey, created.adminKey] {
             XCTAssertEqual(SecureFile.mode(of: key), 0o600, key)
@@ -29,16 +29,23 @@ final class DataDirectoryTests: XCTestCase {
 
         let database = try HubSchema.open(path: directory.database)
         XCTAssertEqual(try Migrator.currentVersion(of: database), HubSchema.latestVersion)
-        let stored = try database.query("SELECT value FROM hub_meta WHERE key = 'admin_certificate_sha256'")
-        XCTAssertEqual(stored.first?.string(0), created.adminFingerprint)
+        // The admin certificate identifies the administrator (a coordinator of the conference office).
+        let store = try CaseStore(path: directory.database)
+        defer { store.close() }
+        let identity = try await store.identity(forDigest: CaseStore.certificateDigest(fingerprintHex: created.adminFingerprint)!, kind: .certificate)
+        XCTAssertEqual(identity?.person.id, PersonID("admin"))
+        XCTAssertEqual(identity?.person.roles, [.admin, .coordinator])
     }
 
-    func testPartlyInitializedDirectoryIsRefusedUnchanged() throws {
+    func testPartlyInitializedDirectoryIsRefusedUnchanged() async throws {
         let root = try temporaryDirectory() + "/hub-data"
         let directory = DataDirectory(root)
         try FileManager.default.createDirectory(atPath: root + "/tls", withIntermediateDirectories: true)
         try "not a key".write(toFile: directory.caKey, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try directory.initialize()) { error in
+        do {
+            _ = try await directory.initialize()
+            XCTFail("a partly initialized directory must be refused")
+        } catch {
             XCTAssertTrue("\(error)".contains("partly initialized"), "\(error)")
         }
         XCTAssertEqual(try String(contentsOfFile: directory.caKey, encoding: .utf8), "not a key")

@@ -1,4 +1,5 @@
 // HubTestServer: a hub on a free loopback port with the test PKI, and clients for it.
+import CaseCore
 import Foundation
 import Logging
 import NIOCore
@@ -9,21 +10,45 @@ import XCTest
 @testable import ConferenceHub
 @testable import Messaging
 
+/// The people of the test conference: id, unit, roles.
+enum TestPeople {
+    static let office = UnitID("conference-office"), housing = UnitID("housing"), finance = UnitID("finance"), district = UnitID("district")
+    static let all: [(PersonID, UnitID, Set<Role>)] = [
+        (PersonID("coord"), office, [.coordinator]),
+        (PersonID("h-officer"), housing, [.officer]),
+        (PersonID("h-leader"), housing, [.leader]),
+        (PersonID("f-officer"), finance, [.officer]),
+        (PersonID("d-officer"), district, [.officer]),
+        (PersonID("auditor"), office, [.auditor]),
+        (PersonID("adm"), office, [.admin]),
+    ]
+}
+
 /// A running hub (or bare WebSocket server) for one test.
 final class HubTestServer: Sendable {
     let group: MultiThreadedEventLoopGroup
     let server: WebSocketServer
+    let hub: Hub?
+    let directory: String?
+    /// A bearer token per person (only for the hub).
+    let tokens: [PersonID: String]
 
     var port: Int { server.port }
+    var store: CaseStore { hub!.store }
 
-    private init(group: MultiThreadedEventLoopGroup, server: WebSocketServer) {
+    private init(group: MultiThreadedEventLoopGroup, server: WebSocketServer, hub: Hub? = nil, directory: String? = nil, tokens: [PersonID: String] = [:]) {
         self.group = group
         self.server = server
+        self.hub = hub
+        self.directory = directory
+        self.tokens = tokens
     }
 
-    /// Starts the hub application (or echo) with `mode` client certificates.
+    /// Starts the hub with the test conference's units and people (each with a token; the test
+    /// client certificate belongs to `h-officer`), or the echo application.
     static func hub(
         mode: ClientCertificateMode = .optional, echo: Bool = false,
+        hubConfiguration: HubConfiguration = HubConfiguration(),
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
     ) async throws -> HubTestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -31,8 +56,26 @@ final class HubTestServer: Sendable {
         configuration.port = 0
         configuration.subprotocols = [HubProtocol.subprotocol]
         configure(&configuration)
-        let server = try await HubServer.start(configuration: configuration, group: group, logger: Logger(label: "test"), echo: echo)
-        return HubTestServer(group: group, server: server)
+        let directory = NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try CaseStore(path: directory + "/hub.sqlite")
+        for unit in [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district] {
+            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        }
+        var tokens: [PersonID: String] = [:]
+        for (person, unit, roles) in TestPeople.all {
+            try await store.addPerson(Person(id: person, name: person.rawValue, unit: unit, roles: roles))
+            let token = CaseStore.makeToken()
+            _ = try await store.addCredential(person: person, kind: .token, digest: CaseStore.tokenDigest(token), label: "test", at: Timestamp(Date()))
+            tokens[person] = token
+        }
+        _ = try await store.addCredential(
+            person: PersonID("h-officer"), kind: .certificate,
+            digest: CaseStore.certificateDigest(fingerprintHex: TestPKI.client.fingerprintSHA256)!, label: "test cert", at: Timestamp(Date()))
+        let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: Logger(label: "test"))
+        let server = try await HubServer.start(
+            configuration: configuration, group: group, logger: Logger(label: "test"), application: echo ? .echo : .hub(hub))
+        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens)
     }
 
     /// Starts a bare server whose application handlers come from `application`.
@@ -52,6 +95,16 @@ final class HubTestServer: Sendable {
     func stop() async throws {
         await server.shutdown()
         try await group.shutdownGracefully()
+        hub?.store.close()
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// A connection authenticated with `person`'s token.
+    func connect(as person: String) async throws -> WebSocketClientConnection {
+        let client = try await connect()
+        let reply = try await client.request(["id": "auth", "type": "auth", "token": tokens[PersonID(person)]!])
+        guard reply["type"] as? String == "ok" else { throw HubFailure(.unauthorized, "auth failed: \(reply)") }
+        return client
     }
 
     func connect(

@@ -146,3 +146,16 @@ extension CaseStore {
         }
     }
 }
+
+extension CaseStore {
+    /// Every case, by id (for readers who see all cases).
+    public func allCases(after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {
+        let limit = min(max(limit, 1), maxCasePage)
+        return try await read { connection in
+            let decoder = JSONDecoder()
+            return try connection.query("SELECT state FROM cases WHERE id > ? ORDER BY id LIMIT ?",
+                                        [.integer(afterID?.rawValue ?? 0), .integer(Int64(limit))])
+                .map { try decoder.decode(PetitionCase.self, from: Data(($0.string(0) ?? "").utf8)) }
+        }
+    }
+}

@@ -10,6 +10,28 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case badRequest = "bad_request"
     /// The `type` names no command this server knows.
     case unknownCommand = "unknown_command"
+    /// The connection has not authenticated yet; only `hello` and `auth` are allowed.
+    case unauthenticated
+    /// The token (or certificate) is unknown or revoked.
+    case unauthorized
+    /// The person's roles or unit do not allow this.
+    case forbidden
+    /// No such room, case or person.
+    case notFound = "not_found"
+    /// The case is not in a state that allows this change.
+    case invalidState = "invalid_state"
+    /// An argument is out of range or inconsistent.
+    case invalidArgument = "invalid_argument"
+    /// The window for this change has closed.
+    case windowClosed = "window_closed"
+    /// Too many requests; `retry_after_ms` says when to try again.
+    case rateLimited = "rate_limited"
+    /// A per-connection or per-person limit (rooms joined, connections) is reached.
+    case limitExceeded = "limit_exceeded"
+    /// The room must be joined first.
+    case notJoined = "not_joined"
+    /// The server failed; the request may be retried.
+    case `internal`
 }
 
 /// A decoded request.
@@ -25,6 +47,8 @@ public struct Request {
     public let type: String
     /// Every field of the request object (unknown fields are ignored by commands).
     public let fields: [String: Any]
+    /// The message's bytes, for decoding a command's parameters with a typed decoder.
+    public let raw: Data
 
     /// Why a message could not be decoded, with the id when it was readable.
     public struct DecodeError: Error {
@@ -35,8 +59,9 @@ public struct Request {
     /// Decodes one text message.
     public static func decode(_ data: ByteBuffer) throws(DecodeError) -> Request {
         let parsed: Any
+        let raw = Data(data.readableBytesView)
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(data.readableBytesView), options: [])
+            parsed = try JSONSerialization.jsonObject(with: raw, options: [])
         } catch {
             throw DecodeError(id: nil, message: "the message is not valid JSON")
         }
@@ -51,7 +76,7 @@ public struct Request {
         guard let type = object["type"] as? String, !type.isEmpty, type.utf8.count <= maxTypeLength else {
             throw DecodeError(id: id, message: "`type` must be a non-empty string of at most \(maxTypeLength) bytes")
         }
-        return Request(id: id, type: type, fields: object)
+        return Request(id: id, type: type, fields: object, raw: raw)
     }
 }
 
@@ -63,9 +88,11 @@ public enum Reply {
     }
 
     /// `{"id": id, "type": "error", "error": {"code": code, "message": message}}`; `id` is null
-    /// when the request's id could not be read.
-    public static func error(id: String?, code: ErrorCode, message: String) -> ByteBuffer {
-        encode(["id": id ?? NSNull(), "type": "error", "error": ["code": code.rawValue, "message": message]])
+    /// when the request's id could not be read. `extra` adds fields to the error object.
+    public static func error(id: String?, code: ErrorCode, message: String, extra: [String: Any] = [:]) -> ByteBuffer {
+        var error: [String: Any] = ["code": code.rawValue, "message": message]
+        for (key, value) in extra { error[key] = value }
+        return encode(["id": id ?? NSNull(), "type": "error", "error": error])
     }
 
     /// Serializes a JSON object (keys sorted, so output is stable).

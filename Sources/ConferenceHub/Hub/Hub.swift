@@ -1,0 +1,99 @@
+// Hub: what all connections share — the store, the live rooms, the limits, and who is connected
+// with which credential (so that revoking a credential closes its connections).
+import CaseCore
+import Foundation
+import Logging
+import Messaging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+
+/// One authenticated connection, as the hub tracks it.
+struct SessionEntry {
+    let channel: Channel
+    let person: PersonID
+    let credentialID: Int64
+}
+
+final class Hub: Sendable {
+    let store: CaseStore
+    let rooms: RoomHub
+    let configuration: HubConfiguration
+    let logger: Logger
+    let clock: HubClock
+    private let sessions = NIOLockedValueBox<[ObjectIdentifier: SessionEntry]>([:])
+    private let revocationWatermark: NIOLockedValueBox<Timestamp>
+    private let revocationTask = NIOLockedValueBox<RepeatedTask?>(nil)
+
+    init(store: CaseStore, group: EventLoopGroup, configuration: HubConfiguration = HubConfiguration(),
+         clock: HubClock = SystemClock(), logger: Logger) {
+        self.store = store
+        self.rooms = RoomHub(group: group)
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        revocationWatermark = NIOLockedValueBox(clock.now())
+        let rooms = self.rooms
+        store.rooming.setSink { records in rooms.deliver(records) }
+        store.rooming.setCaseEventEncoder { event, position in try WireEvents.caseEvent(event, position) }
+    }
+
+    // MARK: Sessions
+
+    /// Registers an authenticated connection; false when the person has too many.
+    func register(_ entry: SessionEntry) -> Bool {
+        let limit = configuration.maxConnectionsPerPerson
+        return sessions.withLockedValue { sessions in
+            if sessions.values.filter({ $0.person == entry.person }).count >= limit { return false }
+            sessions[ObjectIdentifier(entry.channel)] = entry
+            return true
+        }
+    }
+
+    func unregister(_ channel: Channel) {
+        sessions.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Connections authenticated with `credentialID`.
+    func channels(usingCredential credentialID: Int64) -> [Channel] {
+        sessions.withLockedValue { $0.values.filter { $0.credentialID == credentialID }.map(\.channel) }
+    }
+
+    // MARK: Revocation
+
+    /// Looks for newly revoked credentials every `revocationPollInterval` and closes their
+    /// connections with 1008.
+    func startRevocationWatch(on loop: EventLoop) {
+        let interval = configuration.revocationPollInterval
+        let task = loop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { [self] _ in
+            let promise = loop.makePromise(of: Void.self)
+            promise.completeWithTask { try await self.closeRevokedConnections() }
+            return promise.futureResult.flatMapErrorThrowing { error in
+                self.logger.warning("revocation check failed", metadata: ["error": "\(error)"])
+            }
+        }
+        revocationTask.withLockedValue { $0 = task }
+    }
+
+    func stopRevocationWatch() {
+        revocationTask.withLockedValue { $0?.cancel() }
+    }
+
+    /// Closes the connections of credentials revoked since the last check; returns how many.
+    @discardableResult
+    func closeRevokedConnections() async throws -> Int {
+        let since = revocationWatermark.withLockedValue { $0 }
+        let revoked = try await store.credentialsRevoked(since: since)
+        guard let newest = revoked.map(\.revokedAt).max() else { return 0 }
+        revocationWatermark.withLockedValue { $0 = max($0, newest) }
+        var closed = 0
+        for credential in revoked {
+            for channel in channels(usingCredential: credential.id) {
+                logger.notice("closing a connection whose credential was revoked", metadata: ["credential": "\(credential.id)"])
+                channel.triggerUserOutboundEvent(WebSocketCloseRequest(code: .policyViolation, reason: "credential revoked"), promise: nil)
+                closed += 1
+            }
+        }
+        return closed
+    }
+}

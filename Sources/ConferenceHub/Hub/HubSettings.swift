@@ -1,0 +1,24 @@
+// HubConfiguration: the conference protocol's limits and timers, each with its default.
+import NIOCore
+
+/// Limits of the conference protocol (`serve` options set them).
+struct HubConfiguration: Sendable {
+    /// Requests per second per connection (token bucket rate). Default 50.
+    var requestsPerSecond: Double = 50
+    /// Burst of the token bucket. Default 100.
+    var requestBurst: Double = 100
+    /// Rooms one connection may have joined at once. Default 100.
+    var maxRoomsPerConnection = 100
+    /// Open connections per person. Default 8.
+    var maxConnectionsPerPerson = 8
+    /// Longest message text, in characters. Default 4,000.
+    var maxTextLength = 4_000
+    /// Time allowed to authenticate after connecting. Default 10 s.
+    var authenticationTimeout: TimeAmount = .seconds(10)
+    /// Most events a join replays; further behind, the join answers `recovered: false`. Default 10,000.
+    var maxReplay = 10_000
+    /// Requests queued per connection while one is being served. Default 64.
+    var maxQueuedRequests = 64
+    /// How often the hub looks for revoked credentials. Default 2 s.
+    var revocationPollInterval: TimeAmount = .seconds(2)
+}

@@ -1,0 +1,29 @@
+// RateLimiter: a token bucket per connection. Pure: it is given the time.
+
+/// Allows `rate` requests per second on average with bursts of up to `burst`.
+struct TokenBucket {
+    let rate: Double
+    let burst: Double
+    private var tokens: Double
+    private var last: UInt64
+
+    /// - Parameter now: monotonic nanoseconds.
+    init(rate: Double, burst: Double, now: UInt64) {
+        self.rate = rate
+        self.burst = burst
+        tokens = burst
+        last = now
+    }
+
+    /// Takes one token; nil when allowed, or the milliseconds until a token is available.
+    mutating func take(now: UInt64) -> Int? {
+        let elapsed = Double(now &- last) / 1e9
+        last = now
+        tokens = min(burst, tokens + elapsed * rate)
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        return Int(((1 - tokens) / rate * 1000).rounded(.up))
+    }
+}

@@ -1,0 +1,227 @@
+// HubCommand: every request of the conference protocol as a typed value. Parameters are decoded
+// strictly (JSONDecoder, snake_case) from the request's bytes and then checked for size; errors
+// name the field. docs/protocol.md documents each command.
+import CaseCore
+import Foundation
+import Messaging
+
+/// A request the hub understands.
+enum HubCommand {
+    case hello
+    case auth(token: String)
+    case rooms(after: String?, limit: Int)
+    case join(room: String, lastSequence: Int64?, epoch: String?)
+    case leave(room: String)
+    case post(room: String, text: String, key: String)
+    case history(room: String, before: Int64?, after: Int64?, limit: Int)
+    case who(room: String)
+    case caseRegister(Registration)
+    case caseChange(CaseID, CaseChange)
+    case caseGet(CaseID)
+    case caseHistory(CaseID, after: Int64, limit: Int)
+    case casePetitioner(CaseID)
+    case cases(unit: UnitID?, relation: UnitRelation, status: CaseStatus?, after: CaseID?, limit: Int)
+
+    /// Every command name, as documented.
+    static let names = [
+        "hello", "auth", "rooms", "join", "leave", "post", "history", "who", "case.register", "case.change", "case.get",
+        "case.history", "case.petitioner", "cases",
+    ]
+
+    /// Commands allowed before authentication.
+    var allowedUnauthenticated: Bool {
+        switch self {
+        case .hello, .auth: return true
+        default: return false
+        }
+    }
+
+    /// Why a request could not be turned into a command.
+    struct ParseError: Error {
+        let code: ErrorCode
+        let message: String
+    }
+
+    /// Bounds on request fields.
+    enum Limits {
+        static let maxPage = 500
+        static let maxToken = 256
+        static let maxKey = 128
+        static let maxRoom = 64
+        static let maxEpoch = 64
+    }
+
+    // Parameter shapes (unknown fields are ignored).
+    private struct AuthParams: Decodable { let token: String }
+    private struct RoomsParams: Decodable { let after: String?; let limit: Int? }
+    private struct JoinParams: Decodable { let room: String; let lastSeq: Int64?; let epoch: String? }
+    private struct RoomParams: Decodable { let room: String }
+    private struct PostParams: Decodable { let room: String; let text: String; let key: String }
+    private struct HistoryParams: Decodable { let room: String; let before: Int64?; let after: Int64?; let limit: Int? }
+    private struct CaseParams: Decodable { let `case`: CaseReference }
+    private struct CaseChangeParams: Decodable { let `case`: CaseReference; let change: CaseChange }
+    private struct CaseHistoryParams: Decodable { let `case`: CaseReference; let after: Int64?; let limit: Int? }
+    private struct CasesParams: Decodable {
+        let unit: String?
+        let relation: UnitRelation?
+        let status: CaseStatus?
+        let after: CaseReference?
+        let limit: Int?
+    }
+
+    /// A case given as `"case-12"` or `12`.
+    struct CaseReference: Decodable {
+        let id: CaseID
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self), number > 0 {
+                id = CaseID(number)
+            } else if let text = try? container.decode(String.self), text.count <= 32, let parsed = CaseID(text) {
+                id = parsed
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a case id such as \"case-12\"")
+            }
+        }
+    }
+
+    /// Parses `request`; `maxTextLength` bounds `post` text (a setting).
+    static func parse(_ request: Request, maxTextLength: Int) throws(ParseError) -> HubCommand {
+        func decode<T: Decodable>(_ type: T.Type) throws(ParseError) -> T {
+            do {
+                return try WireCoding.decoder.decode(T.self, from: request.raw)
+            } catch let error as DecodingError {
+                throw ParseError(code: .badRequest, message: WireCoding.describe(error))
+            } catch {
+                throw ParseError(code: .badRequest, message: "the request could not be read")
+            }
+        }
+        switch request.type {
+        case "hello":
+            return .hello
+        case "auth":
+            let params = try decode(AuthParams.self)
+            return .auth(token: try check(params.token, "token", max: Limits.maxToken))
+        case "rooms":
+            let params = try decode(RoomsParams.self)
+            return .rooms(after: try params.after.map { text throws(ParseError) in try check(text, "after", max: Limits.maxRoom) },
+                          limit: try limit(params.limit))
+        case "join":
+            let params = try decode(JoinParams.self)
+            return .join(room: try room(params.room), lastSequence: try sequence(params.lastSeq, "last_seq"),
+                         epoch: try params.epoch.map { text throws(ParseError) in try check(text, "epoch", max: Limits.maxEpoch) })
+        case "leave":
+            return .leave(room: try room(decode(RoomParams.self).room))
+        case "post":
+            let params = try decode(PostParams.self)
+            return .post(room: try room(params.room), text: try check(params.text, "text", max: maxTextLength),
+                         key: try check(params.key, "key", max: Limits.maxKey))
+        case "history":
+            let params = try decode(HistoryParams.self)
+            if params.before != nil && params.after != nil { throw ParseError(code: .badRequest, message: "give `before` or `after`, not both") }
+            return .history(room: try room(params.room), before: try sequence(params.before, "before"),
+                            after: try sequence(params.after, "after"), limit: try limit(params.limit))
+        case "who":
+            return .who(room: try room(decode(RoomParams.self).room))
+        case "case.register":
+            return .caseRegister(try decode(Registration.self))
+        case "case.change":
+            let params = try decode(CaseChangeParams.self)
+            return .caseChange(params.case.id, params.change)
+        case "case.get":
+            return .caseGet(try decode(CaseParams.self).case.id)
+        case "case.history":
+            let params = try decode(CaseHistoryParams.self)
+            return .caseHistory(params.case.id, after: try sequence(params.after, "after") ?? 0, limit: try limit(params.limit))
+        case "case.petitioner":
+            return .casePetitioner(try decode(CaseParams.self).case.id)
+        case "cases":
+            let params = try decode(CasesParams.self)
+            let unit = try params.unit.map { text throws(ParseError) -> UnitID in
+                guard IdentifierRules.isValid(text) else { throw ParseError(code: .badRequest, message: "`unit` is not a valid unit id") }
+                return UnitID(text)
+            }
+            return .cases(unit: unit, relation: params.relation ?? .involved, status: params.status, after: params.after?.id,
+                          limit: try limit(params.limit))
+        default:
+            throw ParseError(code: .unknownCommand, message: "unknown command `\(request.type.prefix(64))`")
+        }
+    }
+
+    private static func check(_ text: String, _ name: String, max: Int) throws(ParseError) -> String {
+        guard !text.isEmpty else { throw ParseError(code: .badRequest, message: "`\(name)` must not be empty") }
+        guard text.count <= max else { throw ParseError(code: .badRequest, message: "`\(name)` is longer than \(max) characters") }
+        return text
+    }
+
+    private static func sequence(_ value: Int64?, _ name: String) throws(ParseError) -> Int64? {
+        guard let value else { return nil }
+        guard value >= 0 else { throw ParseError(code: .badRequest, message: "`\(name)` must be ≥ 0") }
+        return value
+    }
+
+    private static func limit(_ value: Int?) throws(ParseError) -> Int {
+        guard let value else { return 100 }
+        guard (1...Limits.maxPage).contains(value) else { throw ParseError(code: .badRequest, message: "`limit` is 1 to \(Limits.maxPage)") }
+        return value
+    }
+
+    private static func room(_ text: String) throws(ParseError) -> String {
+        let room = try check(text, "room", max: Limits.maxRoom)
+        guard RoomID.isValid(room) else { throw ParseError(code: .badRequest, message: "`room` is lobby, case-N or meeting-N") }
+        return room
+    }
+}
+
+/// JSON coding of CaseCore values on the wire: snake_case keys.
+enum WireCoding {
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// A CaseCore value as a JSON object (for embedding in a reply).
+    static func object<T: Encodable>(_ value: T) -> Any {
+        guard let data = try? encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+        return object
+    }
+
+    /// `involvedUnits` → `involved_units`, as the field is named on the wire.
+    static func snake(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// A decoding error as one sentence naming the field.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }
+            return names.isEmpty ? "the request" : "`" + names.joined(separator: ".") + "`"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let prefix = context.codingPath.isEmpty ? "" : path(context) + ": "
+            return "\(prefix)`\(snake(key.stringValue))` is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context)) has the wrong type"
+        case .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "the request could not be read"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+// WireEvents: the bytes of room events as clients receive them. Each is encoded once, stored as
+// is, and written unchanged to every member and to anyone replaying the room later.
+import CaseCore
+import Foundation
+import Messaging
+
+enum WireEvents {
+    static let iso8601 = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    static func header(_ position: RoomPosition, kind: String) -> [String: Any] {
+        ["type": "event", "room": position.room, "seq": position.sequence, "epoch": position.epoch,
+         "at": iso8601.format(position.at.date), "kind": kind]
+    }
+
+    static func encode(_ object: [String: Any]) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+
+    /// A message posted by a person.
+    static func message(_ position: RoomPosition, person: PersonID, unit: UnitID, text: String) throws -> [UInt8] {
+        var object = header(position, kind: "message")
+        object["from"] = ["person": person.rawValue, "unit": unit.rawValue]
+        object["text"] = text
+        return try encode(object)
+    }
+
+    /// A change to a case, in its case room.
+    static func caseEvent(_ event: CaseEvent, _ position: RoomPosition) throws -> [UInt8] {
+        var object = header(position, kind: "case")
+        object["case"] = "case-\(event.caseID.rawValue)"
+        object["case_event"] = WireCoding.object(event)
+        return try encode(object)
+    }
+
+    /// A person's first connection joined the room, or their last one left.
+    static func presence(_ position: RoomPosition, person: PersonID, unit: UnitID, joined: Bool) throws -> [UInt8] {
+        var object = header(position, kind: "presence")
+        object["presence"] = joined ? "joined" : "left"
+        object["person"] = person.rawValue
+        object["unit"] = unit.rawValue
+        return try encode(object)
+    }
+}
