@@ -419,6 +419,7 @@ final class HubSession: ChannelInboundHandler {
         }
         let store = hub.store, live = hub.rooms.room(room), channel = context.channel
         let actor = identity.actor, maxReplay = hub.configuration.maxReplay, now = hub.clock.now()
+        let logger = connection.logger
         busy = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let finished = context.eventLoop.makePromise(of: Void.self)
@@ -436,6 +437,7 @@ final class HubSession: ChannelInboundHandler {
             try await Self.authorize(room: room, actor: actor, store: store)
             // Admit in catch-up state first: from here on, live events wait in the member's buffer.
             let first = try await live.loop.submit { live.admit(channel: channel, person: actor.person, unit: actor.unit) }.get()
+            logger.debug("join: admitted", metadata: ["room": "\(room)", "first": "\(first)"])
             do {
                 if first {
                     _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
@@ -444,6 +446,7 @@ final class HubSession: ChannelInboundHandler {
                 }
                 let state = try await store.roomState(room)
                 let current = state?.lastSequence ?? 0
+                logger.debug("join: room state read", metadata: ["room": "\(room)", "seq": "\(current)"])
                 var recovered = false
                 var reason: String?
                 var replay: [RoomEventRecord] = []
@@ -473,9 +476,10 @@ final class HubSession: ChannelInboundHandler {
                 let replyBytes = Reply.ok(id: id, result: result)
                 let replayed = replay
                 // Events up to `current` come from the replay (or were missed on purpose); later ones live.
-                try await live.loop.submit {
+                let completed = try await live.loop.submit {
                     live.completeJoin(channel: channel, reply: replyBytes, replay: replayed, replayedThrough: current)
                 }.get()
+                logger.debug("join: completed", metadata: ["room": "\(room)", "replayed": "\(replayed.count)", "member": "\(completed)"])
             } catch {
                 _ = try? await live.loop.submit { live.remove(channel: channel) }.get()
                 throw error

@@ -104,7 +104,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let store = try CaseStore(path: directory.database, policy: policy)
-        defer { store.close() }
 
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))
         configuration.host = host
@@ -140,6 +139,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
         hub.stopRevocationWatch()
         await server.shutdown()
+        // The store's last writes (presence of the closed connections) are delivered on the event
+        // loops, so it closes before they do.
+        store.close()
         try await group.shutdownGracefully()
         logger.info("stopped")
     }

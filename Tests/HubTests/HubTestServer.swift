@@ -19,6 +19,7 @@ enum TestPeople {
         (PersonID("h-leader"), housing, [.leader]),
         (PersonID("f-officer"), finance, [.officer]),
         (PersonID("d-officer"), district, [.officer]),
+        (PersonID("d-leader"), district, [.leader]),
         (PersonID("auditor"), office, [.auditor]),
         (PersonID("adm"), office, [.admin]),
     ]
@@ -72,9 +73,11 @@ final class HubTestServer: Sendable {
         _ = try await store.addCredential(
             person: PersonID("h-officer"), kind: .certificate,
             digest: CaseStore.certificateDigest(fingerprintHex: TestPKI.client.fingerprintSHA256)!, label: "test cert", at: Timestamp(Date()))
-        let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: Logger(label: "test"))
+        var logger = Logger(label: "test")
+        if ProcessInfo.processInfo.environment["CONFERENCEHUB_TEST_LOG"] == "debug" { logger.logLevel = .debug }
+        let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
         let server = try await HubServer.start(
-            configuration: configuration, group: group, logger: Logger(label: "test"), application: echo ? .echo : .hub(hub))
+            configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
         return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens)
     }
 
@@ -92,16 +95,18 @@ final class HubTestServer: Sendable {
         return HubTestServer(group: group, server: server)
     }
 
+    /// Stops in the hub's order: connections, then the store (its last deliveries still need the
+    /// event loops), then the event loops.
     func stop() async throws {
         await server.shutdown()
-        try await group.shutdownGracefully()
         hub?.store.close()
+        try await group.shutdownGracefully()
         if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     /// A connection authenticated with `person`'s token.
-    func connect(as person: String) async throws -> WebSocketClientConnection {
-        let client = try await connect()
+    func connect(as person: String, receiveBufferBytes: Int? = nil) async throws -> WebSocketClientConnection {
+        let client = try await connect(receiveBufferBytes: receiveBufferBytes)
         let reply = try await client.request(["id": "auth", "type": "auth", "token": tokens[PersonID(person)]!])
         guard reply["type"] as? String == "ok" else { throw HubFailure(.unauthorized, "auth failed: \(reply)") }
         return client
@@ -109,12 +114,13 @@ final class HubTestServer: Sendable {
 
     func connect(
         identity: CertificateIdentity? = nil, trusting root: CertificateIdentity = TestPKI.authority,
-        subprotocols: [String] = [HubProtocol.subprotocol]
+        subprotocols: [String] = [HubProtocol.subprotocol], receiveBufferBytes: Int? = nil
     ) async throws -> WebSocketClientConnection {
         var configuration = WebSocketClientConfiguration(
             host: "127.0.0.1", port: port,
             tls: TestPKI.clientConfiguration(trusting: root, hostname: "127.0.0.1", identity: identity))
         configuration.subprotocols = subprotocols
+        configuration.socketReceiveBufferBytes = receiveBufferBytes
         return try await WebSocketClient.connect(configuration: configuration, group: group)
     }
 

@@ -54,6 +54,11 @@ final class Hub: Sendable {
         sessions.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
+    /// A person's open connections.
+    func channels(of person: PersonID) -> [Channel] {
+        sessions.withLockedValue { $0.values.filter { $0.person == person }.map(\.channel) }
+    }
+
     /// Connections authenticated with `credentialID`.
     func channels(usingCredential credentialID: Int64) -> [Channel] {
         sessions.withLockedValue { $0.values.filter { $0.credentialID == credentialID }.map(\.channel) }

@@ -96,10 +96,12 @@ final class Room: @unchecked Sendable {
 
     /// Ends catch-up: writes `reply`, then `replay`, then the live events that arrived meanwhile
     /// (skipping any already replayed), and switches the member to live delivery.
-    func completeJoin(channel: Channel, reply: ByteBuffer, replay: [RoomEventRecord], replayedThrough: Int64) {
+    /// Returns false when the member had left meanwhile (nothing is written then).
+    @discardableResult
+    func completeJoin(channel: Channel, reply: ByteBuffer, replay: [RoomEventRecord], replayedThrough: Int64) -> Bool {
         loop.assertInEventLoop()
         let key = ObjectIdentifier(channel)
-        guard var member = members[key] else { return }
+        guard var member = members[key] else { return false }
         channel.write(WebSocketMessage(kind: .text, data: reply), promise: nil)
         var last = replayedThrough
         for event in replay {
@@ -114,6 +116,7 @@ final class Room: @unchecked Sendable {
         member.pending = nil
         member.delivered = last
         members[key] = member
+        return true
     }
 
     /// Removes a member; returns the person and unit if it was their last connection here.

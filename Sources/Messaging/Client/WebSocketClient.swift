@@ -31,6 +31,8 @@ public struct WebSocketClientConfiguration: Sendable {
     }()
     /// How long TCP connect may take.
     public var connectTimeout: TimeAmount = .seconds(10)
+    /// Kernel receive buffer (SO_RCVBUF), or nil for the system's autotuning.
+    public var socketReceiveBufferBytes: Int?
 
     public init(host: String, port: Int, tls: TLSConfiguration) {
         self.host = host
@@ -96,7 +98,7 @@ public enum WebSocketClient {
         let loop = group.any()
         let upgraded = loop.makePromise(of: (TLSHandshakeCompleted, String?).self)
         let closeFrame = loop.makePromise(of: WebSocketCloseReceived?.self)
-        let bootstrap = ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(
                 .writeBufferWaterMark,
@@ -141,6 +143,9 @@ public enum WebSocketClient {
                     try sync.addHandler(request)
                 }
             }
+        if let bytes = configuration.socketReceiveBufferBytes {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: bytes)
+        }
         let channel: Channel
         do {
             channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()

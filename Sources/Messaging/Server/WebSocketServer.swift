@@ -24,6 +24,10 @@ public struct WebSocketServerConfiguration: Sendable {
     public var subprotocols: [String] = []
     /// How long shutdown waits for connections to finish their close handshakes. Default 5 s.
     public var shutdownGracePeriod: TimeAmount = .seconds(5)
+    /// Kernel send buffer per connection (SO_SNDBUF), or nil for the system's autotuning. A small
+    /// value bounds kernel memory per connection and makes a client that stops reading show up
+    /// in the outbound limit sooner.
+    public var socketSendBufferBytes: Int?
 
     public init(tls: TLSConfiguration) {
         self.tls = tls
@@ -86,6 +90,9 @@ public final class WebSocketServer: Sendable {
                 value: .init(low: webSocket.maxOutboundBytes / 2, high: webSocket.maxOutboundBytes))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let bytes = configuration.socketSendBufferBytes {
+                        try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: bytes)
+                    }
                     let id = counter.withLockedValue { value -> UInt64 in
                         value += 1
                         return value
