@@ -201,6 +201,12 @@ public struct CaseEvent: Codable, Sendable, Equatable {
     /// Deadlines this event satisfies or closes.
     public let metDeadlines: [DeadlineKind]
 
+    // `caseId` (not `caseID`): snake_case conversion of acronyms does not round-trip.
+    private enum CodingKeys: String, CodingKey {
+        case caseID = "caseId"
+        case sequence, actorPerson, actorUnit, at, change, startedDeadlines, metDeadlines
+    }
+
     public init(caseID: CaseID, sequence: Int64, actorPerson: PersonID, actorUnit: UnitID, at: Timestamp,
                 change: CaseChange, startedDeadlines: [Deadline], metDeadlines: [DeadlineKind]) {
         self.caseID = caseID

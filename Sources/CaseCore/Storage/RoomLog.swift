@@ -25,6 +25,13 @@ public struct RoomPosition: Sendable, Equatable {
     public let sequence: Int64
     public let epoch: String
     public let at: Timestamp
+
+    public init(room: String, sequence: Int64, epoch: String, at: Timestamp) {
+        self.room = room
+        self.sequence = sequence
+        self.epoch = epoch
+        self.at = at
+    }
 }
 
 /// One stored room event: its position and its bytes exactly as sent to clients.

@@ -1,0 +1,119 @@
+// ProtocolDocTests: docs/protocol.md stays in step with the code. Every example marked
+// `<!-- request -->`, `<!-- reply -->` or `<!-- event -->` is parsed and checked against the real
+// codec, and every command and error code must be documented.
+import CaseCore
+import Foundation
+import NIOCore
+import XCTest
+
+@testable import ConferenceHub
+@testable import Messaging
+
+final class ProtocolDocTests: XCTestCase {
+    private struct Example {
+        let kind: String
+        let json: String
+        let line: Int
+    }
+
+    private func examples() throws -> (text: String, examples: [Example]) {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/protocol.md").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        var found: [Example] = []
+        var index = 0
+        while index < lines.count {
+            let line = lines[index].trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("<!-- "), line.hasSuffix(" -->"), index + 1 < lines.count, lines[index + 1].hasPrefix("```json") {
+                let kind = String(line.dropFirst(5).dropLast(4))
+                var body: [String] = []
+                var cursor = index + 2
+                while cursor < lines.count, !lines[cursor].hasPrefix("```") {
+                    body.append(lines[cursor])
+                    cursor += 1
+                }
+                found.append(Example(kind: kind, json: body.joined(separator: "\n"), line: index + 1))
+                index = cursor
+            }
+            index += 1
+        }
+        return (text, found)
+    }
+
+    func testEveryExampleMatchesTheCodec() throws {
+        let (_, examples) = try examples()
+        XCTAssertGreaterThan(examples.count, 30)
+        var documentedCommands = Set<String>()
+        for example in examples {
+            let place = "docs/protocol.md line \(example.line)"
+            let object = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(example.json.utf8)) as? [String: Any], "\(place): not a JSON object")
+            switch example.kind {
+            case "request":
+                let request: Request
+                do {
+                    request = try Request.decode(ByteBuffer(string: example.json))
+                } catch {
+                    XCTFail("\(place): \(error.message)")
+                    continue
+                }
+                do {
+                    _ = try HubCommand.parse(request, maxTextLength: 4_000)
+                    documentedCommands.insert(request.type)
+                } catch {
+                    XCTFail("\(place): the hub refuses this example: \(error.code.rawValue) \(error.message)")
+                }
+            case "reply":
+                XCTAssertTrue(object["id"] is String || object["id"] is NSNull, "\(place): id")
+                switch object["type"] as? String {
+                case "ok":
+                    XCTAssertNotNil(object["result"] as? [String: Any], "\(place): ok replies carry a result object")
+                case "error":
+                    let error = try XCTUnwrap(object["error"] as? [String: Any], "\(place): error object")
+                    XCTAssertNotNil(ErrorCode(rawValue: error["code"] as? String ?? ""), "\(place): undocumented code \(error["code"] ?? "")")
+                    XCTAssertNotNil(error["message"] as? String, "\(place): message")
+                default:
+                    XCTFail("\(place): a reply's type is ok or error")
+                }
+            case "event":
+                XCTAssertEqual(object["type"] as? String, "event", place)
+                XCTAssertTrue(RoomID.isValid(object["room"] as? String ?? ""), "\(place): room")
+                XCTAssertNotNil(object["seq"] as? Int, "\(place): seq")
+                XCTAssertNotNil(object["epoch"] as? String, "\(place): epoch")
+                XCTAssertNotNil(object["at"] as? String, "\(place): at")
+                switch object["kind"] as? String {
+                case "message":
+                    XCTAssertNotNil(object["text"] as? String, place)
+                    XCTAssertNotNil(object["from"] as? [String: Any], place)
+                case "presence":
+                    XCTAssertTrue(["joined", "left"].contains(object["presence"] as? String ?? ""), place)
+                case "case":
+                    let event = try XCTUnwrap(object["case_event"] as? [String: Any], place)
+                    let data = try JSONSerialization.data(withJSONObject: event)
+                    XCTAssertNoThrow(try WireCoding.decoder.decode(CaseEvent.self, from: data), "\(place): case_event does not decode")
+                default:
+                    XCTFail("\(place): unknown event kind")
+                }
+            default:
+                XCTFail("\(place): unknown example marker `\(example.kind)`")
+            }
+        }
+        XCTAssertEqual(documentedCommands, Set(HubCommand.names), "every command has a request example")
+    }
+
+    func testEveryErrorCodeIsDocumented() throws {
+        let (text, _) = try examples()
+        for code in ErrorCode.allCases {
+            XCTAssertTrue(text.contains("| `\(code.rawValue)` |"), "error code `\(code.rawValue)` is not in the table")
+        }
+    }
+
+    func testWireEventsOfTheHubDecodeAsDocumented() throws {
+        // The documented shapes are what the hub actually encodes.
+        let position = RoomPosition(room: "case-12", sequence: 48, epoch: "e", at: Timestamp(milliseconds: 1_763_778_672_002))
+        let message = try JSONSerialization.jsonObject(with: Data(WireEvents.message(position, person: PersonID("h-officer"), unit: UnitID("housing"), text: "hi"))) as? [String: Any]
+        XCTAssertEqual(Set(message?.keys.map { $0 } ?? []), ["type", "room", "seq", "epoch", "at", "kind", "from", "text"])
+        let presence = try JSONSerialization.jsonObject(with: Data(WireEvents.presence(position, person: PersonID("p"), unit: UnitID("u"), joined: false))) as? [String: Any]
+        XCTAssertEqual(Set(presence?.keys.map { $0 } ?? []), ["type", "room", "seq", "epoch", "at", "kind", "presence", "person", "unit"])
+    }
+}
