@@ -1,0 +1,187 @@
+// `conference-hub admin`: manage units, people and credentials in a data directory. Safe to run
+// while the hub is serving (SQLite WAL; the hub notices revocations within seconds).
+import ArgumentParser
+import CaseCore
+import Foundation
+import Messaging
+
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Manage units, people and credentials.",
+        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self])
+
+    /// Opens the store of an initialized data directory.
+    static func openStore(_ options: DataDirectoryOptions) throws -> (DataDirectory, CaseStore) {
+        let directory = DataDirectory(options.dataDir)
+        guard directory.isInitialized else {
+            throw ValidationError("\(directory.root) is not an initialized data directory (run `conference-hub init` first)")
+        }
+        return (directory, try CaseStore(path: directory.database))
+    }
+
+    /// Runs `body` with the store open, turning refusals into readable errors.
+    static func withStore(_ options: DataDirectoryOptions, _ body: (DataDirectory, CaseStore) async throws -> Void) async throws {
+        let (directory, store) = try openStore(options)
+        defer { store.close() }
+        do {
+            try await body(directory, store)
+        } catch let refusal as CaseRefusal {
+            throw ValidationError(refusal.reason)
+        } catch let error as SQLiteError where error.isConstraintViolation {
+            throw ValidationError("refused by the database: \(error.message) (does it already exist, or does what it refers to not exist?)")
+        }
+    }
+}
+
+extension UnitKind: ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
+
+struct UnitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unit", abstract: "Member units.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a unit.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Unit id (letters, digits, - _ .), e.g. housing.") var id: String
+        @Option(help: "Display name.") var name: String
+        @Option(help: "petition_bureau, department, government, subdistrict or other.") var kind: UnitKind = .department
+        @Option(help: "Parent unit id (the unit hierarchy).") var parent: String?
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { _, store in
+                try await store.addUnit(Unit(id: UnitID(id), name: name, kind: kind, parent: parent.map(UnitID.init(rawValue:))))
+                print("added unit \(id)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List units.")
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { _, store in
+                for unit in try await store.units() {
+                    print("\(unit.id)\t\(unit.kind.rawValue)\t\(unit.parent?.rawValue ?? "-")\t\(unit.name)")
+                }
+            }
+        }
+    }
+}
+
+struct PersonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "person", abstract: "People and their roles.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a person acting for a unit.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Person id, e.g. p-wang-fang.") var id: String
+        @Option(help: "Display name.") var name: String
+        @Option(help: "The unit they act for.") var unit: String
+        @Option(name: .customLong("role"), help: "officer, leader, coordinator, auditor or admin (repeatable).") var roles: [Role] = []
+
+        func validate() throws {
+            guard !roles.isEmpty else { throw ValidationError("give at least one --role") }
+        }
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { _, store in
+                try await store.addPerson(Person(id: PersonID(id), name: name, unit: UnitID(unit), roles: Set(roles)))
+                print("added \(id) (\(roles.map(\.rawValue).sorted().joined(separator: ", "))) for \(unit)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List people.")
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { _, store in
+                for person in try await store.people() {
+                    print("\(person.id)\t\(person.unit)\t\(person.roles.map(\.rawValue).sorted().joined(separator: ","))\t\(person.name)")
+                }
+            }
+        }
+    }
+}
+
+struct CredentialCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credential", abstract: "Certificates and tokens.", subcommands: [Issue.self, List.self, Revoke.self])
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a client certificate (signed by the conference CA) or a bearer token for a person.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "The person it identifies.") var person: String
+        @Option(help: "Write cert.pem, key.pem (0600) and ca.pem to this new directory.") var cert: String?
+        @Flag(help: "Issue a bearer token instead (printed once, stored only as a hash).") var token = false
+        @Option(help: "A label to recognise it by.") var label: String = ""
+
+        func validate() throws {
+            guard (cert != nil) != token else { throw ValidationError("give exactly one of --cert OUTDIR or --token") }
+        }
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { directory, store in
+                let id = PersonID(person)
+                guard let found = try await store.person(id) else { throw ValidationError("no person `\(person)`") }
+                let now = Timestamp(Date())
+                if let cert {
+                    let authority = try CertificateIdentity(
+                        certificatePEM: directory.read(directory.caCertificate), privateKeyPEM: directory.read(directory.caKey))
+                    let issued = try CertificateFactory.issue(commonName: person, organization: found.unit.rawValue, usage: .client, signedBy: authority)
+                    guard let digest = CaseStore.certificateDigest(fingerprintHex: issued.fingerprintSHA256) else {
+                        throw ValidationError("the new certificate has no usable fingerprint")
+                    }
+                    guard !FileManager.default.fileExists(atPath: cert) else { throw ValidationError("\(cert) already exists; choose a new directory") }
+                    try SecureFile.makeDirectory(cert, mode: 0o700)
+                    try SecureFile.create(cert + "/key.pem", contents: issued.privateKeyPEM, mode: 0o600)
+                    try SecureFile.create(cert + "/cert.pem", contents: issued.certificatePEM, mode: 0o644)
+                    try SecureFile.create(cert + "/ca.pem", contents: authority.certificatePEM, mode: 0o644)
+                    let credential = try await store.addCredential(
+                        person: id, kind: .certificate, digest: digest, label: label.isEmpty ? "certificate" : label, at: now)
+                    print("credential \(credential): certificate for \(person) in \(cert) (cert.pem, key.pem, ca.pem); sha256 \(issued.fingerprintSHA256)")
+                } else {
+                    let secret = CaseStore.makeToken()
+                    let credential = try await store.addCredential(
+                        person: id, kind: .token, digest: CaseStore.tokenDigest(secret), label: label.isEmpty ? "token" : label, at: now)
+                    print("credential \(credential): token for \(person) (shown once; only its hash is stored):")
+                    print(secret)
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List credentials (never their secrets).")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Only this person's.") var person: String?
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { _, store in
+                for credential in try await store.credentials(of: person.map(PersonID.init(rawValue:))) {
+                    let state = credential.revokedAt.map { "revoked \($0)" } ?? "active"
+                    print("\(credential.id)\t\(credential.person)\t\(credential.kind.rawValue)\t\(state)\t\(credential.label)")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a credential; the hub closes its open connections within seconds.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "The credential id (see `credential list`).") var id: Int64
+
+        func run() async throws {
+            try await AdminCommand.withStore(data) { _, store in
+                guard try await store.revokeCredential(id: id, at: Timestamp(Date())) else {
+                    throw ValidationError("no active credential \(id)")
+                }
+                print("revoked credential \(id)")
+            }
+        }
+    }
+}
