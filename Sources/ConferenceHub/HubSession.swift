@@ -485,8 +485,6 @@ final class HubSession: ChannelInboundHandler {
                 throw error
             }
         }
-        // The reply is written by the room (before the replay), so the normal reply path is skipped.
-        _ = finished
     }
 
     private func leaveRoom(_ room: String, channel: Channel) {
