@@ -41,7 +41,7 @@ enum FirstRunMessage {
         Connect:
           WebSocket  wss://\(host):\(port)/v1/ws   (subprotocol \(HubProtocol.subprotocol))
           Health     curl --cacert \(directory.caCertificate) https://\(host):\(port)/healthz
-          As admin   present \(created.adminCertificate) with key \(created.adminKey), trusting \(directory.caCertificate)
+          As admin   conference-hub client --url wss://\(host):\(port) --ca \(directory.caCertificate) --cert \(created.adminCertificate) --key \(created.adminKey)
         """
     }
 }
