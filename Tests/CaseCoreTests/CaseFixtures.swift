@@ -52,10 +52,19 @@ enum Fixtures {
         ("re_reviewed", .reReviewed(ReviewOpinion(upheld: true, opinion: "Final")), housingLeader),
         ("closed", .closed(reason: "Resolved"), coordinator),
         ("routed_out", .routedOut(channel: .discipline, destination: "District discipline commission", reason: "Accuses an official"), coordinator),
+        ("negotiation_answered", .negotiationAnswered(unit: housing, answer: .claim), housingOfficer),
+        ("lead_decided", .leadDecided(Assignment(lead: finance, coHandling: [housing], rationale: "Finance holds the budget")), coordinator),
+        ("forwarded", .forwarded(units: [district]), coordinator),
+        ("lead_reassigned", .leadReassigned(Assignment(lead: finance, coHandling: [housing], rationale: "The housing bureau was merged")), coordinator),
+    ]
+
+    /// Steps used only on the way to a status.
+    static let pathSteps: [(name: String, change: CaseChange, actor: Actor)] = [
+        ("finance_claims", .negotiationAnswered(unit: finance, answer: .claim), financeOfficer),
     ]
 
     static func change(named name: String) -> (change: CaseChange, actor: Actor) {
-        let entry = changes.first { $0.name == name }!
+        let entry = (changes + pathSteps).first { $0.name == name }!
         return (entry.change, entry.actor)
     }
 
@@ -63,6 +72,7 @@ enum Fixtures {
     static let paths: [CaseStatus: [String]] = [
         .registered: [],
         .negotiating: ["negotiation_opened"],
+        .disputed: ["negotiation_opened", "negotiation_answered", "finance_claims"],
         .assigned: ["assigned"],
         .objectionPending: ["assigned", "objection_raised"],
         .accepted: ["assigned", "accepted"],
@@ -80,14 +90,32 @@ enum Fixtures {
 
 /// Drives one case through the pure lifecycle, keeping its events.
 struct CaseWalker {
-    let policy = DeadlinePolicy()
+    var policy = DeadlinePolicy()
     var now = Fixtures.start
     var state: PetitionCase?
     var events: [CaseEvent] = []
+    var hierarchy = UnitHierarchy()
 
-    /// Applies `change` if `decide` accepts it; returns the refusal otherwise.
+    /// Applies `change` if `decide` accepts it, then the hub's follow-ups (as the store does);
+    /// returns the refusal otherwise.
     @discardableResult
     mutating func perform(_ change: CaseChange, by actor: Actor) -> CaseRefusal? {
+        if let refusal = performOne(change, by: actor) { return refusal }
+        followUps()
+        return nil
+    }
+
+    /// Records what the clock or the answers call for (what the store's sweep does).
+    mutating func followUps() {
+        while let state, let next = CaseLifecycle.followUp(state, at: now, hierarchy: hierarchy) {
+            if let refusal = performOne(next, by: .system) {
+                XCTFail("follow-up \(next.type) refused: \(refusal)")
+                return
+            }
+        }
+    }
+
+    private mutating func performOne(_ change: CaseChange, by actor: Actor) -> CaseRefusal? {
         switch CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: policy) {
         case .failure(let refusal):
             return refusal

@@ -24,7 +24,11 @@ final class CaseLifecycleTests: XCTestCase {
         "re_review_requested": [.reviewed],
         "re_reviewed": [.reReviewRequested],
         "closed": [.answered, .reviewed, .reReviewed],
-        "routed_out": [.registered, .negotiating, .assigned, .objectionPending],
+        "routed_out": [.registered, .negotiating, .disputed, .assigned, .objectionPending],
+        "negotiation_answered": [.negotiating],
+        "lead_decided": [.disputed],
+        "forwarded": [.registered, .negotiating, .assigned],
+        "lead_reassigned": [.assigned, .objectionPending, .accepted, .inHandling, .extensionGranted],
     ]
 
     func testEveryChangeFromEveryStatusIsAllowedOrRefusedWithAReason() {
@@ -66,6 +70,14 @@ final class CaseLifecycleTests: XCTestCase {
             (.reReviewRequested, "re_reviewed", .reReviewed),
             (.reReviewed, "closed", .closed),
             (.objectionPending, "routed_out", .routedOut),
+            (.negotiating, "negotiation_answered", .negotiating),
+            (.disputed, "lead_decided", .assigned),
+            (.registered, "forwarded", .negotiating),
+            (.negotiating, "forwarded", .negotiating),
+            (.assigned, "forwarded", .negotiating),
+            (.objectionPending, "lead_reassigned", .assigned),
+            (.inHandling, "lead_reassigned", .inHandling),
+            (.disputed, "routed_out", .routedOut),
         ]
         for (from, name, to) in expectations {
             var walker = CaseWalker.at(from)
@@ -83,7 +95,7 @@ final class CaseLifecycleTests: XCTestCase {
                 let refusal = walker.perform(change, by: actor)
                 let mayAlso: Bool = {
                     switch name {
-                    case "objection_raised", "accepted", "handling_started", "plan_set", "answered":
+                    case "objection_raised", "accepted", "handling_started", "plan_set", "answered", "negotiation_answered":
                         return actor == Fixtures.housingLeader || actor == Fixtures.housingOfficer  // the lead unit's officer or leader
                     case "reviewed", "re_reviewed":
                         return actor.has(.leader) || actor.has(.coordinator)
@@ -169,15 +181,23 @@ final class CaseLifecycleTests: XCTestCase {
     /// Long random command sequences; after every step the invariants hold.
     func testRandomSequencesKeepTheInvariants() {
         var generator = SplitMix64(seed: 0xC0FFEE)
-        let proposals = Fixtures.changes.map { ($0.change, $0.actor) }
+        let negotiationAnswers: [(CaseChange, Actor)] = [
+            (.negotiationAnswered(unit: Fixtures.finance, answer: .support(Fixtures.housing)), Fixtures.financeOfficer),
+            (.negotiationAnswered(unit: Fixtures.finance, answer: .cohandle), Fixtures.financeLeader),
+            (.negotiationAnswered(unit: Fixtures.housing, answer: .decline(reason: "Not ours", basis: "Art. 3")), Fixtures.housingLeader),
+            (.negotiationAnswered(unit: Fixtures.district, answer: .cohandle), Actor(person: PersonID("d-officer"), unit: Fixtures.district, roles: [.officer])),
+            (.negotiationAnswered(unit: Fixtures.housing, answer: .claim), Fixtures.housingOfficer),
+        ]
+        let proposals = Fixtures.changes.map { ($0.change, $0.actor) } + Fixtures.pathSteps.map { ($0.change, $0.actor) } + negotiationAnswers + negotiationAnswers
             + Fixtures.changes.map { ($0.change, Fixtures.allActors[Int(generator.next() % UInt64(Fixtures.allActors.count))]) }
         var acceptedTypes = Set<String>()
-        for _ in 0..<300 {
+        var walkerEventTypes: [String] = []
+        for _ in 0..<1_500 {
             var walker = CaseWalker()
             _ = walker.perform(.registered(Fixtures.registration()), by: Fixtures.coordinator)
-            for _ in 0..<60 {
+            for _ in 0..<100 {
                 let before = walker.state!
-                walker.now = walker.now.adding(seconds: Int64(generator.next() % (4 * 86_400)))
+                walker.now = walker.now.adding(seconds: Int64(generator.next() % (2 * 86_400)))
                 let (change, actor) = proposals[Int(generator.next() % UInt64(proposals.count))]
                 let refusal = walker.perform(change, by: actor)
                 let after = walker.state!
@@ -197,8 +217,11 @@ final class CaseLifecycleTests: XCTestCase {
                 XCTAssertEqual(after.lastSequence, Int64(walker.events.count))
             }
             XCTAssertEqual(CaseLifecycle.replay(walker.events), walker.state)
+            walkerEventTypes += walker.events.map(\.change.type)
         }
-        XCTAssertEqual(acceptedTypes, Set(Fixtures.changes.map(\.name)), "the random walk must exercise every kind of change")
+        let systemChanges: Set<String> = ["negotiation_settled", "negotiation_disputed", "escalation_overdue"]
+        XCTAssertEqual(acceptedTypes.subtracting(systemChanges), Set(Fixtures.changes.map(\.name)), "the random walk must exercise every kind of change")
+        XCTAssertTrue(Set(walkerEventTypes).isSuperset(of: ["negotiation_settled", "negotiation_disputed"]), "\(Set(walkerEventTypes))")
     }
 }
 

@@ -122,6 +122,7 @@ public struct DeadlinePolicy: Sendable {
         case .negotiation:
             let bound = calendar.workingDayDeadline(from: day, days: limits.negotiationWorkingDays)
             due = min(bound, calendar.calendarDeadline(from: day, days: limits.acceptanceNoticeDays))
+        case .escalation: due = calendar.workingDayDeadline(from: day, days: limits.escalationDecisionWorkingDays)
         case .handling: due = calendar.calendarDeadline(from: day, days: limits.handlingDays)
         case .reviewRequest: due = calendar.calendarDeadline(from: day, days: limits.reviewRequestDays)
         case .reviewAnswer: due = calendar.calendarDeadline(from: day, days: limits.reviewAnswerDays)

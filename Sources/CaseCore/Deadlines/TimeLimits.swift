@@ -13,6 +13,9 @@ public struct TimeLimits: Codable, Sendable, Equatable {
     /// Negotiation among several units (working days; the hub's bound, Art. 24). Default 5, and
     /// never past the acceptance-notice limit.
     public var negotiationWorkingDays = 5
+    /// Dispute → the binding decision of the superior unit or the conference office (working days;
+    /// the hub's bound). Default 5.
+    public var escalationDecisionWorkingDays = 5
     /// Acceptance → answer (calendar days). Default 60.
     public var handlingDays = 60
     /// Longest single extension of handling (calendar days). Default 30.
@@ -40,6 +43,7 @@ public struct TimeLimits: Codable, Sendable, Equatable {
     static var settings: [(String, WritableKeyPath<TimeLimits, Int>)] { [
         ("transfer_days", \.transferDays), ("acceptance_notice_days", \.acceptanceNoticeDays),
         ("objection_working_days", \.objectionWorkingDays), ("negotiation_working_days", \.negotiationWorkingDays),
+        ("escalation_decision_working_days", \.escalationDecisionWorkingDays),
         ("handling_days", \.handlingDays), ("max_extension_days", \.maxExtensionDays),
         ("review_request_days", \.reviewRequestDays), ("review_answer_days", \.reviewAnswerDays),
         ("re_review_request_days", \.reReviewRequestDays), ("re_review_answer_days", \.reReviewAnswerDays),
@@ -76,6 +80,8 @@ public enum DeadlineKind: String, Codable, Sendable, CaseIterable {
     case acceptanceNotice = "acceptance_notice"
     case objection
     case negotiation
+    /// The binding decision on a disputed negotiation.
+    case escalation
     case handling
     case reviewRequest = "review_request"
     case reviewAnswer = "review_answer"

@@ -57,8 +57,22 @@ public enum CaseChange: Sendable, Equatable {
     case registered(Registration)
     /// A coordinator opens negotiation among two or more units.
     case negotiationOpened(units: [UnitID])
-    /// A coordinator (or, later, a settled negotiation) names the lead unit.
+    /// A coordinator names the lead unit (directly, or cutting a negotiation short).
     case assigned(Assignment)
+    /// A negotiating unit answers (or changes its answer): claim, support, cohandle or decline.
+    case negotiationAnswered(unit: UnitID, answer: NegotiationAnswer)
+    /// The hub records a consensus: the claimant leads, the others co-handle.
+    case negotiationSettled(Assignment)
+    /// The hub records a dispute and where it escalates.
+    case negotiationDisputed(Dispute)
+    /// The binding decision on a disputed case: a leader of the unit it escalated to, or a coordinator.
+    case leadDecided(Assignment)
+    /// The hub flags that the escalated decision is overdue.
+    case escalationOverdue
+    /// A coordinator forwards the case to more units (negotiation opens or widens).
+    case forwarded(units: [UnitID])
+    /// A coordinator moves the lead, with a rationale (for example a merged or abolished unit).
+    case leadReassigned(Assignment)
     /// The lead unit objects that the matter is outside its remit (within 5 working days).
     case objectionRaised(reason: String)
     /// A coordinator agrees: the case is re-routed to the named units.
@@ -96,6 +110,13 @@ public enum CaseChange: Sendable, Equatable {
         case .registered: return "registered"
         case .negotiationOpened: return "negotiation_opened"
         case .assigned: return "assigned"
+        case .negotiationAnswered: return "negotiation_answered"
+        case .negotiationSettled: return "negotiation_settled"
+        case .negotiationDisputed: return "negotiation_disputed"
+        case .leadDecided: return "lead_decided"
+        case .escalationOverdue: return "escalation_overdue"
+        case .forwarded: return "forwarded"
+        case .leadReassigned: return "lead_reassigned"
         case .objectionRaised: return "objection_raised"
         case .objectionUpheld: return "objection_upheld"
         case .objectionRejected: return "objection_rejected"
@@ -115,10 +136,23 @@ public enum CaseChange: Sendable, Equatable {
     }
 }
 
+extension CaseChange {
+    /// Changes every member unit hears about in the lobby: who-leads milestones.
+    public var isLobbyNotice: Bool {
+        switch self {
+        case .negotiationOpened, .negotiationSettled, .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded,
+            .leadReassigned, .objectionUpheld:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
 extension CaseChange: Codable {
     private enum Keys: String, CodingKey {
         case type, registration, units, assignment, reason, rationale, plan, days, answer, satisfaction, opinion
-        case channel, destination
+        case channel, destination, unit, dispute
     }
 
     public init(from decoder: Decoder) throws {
@@ -128,6 +162,15 @@ extension CaseChange: Codable {
         case "registered": self = .registered(try container.decode(Registration.self, forKey: .registration))
         case "negotiation_opened": self = .negotiationOpened(units: try container.decode([UnitID].self, forKey: .units))
         case "assigned": self = .assigned(try container.decode(Assignment.self, forKey: .assignment))
+        case "negotiation_answered":
+            self = .negotiationAnswered(
+                unit: try container.decode(UnitID.self, forKey: .unit), answer: try container.decode(NegotiationAnswer.self, forKey: .answer))
+        case "negotiation_settled": self = .negotiationSettled(try container.decode(Assignment.self, forKey: .assignment))
+        case "negotiation_disputed": self = .negotiationDisputed(try container.decode(Dispute.self, forKey: .dispute))
+        case "lead_decided": self = .leadDecided(try container.decode(Assignment.self, forKey: .assignment))
+        case "escalation_overdue": self = .escalationOverdue
+        case "forwarded": self = .forwarded(units: try container.decode([UnitID].self, forKey: .units))
+        case "lead_reassigned": self = .leadReassigned(try container.decode(Assignment.self, forKey: .assignment))
         case "objection_raised": self = .objectionRaised(reason: try container.decode(String.self, forKey: .reason))
         case "objection_upheld":
             self = .objectionUpheld(
@@ -163,7 +206,14 @@ extension CaseChange: Codable {
         switch self {
         case .registered(let registration): try container.encode(registration, forKey: .registration)
         case .negotiationOpened(let units): try container.encode(units, forKey: .units)
-        case .assigned(let assignment): try container.encode(assignment, forKey: .assignment)
+        case .assigned(let assignment), .negotiationSettled(let assignment), .leadDecided(let assignment), .leadReassigned(let assignment):
+            try container.encode(assignment, forKey: .assignment)
+        case .negotiationAnswered(let unit, let answer):
+            try container.encode(unit, forKey: .unit)
+            try container.encode(answer, forKey: .answer)
+        case .negotiationDisputed(let dispute): try container.encode(dispute, forKey: .dispute)
+        case .escalationOverdue: break
+        case .forwarded(let units): try container.encode(units, forKey: .units)
         case .objectionRaised(let reason): try container.encode(reason, forKey: .reason)
         case .objectionUpheld(let units, let rationale):
             try container.encode(units, forKey: .units)

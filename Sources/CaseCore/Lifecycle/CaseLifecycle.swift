@@ -89,6 +89,88 @@ public enum CaseLifecycle {
             let normalized = try normalize(assignment)
             return decision(.assigned(normalized), start: [.acceptanceNotice, .objection], meet: [.transfer, .negotiation])
 
+        case .negotiationAnswered(let unit, let answer):
+            guard actor.unit == unit, actor.has(.officer) || actor.has(.leader) else {
+                throw CaseRefusal(.forbidden, "only an officer or leader of \(unit) may answer for it")
+            }
+            try requireStatus(state, [.negotiating], "answer in the negotiation")
+            guard let negotiation = state.negotiation, negotiation.isOpen else {
+                throw CaseRefusal(.invalidState, "\(state.id) has no open negotiation")
+            }
+            guard negotiation.units.contains(unit) else {
+                throw CaseRefusal(.forbidden, "\(unit) is not one of the negotiating units of \(state.id)")
+            }
+            try requireWindowOpen(state, .negotiation, now, "answer in the negotiation")
+            let normalized = try normalize(answer, by: unit, among: negotiation.units)
+            if negotiation.answer(of: unit)?.answer == normalized {
+                throw CaseRefusal(.invalidState, "\(unit)'s answer is already \(normalized.position.rawValue)")
+            }
+            return decision(.negotiationAnswered(unit: unit, answer: normalized))
+
+        case .negotiationSettled(let assignment):
+            try requireSystem(actor, "record a settlement")
+            try requireStatus(state, [.negotiating], "settle the negotiation")
+            guard let negotiation = state.negotiation, negotiation.isOpen,
+                case .settled(let lead, let coHandling) = NegotiationRules.evaluate(negotiation),
+                assignment.lead == lead, assignment.coHandling == coHandling
+            else { throw CaseRefusal(.invalidState, "the answers of \(state.id) do not settle it that way") }
+            return decision(change, start: [.acceptanceNotice, .objection], meet: [.transfer, .negotiation])
+
+        case .negotiationDisputed(let dispute):
+            try requireSystem(actor, "record a dispute")
+            try requireStatus(state, [.negotiating], "declare the negotiation disputed")
+            guard let negotiation = state.negotiation, negotiation.isOpen else {
+                throw CaseRefusal(.invalidState, "\(state.id) has no open negotiation")
+            }
+            let evaluation = NegotiationRules.evaluate(negotiation)
+            let lapsed = state.deadline(.negotiation).map { $0.isRunning && now >= $0.dueAt } ?? false
+            let holds = evaluation == .disputed(dispute.reason) || (dispute.reason == .deadlinePassed && lapsed && evaluation == .open)
+            guard holds, dispute.unanswered == negotiation.unanswered else {
+                throw CaseRefusal(.invalidState, "the negotiation of \(state.id) is not disputed for \(dispute.reason.rawValue)")
+            }
+            return decision(change, start: [.escalation], meet: [.transfer, .negotiation])
+
+        case .leadDecided(let assignment):
+            try requireStatus(state, [.disputed], "decide the lead unit")
+            let decider = state.escalation?.to
+            let allowed = actor.has(.coordinator) || (decider != nil && actor.has(.leader) && actor.unit == decider)
+            guard allowed else {
+                throw CaseRefusal(
+                    .forbidden,
+                    decider.map { "only a leader of \($0) (the lowest common superior) or a coordinator may decide" }
+                        ?? "only a coordinator may decide (the case escalated to the conference office)")
+            }
+            let normalized = try normalize(assignment, rationaleRequired: true)
+            return decision(.leadDecided(normalized), start: [.acceptanceNotice, .objection], meet: [.transfer, .escalation])
+
+        case .escalationOverdue:
+            try requireSystem(actor, "flag an overdue decision")
+            try requireStatus(state, [.disputed], "flag the decision overdue")
+            guard state.escalation?.overdueAt == nil, let deadline = state.deadline(.escalation), deadline.isRunning, now >= deadline.dueAt else {
+                throw CaseRefusal(.invalidState, "the decision on \(state.id) is not overdue")
+            }
+            return decision(change)
+
+        case .forwarded(let units):
+            try requireCoordinator(actor, "forward a case")
+            try requireStatus(state, [.registered, .negotiating, .assigned], "forward the case")
+            try checkUnits(units, minimum: 1)
+            let added = Set(units).subtracting(state.involvedUnits)
+            guard !added.isEmpty else { throw CaseRefusal(.invalidArgument, "every unit named is already involved in \(state.id)") }
+            let sorted = Array(Set(units)).sorted()
+            if state.status == .negotiating { return decision(.forwarded(units: sorted)) }
+            return decision(.forwarded(units: sorted), start: [.negotiation], meet: [.transfer, .acceptanceNotice, .objection])
+
+        case .leadReassigned(let assignment):
+            try requireCoordinator(actor, "reassign the lead unit")
+            try requireStatus(state, [.assigned, .objectionPending, .accepted, .inHandling, .extensionGranted], "reassign the lead unit")
+            let normalized = try normalize(assignment, rationaleRequired: true)
+            guard normalized.lead != state.leadUnit || normalized.coHandling != state.coHandlingUnits else {
+                throw CaseRefusal(.invalidArgument, "that is already the lead and co-handling units of \(state.id)")
+            }
+            let restart: [DeadlineKind] = state.status == .assigned || state.status == .objectionPending ? [.acceptanceNotice, .objection] : []
+            return decision(.leadReassigned(normalized), start: restart)
+
         case .objectionRaised(let reason):
             try requireLeadUnitMember(actor, state, "object to the assignment")
             try requireStatus(state, [.assigned], "object to the assignment")
@@ -195,7 +277,7 @@ public enum CaseLifecycle {
 
         case .routedOut(_, let destination, let reason):
             try requireCoordinator(actor, "route a case out")
-            try requireStatus(state, [.registered, .negotiating, .assigned, .objectionPending], "route out")
+            try requireStatus(state, [.registered, .negotiating, .disputed, .assigned, .objectionPending], "route out")
             try checkText(destination, "destination", max: CaseInputLimits.nameLength)
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
             return decision(change, meet: DeadlineKind.allCases)
@@ -221,10 +303,54 @@ public enum CaseLifecycle {
         case .registered:
             break
         case .negotiationOpened(let units):
-            next.status = .negotiating
-            next.involvedUnits = Array(Set(next.involvedUnits).union(units)).sorted()
+            openRound(&next, units: units, at: at)
         case .assigned(let assignment):
+            closeRoundOnDecision(&next, lead: assignment.lead, at: at)
             assign(&next, lead: assignment.lead, coHandling: assignment.coHandling, at: at)
+        case .negotiationAnswered(let unit, let answer):
+            guard var negotiation = next.negotiation else { break }
+            let previous = negotiation.answer(of: unit)
+            negotiation.answers.removeAll { $0.unit == unit }
+            negotiation.answers.append(UnitAnswer(
+                unit: unit, answer: answer, person: event.actorPerson, at: at, firstAnsweredAt: previous?.firstAnsweredAt ?? at,
+                answers: (previous?.answers ?? 0) + 1))
+            negotiation.answers.sort { $0.unit < $1.unit }
+            next.negotiation = negotiation
+        case .negotiationSettled(let assignment):
+            next.negotiation?.closedAt = at
+            next.negotiation?.settledLead = assignment.lead
+            assign(&next, lead: assignment.lead, coHandling: assignment.coHandling, at: at)
+        case .negotiationDisputed(let dispute):
+            next.negotiation?.closedAt = at
+            next.negotiation?.dispute = dispute
+            next.escalation = Escalation(reason: dispute.reason, to: dispute.escalatedTo, at: at)
+            next.status = .disputed
+        case .leadDecided(let assignment):
+            next.escalation?.decidedAt = at
+            closeRoundOnDecision(&next, lead: assignment.lead, at: at)
+            assign(&next, lead: assignment.lead, coHandling: assignment.coHandling, at: at)
+        case .escalationOverdue:
+            next.escalation?.overdueAt = at
+        case .forwarded(let units):
+            next.involvedUnits = Array(Set(next.involvedUnits).union(units)).sorted()
+            if next.status == .negotiating, var negotiation = next.negotiation {
+                negotiation.units = Array(Set(negotiation.units).union(units)).sorted()
+                next.negotiation = negotiation
+            } else {
+                next.leadUnit = nil
+                next.coHandlingUnits = []
+                next.assignedAt = nil
+                openRound(&next, units: next.involvedUnits, at: at)
+            }
+        case .leadReassigned(let assignment):
+            if next.status == .assigned || next.status == .objectionPending {
+                next.objectionReason = nil
+                assign(&next, lead: assignment.lead, coHandling: assignment.coHandling, at: at)
+            } else {
+                next.leadUnit = assignment.lead
+                next.coHandlingUnits = assignment.coHandling.filter { $0 != assignment.lead }.sorted()
+                next.involvedUnits = Array(Set(next.involvedUnits).union([assignment.lead]).union(assignment.coHandling)).sorted()
+            }
         case .objectionRaised(let reason):
             next.status = .objectionPending
             next.objectionReason = reason
@@ -237,7 +363,7 @@ public enum CaseLifecycle {
                 next.leadUnit = nil
                 next.coHandlingUnits = []
                 next.assignedAt = nil
-                next.status = .negotiating
+                openRound(&next, units: units, at: at)
             }
         case .objectionRejected:
             next.objectionReason = nil
@@ -299,6 +425,55 @@ public enum CaseLifecycle {
         events.reduce(nil as PetitionCase?) { apply($1, to: $0) }
     }
 
+    /// Opens a new negotiation round among `units`.
+    private static func openRound(_ state: inout PetitionCase, units: [UnitID], at: Timestamp) {
+        state.status = .negotiating
+        state.involvedUnits = Array(Set(state.involvedUnits).union(units)).sorted()
+        state.negotiation = Negotiation(round: (state.negotiation?.round ?? 0) + 1, openedAt: at, units: Array(Set(units)).sorted())
+        state.escalation = nil
+    }
+
+    /// A lead named by decision closes an open round and notes when it overturns a decline.
+    private static func closeRoundOnDecision(_ state: inout PetitionCase, lead: UnitID, at: Timestamp) {
+        guard var negotiation = state.negotiation, state.status == .negotiating || state.status == .disputed else { return }
+        if negotiation.isOpen { negotiation.closedAt = at }
+        if negotiation.answer(of: lead)?.answer.position == .decline { negotiation.declineOverturned = lead }
+        state.negotiation = negotiation
+    }
+
+    // MARK: Follow-ups
+
+    /// The change the hub records on its own in `state` at `now`, if any: the settlement or dispute
+    /// an open round's answers call for, a dispute when the negotiation deadline passed, or the
+    /// overdue flag of an escalated decision. The store applies it right after the event that
+    /// caused it (or when its sweep finds a deadline passed), as ``Actor/system``.
+    public static func followUp(_ state: PetitionCase, at now: Timestamp, hierarchy: UnitHierarchy) -> CaseChange? {
+        switch state.status {
+        case .negotiating:
+            guard let negotiation = state.negotiation, negotiation.isOpen else { return nil }
+            func dispute(_ reason: DisputeReason) -> CaseChange {
+                .negotiationDisputed(Dispute(
+                    reason: reason, unanswered: negotiation.unanswered, escalatedTo: hierarchy.lowestCommonSuperior(of: negotiation.units)))
+            }
+            switch NegotiationRules.evaluate(negotiation) {
+            case .settled(let lead, let coHandling):
+                return .negotiationSettled(Assignment(lead: lead, coHandling: coHandling, rationale: "settled by consensus in negotiation round \(negotiation.round)"))
+            case .disputed(let reason):
+                return dispute(reason)
+            case .open:
+                guard let deadline = state.deadline(.negotiation), deadline.isRunning, now >= deadline.dueAt else { return nil }
+                return dispute(.deadlinePassed)
+            }
+        case .disputed:
+            guard state.escalation?.overdueAt == nil, let deadline = state.deadline(.escalation), deadline.isRunning, now >= deadline.dueAt else {
+                return nil
+            }
+            return .escalationOverdue
+        default:
+            return nil
+        }
+    }
+
     private static func assign(_ state: inout PetitionCase, lead: UnitID, coHandling: [UnitID], at: Timestamp) {
         state.leadUnit = lead
         state.coHandlingUnits = coHandling.filter { $0 != lead }.sorted()
@@ -311,6 +486,10 @@ public enum CaseLifecycle {
 
     private static func requireCoordinator(_ actor: Actor, _ what: String) throws {
         guard actor.has(.coordinator) else { throw CaseRefusal(.forbidden, "only a coordinator may \(what)") }
+    }
+
+    private static func requireSystem(_ actor: Actor, _ what: String) throws {
+        guard actor == .system else { throw CaseRefusal(.forbidden, "only the hub itself may \(what)") }
     }
 
     private static func requireReviewer(_ actor: Actor, _ what: String) throws {
@@ -364,9 +543,26 @@ public enum CaseLifecycle {
         for unit in distinct { try checkIdentifier(unit.rawValue, "unit id `\(unit.rawValue.prefix(64))`") }
     }
 
-    private static func normalize(_ assignment: Assignment) throws -> Assignment {
+    private static func normalize(_ answer: NegotiationAnswer, by unit: UnitID, among units: [UnitID]) throws -> NegotiationAnswer {
+        switch answer.position {
+        case .claim, .cohandle:
+            return NegotiationAnswer(position: answer.position)
+        case .support:
+            guard let supported = answer.supports else { throw CaseRefusal(.invalidArgument, "`support` names the unit that should lead") }
+            guard supported != unit else { throw CaseRefusal(.invalidArgument, "a unit that wants to lead answers `claim`, not `support` of itself") }
+            guard units.contains(supported) else { throw CaseRefusal(.invalidArgument, "\(supported.rawValue.prefix(64)) is not negotiating this case") }
+            return .support(supported)
+        case .decline:
+            let reason = answer.reason ?? "", basis = answer.basis ?? ""
+            try checkText(reason, "reason for declining", max: CaseInputLimits.reasonLength)
+            try checkText(basis, "legal or policy basis for declining", max: CaseInputLimits.reasonLength)
+            return .decline(reason: reason, basis: basis)
+        }
+    }
+
+    private static func normalize(_ assignment: Assignment, rationaleRequired: Bool = false) throws -> Assignment {
         try checkIdentifier(assignment.lead.rawValue, "lead unit")
-        try checkText(assignment.rationale, "rationale", max: CaseInputLimits.reasonLength, allowEmpty: true)
+        try checkText(assignment.rationale, "rationale", max: CaseInputLimits.reasonLength, allowEmpty: !rationaleRequired)
         let coHandling = Array(Set(assignment.coHandling)).filter { $0 != assignment.lead }.sorted()
         try checkUnits(coHandling + [assignment.lead], minimum: 1)
         return Assignment(lead: assignment.lead, coHandling: coHandling, rationale: assignment.rationale)

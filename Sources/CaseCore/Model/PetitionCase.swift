@@ -21,6 +21,8 @@ public enum CaseStatus: String, Codable, Sendable, CaseIterable {
     case registered
     /// Several units negotiate which leads (协商受理).
     case negotiating
+    /// The negotiation failed; a superior unit's leader or a coordinator decides who leads.
+    case disputed
     /// Assigned to a lead unit, which owes the acceptance notice.
     case assigned
     /// The lead unit objected to the assignment (退回); the office decides.
@@ -151,6 +153,10 @@ public struct PetitionCase: Codable, Sendable, Equatable, Identifiable {
     public var satisfactionRatedAt: Timestamp?
     public var extensionGranted: Extension?
     public var routedOut: RouteOut?
+    /// The latest negotiation round, if the case was ever negotiated.
+    public var negotiation: Negotiation?
+    /// The latest escalation of a disputed negotiation.
+    public var escalation: Escalation?
     /// The pending objection's reason while status is `objectionPending`.
     public var objectionReason: String?
     public var review: ReviewOpinion?

@@ -59,6 +59,8 @@ enum FiguresRollup {
             add(FiguresDelta(rated: 1, satisfied: rating.isSatisfied ? 1 : 0), at: event.at, units: lead)
         case .assigned:
             if before?.status == .negotiating { add(FiguresDelta(escalated: 1), at: event.at, units: after.involvedUnits) }
+        case .leadDecided:
+            add(FiguresDelta(escalated: 1), at: event.at, units: after.involvedUnits)
         case .objectionRaised:
             add(FiguresDelta(objectionsRaised: 1), at: event.at, units: [event.actorUnit])
         case .objectionUpheld:

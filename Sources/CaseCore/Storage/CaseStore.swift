@@ -147,32 +147,99 @@ public final class CaseStore: Sendable {
 
     // MARK: Commands
 
-    /// Registers a new case; returns its first event.
-    public func register(_ registration: Registration, by actor: Actor) async throws -> CaseEvent {
+    /// Registers a new case; returns its first event. With `open`, the case is routed in the same
+    /// transaction: assigned to its only unit, or put to negotiation among its units.
+    public func register(_ registration: Registration, by actor: Actor, open: Bool = false) async throws -> CaseEvent {
         let now = clock.now()
         return try await writer.write { context in
             let connection = context.connection
             try Self.requireUnitsExist(registration.involvedUnits, connection)
             let nextID = (try connection.query("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").first?.int(0)) ?? 1
-            return try Self.record(.registered(registration), caseID: CaseID(nextID), state: nil, by: actor, at: now, context: context)
+            let caseID = CaseID(nextID)
+            let event = try Self.record(.registered(registration), caseID: caseID, state: nil, by: actor, at: now, context: context)
+            if open, let state = try Self.loadState(caseID, context)?.state {
+                let units = state.involvedUnits
+                let routing: CaseChange = units.count == 1
+                    ? .assigned(Assignment(lead: units[0], rationale: "the only unit involved"))
+                    : .negotiationOpened(units: units)
+                _ = try Self.recordWithFollowUps(routing, caseID: caseID, state: state, by: actor, at: now, context: context)
+            }
+            return event
         }
     }
 
-    /// Proposes `change` to case `id`; returns the stored event, or throws a ``CaseRefusal``.
+    /// Proposes `change` to case `id`; returns the stored event, or throws a ``CaseRefusal``. Any
+    /// change the hub then makes on its own (a negotiation settled or disputed) follows in the
+    /// same transaction.
     public func perform(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> CaseEvent {
+        try await performReturningFollowUps(change, on: id, by: actor)[0]
+    }
+
+    /// Like ``perform(_:on:by:)``, returning the event and the follow-ups it caused.
+    public func performReturningFollowUps(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> [CaseEvent] {
         let now = clock.now()
         return try await writer.write { context in
             let state = try Self.loadState(id, context)?.state
             guard let state else { throw CaseRefusal(.notFound, "no case \(id)") }
             try Self.requireUnitsExist(Self.units(in: change), context.connection)
-            return try Self.record(change, caseID: id, state: state, by: actor, at: now, context: context)
+            return try Self.recordWithFollowUps(change, caseID: id, state: state, by: actor, at: now, context: context)
         }
+    }
+
+    /// Records what the clock calls for: disputes of negotiations whose deadline passed and overdue
+    /// flags of escalated decisions. Returns the events recorded. Each is recorded once (the state
+    /// remembers it), so running the sweep again, or after a restart, repeats nothing.
+    @discardableResult
+    public func sweep() async throws -> [CaseEvent] {
+        let now = clock.now()
+        let candidates = try await reader.read { connection in
+            try connection.query(
+                """
+                SELECT DISTINCT case_id FROM case_deadlines
+                WHERE kind IN ('negotiation', 'escalation') AND met_at IS NULL AND due_at <= ? ORDER BY case_id
+                """, [.integer(now.milliseconds)]
+            ).map { CaseID($0.int(0) ?? 0) }
+        }
+        var recorded: [CaseEvent] = []
+        for caseID in candidates {
+            recorded += try await writer.write { context in
+                guard let state = try Self.loadState(caseID, context)?.state,
+                    let change = CaseLifecycle.followUp(state, at: now, hierarchy: try Self.hierarchy(context.connection))
+                else { return [] }
+                return try Self.recordWithFollowUps(change, caseID: caseID, state: state, by: .system, at: now, context: context)
+            }
+        }
+        return recorded
+    }
+
+    /// Records `change` and then each follow-up the hub makes on its own (at most a few).
+    private static func recordWithFollowUps(
+        _ change: CaseChange, caseID: CaseID, state: PetitionCase, by actor: Actor, at now: Timestamp, context: WriterContext
+    ) throws -> [CaseEvent] {
+        var events = [try record(change, caseID: caseID, state: state, by: actor, at: now, context: context)]
+        for _ in 0..<4 {
+            guard let current = try loadState(caseID, context)?.state, current.status == .negotiating || current.status == .disputed,
+                let next = CaseLifecycle.followUp(current, at: now, hierarchy: try hierarchy(context.connection))
+            else { break }
+            events.append(try record(next, caseID: caseID, state: current, by: .system, at: now, context: context))
+        }
+        return events
+    }
+
+    /// The unit hierarchy as stored now.
+    static func hierarchy(_ connection: SQLiteConnection) throws -> UnitHierarchy {
+        var parents: [UnitID: UnitID] = [:]
+        for row in try connection.query("SELECT id, parent_id FROM units WHERE parent_id IS NOT NULL") {
+            parents[UnitID(row.string(0) ?? "")] = UnitID(row.string(1) ?? "")
+        }
+        return UnitHierarchy(parents: parents)
     }
 
     private static func units(in change: CaseChange) -> [UnitID] {
         switch change {
-        case .negotiationOpened(let units), .objectionUpheld(let units, _): return units
-        case .assigned(let assignment): return [assignment.lead] + assignment.coHandling
+        case .negotiationOpened(let units), .objectionUpheld(let units, _), .forwarded(let units): return units
+        case .assigned(let assignment), .leadDecided(let assignment), .leadReassigned(let assignment):
+            return [assignment.lead] + assignment.coHandling
         default: return []
         }
     }
@@ -245,6 +312,14 @@ public final class CaseStore: Sendable {
                 try encoder(event.redactingPetitioner(), position)
             }
         }
+        if event.change.isLobbyNotice, let encoder = context.rooming.lobbyNoticeEncoder {
+            _ = try RoomLog.append(room: RoomID.lobby, kind: "notice", at: now, context: context) { position in
+                try encoder(event, next, position)
+            }
+        }
+        if next.negotiation != state?.negotiation, let negotiation = next.negotiation {
+            try writeParticipation(caseID: caseID, negotiation, connection: connection)
+        }
         return event
     }
 
@@ -295,6 +370,27 @@ public final class CaseStore: Sendable {
                     [.integer(state.id.rawValue), .text(deadline.kind.rawValue), .integer(deadline.startedAt.milliseconds),
                      .integer(deadline.dueAt.milliseconds), optionalInteger(deadline.metAt?.milliseconds), .integer(replaced ? 1 : 0)])
             }
+        }
+    }
+
+    /// The per-unit rows of a negotiation round (the negotiation figures' projection).
+    static func writeParticipation(caseID: CaseID, _ negotiation: Negotiation, connection: SQLiteConnection) throws {
+        let lapsed = negotiation.dispute?.reason == .deadlinePassed
+        for unit in negotiation.units {
+            let answer = negotiation.answer(of: unit)
+            try connection.run(
+                """
+                INSERT INTO negotiation_participation (case_id, round, unit_id, opened_at, first_answered_at, last_answer, closed_at,
+                                                       unanswered_at_deadline, decline_overturned)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(case_id, round, unit_id) DO UPDATE SET first_answered_at = excluded.first_answered_at,
+                    last_answer = excluded.last_answer, closed_at = excluded.closed_at,
+                    unanswered_at_deadline = excluded.unanswered_at_deadline, decline_overturned = excluded.decline_overturned
+                """,
+                [.integer(caseID.rawValue), .integer(Int64(negotiation.round)), .text(unit.rawValue),
+                 .integer(negotiation.openedAt.milliseconds), optionalInteger(answer?.firstAnsweredAt.milliseconds),
+                 optionalText(answer?.answer.position.rawValue), optionalInteger(negotiation.closedAt?.milliseconds),
+                 .integer(lapsed && answer == nil ? 1 : 0), .integer(negotiation.declineOverturned == unit ? 1 : 0)])
         }
     }
 

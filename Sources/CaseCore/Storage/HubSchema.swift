@@ -147,6 +147,24 @@ public enum HubSchema {
                 PRIMARY KEY (person_id, idempotency_key)
             ) STRICT, WITHOUT ROWID;
             """),
+        Migration(version: 4, sql: """
+            -- Each unit's part in each negotiation round (a projection of the case state): when it
+            -- first answered, its last answer, and how the round ended for it. Feeds the per-unit
+            -- negotiation figures.
+            CREATE TABLE negotiation_participation (
+                case_id INTEGER NOT NULL,
+                round INTEGER NOT NULL,
+                unit_id TEXT NOT NULL,
+                opened_at INTEGER NOT NULL,
+                first_answered_at INTEGER,
+                last_answer TEXT,
+                closed_at INTEGER,
+                unanswered_at_deadline INTEGER NOT NULL DEFAULT 0,
+                decline_overturned INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (case_id, round, unit_id)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX negotiation_participation_by_unit ON negotiation_participation(unit_id, opened_at);
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -61,6 +61,16 @@ public final class RoomingConfiguration: @unchecked Sendable {
 
     var caseEventEncoder: (@Sendable (CaseEvent, RoomPosition) throws -> [UInt8])? { lock.withLock { encoder } }
 
+    private var lobbyEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])?
+
+    /// Makes each negotiation milestone (``CaseChange/isLobbyNotice``) also a notice in the lobby,
+    /// encoded by `encoder` from the event and the case state after it.
+    public func setLobbyNoticeEncoder(_ encoder: @escaping @Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8]) {
+        lock.withLock { self.lobbyEncoder = encoder }
+    }
+
+    var lobbyNoticeEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])? { lock.withLock { lobbyEncoder } }
+
     func deliver(_ events: [RoomEventRecord]) {
         let sink = lock.withLock { self.sink }
         sink?(events)

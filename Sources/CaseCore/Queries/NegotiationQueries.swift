@@ -1,0 +1,132 @@
+// NegotiationQueries: the visible accountability of lead negotiation — one case's negotiation at a
+// glance, the per-unit figures, and the negotiations and escalated decisions that need someone.
+import Foundation
+
+/// One case's negotiation as people see it: who answered what and when, who has not, time left.
+public struct NegotiationView: Sendable, Equatable {
+    public let caseID: CaseID
+    public let status: CaseStatus
+    public let negotiation: Negotiation
+    /// The negotiation deadline (while the round is open) or the escalated decision's deadline.
+    public let deadline: Deadline?
+    public let escalation: Escalation?
+    /// Seconds until `deadline` at the time asked (negative when past).
+    public let secondsLeft: Double?
+
+    public init(_ state: PetitionCase, at now: Timestamp) throws {
+        guard let negotiation = state.negotiation else {
+            throw CaseRefusal(.notFound, "\(state.id) was never negotiated (it has one unit, or was assigned directly)")
+        }
+        caseID = state.id
+        status = state.status
+        self.negotiation = negotiation
+        escalation = state.escalation
+        let running = state.status == .disputed ? state.deadline(.escalation) : state.deadline(.negotiation)
+        deadline = running
+        secondsLeft = running.flatMap { $0.isRunning ? $0.remaining(at: now) : nil }
+    }
+}
+
+/// One unit's record in negotiations over a period (rounds opened in it).
+public struct NegotiationFigures: Sendable, Equatable {
+    public let unit: UnitID
+    /// Negotiation rounds the unit was part of.
+    public var joined = 0
+    /// Rounds in which its (last) answer was `claim`.
+    public var claims = 0
+    /// Rounds in which its (last) answer was `decline`.
+    public var declines = 0
+    /// Declines after which the unit was nevertheless made lead by decision.
+    public var declinesOverturned = 0
+    /// Rounds it answered at all.
+    public var answered = 0
+    /// Median time from the round opening to the unit's first answer.
+    public var medianSecondsToAnswer: Double?
+    /// Rounds that lapsed at their deadline without an answer from the unit.
+    public var unansweredAtDeadline = 0
+
+    public init(unit: UnitID) { self.unit = unit }
+}
+
+/// A negotiation or an escalated decision that someone owes.
+public struct NegotiationSupervisionItem: Sendable, Equatable {
+    public let caseID: CaseID
+    public let title: String
+    public let status: CaseStatus
+    /// Units that have not answered (open negotiations).
+    public let unanswered: [UnitID]
+    /// For disputed cases: the deciding unit (nil = the conference office).
+    public let escalatedTo: UnitID?
+    public let deadline: Deadline?
+    public let secondsLeft: Double?
+    /// Past its deadline.
+    public let overdue: Bool
+}
+
+extension CaseStore {
+    /// A case's negotiation as `viewer` may see it.
+    public func negotiation(of id: CaseID, for viewer: Actor, at now: Timestamp) async throws -> NegotiationView {
+        try NegotiationView(try await caseState(id, for: viewer), at: now)
+    }
+
+    /// Per-unit negotiation figures for rounds opened in `from..<to` (both optional), for one unit or all.
+    public func negotiationFigures(unit: UnitID? = nil, from: Timestamp? = nil, to: Timestamp? = nil) async throws -> [NegotiationFigures] {
+        try await read { connection in
+            var sql = """
+                SELECT unit_id, opened_at, first_answered_at, last_answer, unanswered_at_deadline, decline_overturned
+                FROM negotiation_participation WHERE opened_at >= ? AND opened_at < ?
+                """
+            var values: [SQLiteValue] = [.integer(from?.milliseconds ?? .min), .integer(to?.milliseconds ?? .max)]
+            if let unit {
+                sql += " AND unit_id = ?"
+                values.append(.text(unit.rawValue))
+            }
+            var figures: [UnitID: NegotiationFigures] = [:]
+            var delays: [UnitID: [Int64]] = [:]
+            for row in try connection.query(sql + " ORDER BY unit_id", values) {
+                let id = UnitID(row.string(0) ?? "")
+                var entry = figures[id] ?? NegotiationFigures(unit: id)
+                entry.joined += 1
+                if let first = row.int(2) {
+                    entry.answered += 1
+                    delays[id, default: []].append(first - (row.int(1) ?? first))
+                }
+                switch row.string(3) {
+                case NegotiationAnswer.Position.claim.rawValue: entry.claims += 1
+                case NegotiationAnswer.Position.decline.rawValue: entry.declines += 1
+                default: break
+                }
+                entry.unansweredAtDeadline += Int(row.int(4) ?? 0)
+                entry.declinesOverturned += Int(row.int(5) ?? 0)
+                figures[id] = entry
+            }
+            for (id, values) in delays { figures[id]?.medianSecondsToAnswer = Self.median(values).map { $0 / 1000 } }
+            return figures.values.sorted { $0.unit < $1.unit }
+        }
+    }
+
+    static func median(_ values: [Int64]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? Double(sorted[middle]) : Double(sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// Open negotiations and disputed cases awaiting a decision, oldest deadline first.
+    public func negotiationSupervision(at now: Timestamp) async throws -> [NegotiationSupervisionItem] {
+        let cases = try await read { connection in
+            let decoder = JSONDecoder()
+            return try connection.query("SELECT state FROM cases WHERE status IN ('negotiating', 'disputed') ORDER BY id")
+                .map { try decoder.decode(PetitionCase.self, from: Data(($0.string(0) ?? "").utf8)) }
+        }
+        return cases.map { state in
+            let disputed = state.status == .disputed
+            let deadline = disputed ? state.deadline(.escalation) : state.deadline(.negotiation)
+            return NegotiationSupervisionItem(
+                caseID: state.id, title: state.title, status: state.status,
+                unanswered: disputed ? [] : state.negotiation?.unanswered ?? [],
+                escalatedTo: disputed ? state.escalation?.to : nil, deadline: deadline,
+                secondsLeft: deadline.map { $0.remaining(at: now) }, overdue: deadline.map { $0.isOverdue(at: now) } ?? false)
+        }.sorted { ($0.deadline?.dueAt.milliseconds ?? .max, $0.caseID.rawValue) < ($1.deadline?.dueAt.milliseconds ?? .max, $1.caseID.rawValue) }
+    }
+}
