@@ -330,8 +330,9 @@ final class HubSession: ChannelInboundHandler {
         case .caseRegister(let registration):
             let actor = actor!
             reply(id, context: context, command: "case.register") {
-                let event = try await store.register(registration, by: actor)
-                return Reply.ok(id: id, result: ["case": RoomID.case(event.caseID), "seq": event.sequence])
+                let event = try await store.register(registration, by: actor, open: true)
+                let status = try await store.caseState(event.caseID)?.status.rawValue ?? ""
+                return Reply.ok(id: id, result: ["case": RoomID.case(event.caseID), "seq": event.sequence, "status": status])
             }
 
         case .caseChange(let caseID, let change):
@@ -365,6 +366,9 @@ final class HubSession: ChannelInboundHandler {
                 return Reply.ok(id: id, result: ["case": RoomID.case(caseID), "petitioner": WireCoding.object(petitioner)])
             }
 
+        case .negotiationAnswer, .negotiationGet, .negotiationFigures, .supervision:
+            serveNegotiation(command, id: id, context: context)
+
         case .cases(let unit, let relation, let status, let after, let limit):
             let actor = actor!
             reply(id, context: context, command: "cases") {
@@ -385,6 +389,97 @@ final class HubSession: ChannelInboundHandler {
                 return Reply.ok(id: id, result: result)
             }
         }
+    }
+
+    private func serveNegotiation(_ command: HubCommand, id: String, context: ChannelHandlerContext) {
+        guard let actor = identity?.actor else { return }
+        let store = hub.store, clock = hub.clock
+        let seesAll = actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor)
+        switch command {
+        case .negotiationAnswer(let caseID, let unit, let answer):
+            reply(id, context: context, command: "negotiation.answer") {
+                let events = try await store.performReturningFollowUps(
+                    .negotiationAnswered(unit: unit ?? actor.unit, answer: answer), on: caseID, by: actor)
+                let state = try await store.caseState(caseID)
+                var result: [String: Any] = [
+                    "case": RoomID.case(caseID), "seq": events[0].sequence, "status": state?.status.rawValue ?? "",
+                ]
+                if let outcome = events.dropFirst().last { result["outcome"] = outcome.change.type }
+                return Reply.ok(id: id, result: result)
+            }
+        case .negotiationGet(let caseID):
+            reply(id, context: context, command: "negotiation.get") {
+                let view = try await store.negotiation(of: caseID, for: actor, at: clock.now())
+                return Reply.ok(id: id, result: Self.negotiationObject(view))
+            }
+        case .negotiationFigures(let unit, let from, let to):
+            reply(id, context: context, command: "negotiation.figures") {
+                guard seesAll || unit == nil || unit == actor.unit else {
+                    throw HubFailure(.forbidden, "officers see their own unit's figures; leaders, coordinators and auditors see every unit's")
+                }
+                let zone = store.policy.timeZone
+                let figures = try await store.negotiationFigures(
+                    unit: seesAll ? unit : actor.unit, from: from.map { Timestamp(zone.endOfDay($0.adding(days: -1))) },
+                    to: to.map { Timestamp(zone.endOfDay($0)) })
+                return Reply.ok(id: id, result: ["figures": figures.map(Self.figuresObject)])
+            }
+        case .supervision:
+            reply(id, context: context, command: "supervision") {
+                guard seesAll else { throw HubFailure(.forbidden, "the supervision list is for coordinators, leaders and auditors") }
+                let now = clock.now()
+                let items = try await store.negotiationSupervision(at: now)
+                let figures = try await store.negotiationFigures()
+                return Reply.ok(id: id, result: [
+                    "negotiations": items.map(Self.supervisionObject), "unit_figures": figures.map(Self.figuresObject),
+                ])
+            }
+        default:
+            break
+        }
+    }
+
+    static func negotiationObject(_ view: NegotiationView) -> [String: Any] {
+        var object = WireCoding.object(view.negotiation) as? [String: Any] ?? [:]
+        object["case"] = RoomID.case(view.caseID)
+        object["status"] = view.status.rawValue
+        object["unanswered"] = view.negotiation.unanswered.map(\.rawValue)
+        if let deadline = view.deadline { object["deadline"] = WireCoding.object(deadline) }
+        if let seconds = view.secondsLeft { object["seconds_left"] = Int(seconds.rounded(.down)) }
+        if let escalation = view.escalation {
+            var value = WireCoding.object(escalation) as? [String: Any] ?? [:]
+            value["decided_by"] = escalation.to.map { "leader of \($0.rawValue)" } ?? "coordinator"
+            object["escalation"] = value
+        }
+        return object
+    }
+
+    static func figuresObject(_ figures: NegotiationFigures) -> [String: Any] {
+        var object: [String: Any] = [
+            "unit": figures.unit.rawValue, "joined": figures.joined, "claims": figures.claims, "declines": figures.declines,
+            "declines_overturned": figures.declinesOverturned, "answered": figures.answered,
+            "unanswered_at_deadline": figures.unansweredAtDeadline,
+        ]
+        object["median_seconds_to_answer"] = figures.medianSecondsToAnswer.map { Int($0.rounded()) } ?? NSNull()
+        return object
+    }
+
+    static func supervisionObject(_ item: NegotiationSupervisionItem) -> [String: Any] {
+        var object: [String: Any] = [
+            "case": RoomID.case(item.caseID), "title": item.title, "status": item.status.rawValue, "overdue": item.overdue,
+        ]
+        if item.status == .negotiating {
+            object["owed_by"] = item.unanswered.map(\.rawValue)
+            object["owes"] = "an answer in the negotiation"
+        } else {
+            object["owed_by"] = [item.escalatedTo?.rawValue ?? "conference-office"]
+            object["owes"] = item.escalatedTo.map { "a decision by a leader of \($0.rawValue)" } ?? "a decision by a coordinator"
+        }
+        if let deadline = item.deadline {
+            object["due"] = deadline.due.description
+            object["due_at"] = deadline.dueAt.milliseconds
+        }
+        if let seconds = item.secondsLeft { object["seconds_left"] = Int(seconds.rounded(.down)) }
+        return object
     }
 
     private func hello() -> [String: Any] {

@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection has to authenticate.")
     var authTimeout: Int = 10
 
+    @Option(name: .long, help: "Seconds between checks for lapsed negotiation and decision deadlines.")
+    var deadlineSweepSeconds = 30
+
     @Option(name: .long, help: "Working-day calendar: lines `YYYY-MM-DD holiday|workday` (default: weekends only).")
     var calendar: String?
 
@@ -90,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--rate-limit, --max-rooms, --max-connections-per-person and --auth-timeout must be positive")
         }
         guard (1...100_000).contains(maxTextLength) else { throw ValidationError("--max-text-length must be 1...100000") }
+        guard (1...3_600).contains(deadlineSweepSeconds) else { throw ValidationError("--deadline-sweep-seconds must be 1...3600") }
     }
 
     func run() async throws {
@@ -124,10 +128,12 @@ struct ServeCommand: AsyncParsableCommand {
         hubConfiguration.maxConnectionsPerPerson = maxConnectionsPerPerson
         hubConfiguration.maxTextLength = maxTextLength
         hubConfiguration.authenticationTimeout = .seconds(Int64(authTimeout))
+        hubConfiguration.deadlineSweepInterval = .seconds(Int64(deadlineSweepSeconds))
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
         hub.startRevocationWatch(on: group.next())
+        hub.startDeadlineSweep(on: group.next())
         if let firstRun {
             Console.write(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: server.port))
         }
@@ -138,6 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         let signal = await signals.wait()
         logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
         hub.stopRevocationWatch()
+        hub.stopDeadlineSweep()
         await server.shutdown()
         // The store's last writes (presence of the closed connections) are delivered on the event
         // loops, so it closes before they do.

@@ -221,6 +221,13 @@ final class ClientTests: XCTestCase {
         let presence: [String: Any] = ["type": "event", "room": "lobby", "seq": 3, "kind": "presence", "presence": "left", "person": "f-officer", "unit": "finance"]
         XCTAssertTrue(LineFormat.event(presence).hasSuffix("* f-officer (finance) left"))
 
+        let notice: [String: Any] = [
+            "type": "event", "room": "lobby", "seq": 9, "kind": "notice", "notice": "negotiation_disputed", "case": "case-12",
+            "title": "Relocation", "units": ["finance", "housing"], "reason": "competing_claims", "decided_by": "coordinator", "due": "2026-11-09",
+        ]
+        XCTAssertTrue(LineFormat.event(notice).hasSuffix("* case-12 negotiation_disputed: Relocation; disputed (competing_claims), decided by coordinator; due 2026-11-09"),
+                      LineFormat.event(notice))
+
         XCTAssertEqual(LineClient.historyFields([])?["limit"] as? Int, 20)
         XCTAssertEqual(LineClient.historyFields(["5", "before", "40"])?["before"] as? Int, 40)
         XCTAssertEqual(LineClient.historyFields(["after", "7"])?["after"] as? Int, 7)

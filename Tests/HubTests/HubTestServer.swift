@@ -49,7 +49,8 @@ final class HubTestServer: Sendable {
     /// client certificate belongs to `h-officer`), or the echo application.
     static func hub(
         mode: ClientCertificateMode = .optional, echo: Bool = false,
-        hubConfiguration: HubConfiguration = HubConfiguration(),
+        hubConfiguration: HubConfiguration = HubConfiguration(), clock: HubClock = SystemClock(),
+        units: [CaseCore.Unit]? = nil,
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
     ) async throws -> HubTestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -59,9 +60,12 @@ final class HubTestServer: Sendable {
         configure(&configuration)
         let directory = NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try CaseStore(path: directory + "/hub.sqlite")
-        for unit in [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district] {
-            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
+        let defaultUnits = [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district].map {
+            CaseCore.Unit(id: $0, name: $0.rawValue, kind: .department)
+        }
+        for unit in units ?? defaultUnits {
+            try await store.addUnit(unit)
         }
         var tokens: [PersonID: String] = [:]
         for (person, unit, roles) in TestPeople.all {
@@ -75,7 +79,7 @@ final class HubTestServer: Sendable {
             digest: CaseStore.certificateDigest(fingerprintHex: TestPKI.client.fingerprintSHA256)!, label: "test cert", at: Timestamp(Date()))
         var logger = Logger(label: "test")
         if ProcessInfo.processInfo.environment["CONFERENCEHUB_TEST_LOG"] == "debug" { logger.logLevel = .debug }
-        let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
+        let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
         return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens)

@@ -91,6 +91,11 @@ final class ProtocolDocTests: XCTestCase {
                     let event = try XCTUnwrap(object["case_event"] as? [String: Any], place)
                     let data = try JSONSerialization.data(withJSONObject: event)
                     XCTAssertNoThrow(try WireCoding.decoder.decode(CaseEvent.self, from: data), "\(place): case_event does not decode")
+                case "notice":
+                    XCTAssertEqual(object["room"] as? String, "lobby", place)
+                    XCTAssertNotNil(object["notice"] as? String, place)
+                    XCTAssertNotNil(CaseID(object["case"] as? String ?? ""), place)
+                    XCTAssertNotNil(object["units"] as? [String], place)
                 default:
                     XCTFail("\(place): unknown event kind")
                 }

@@ -386,7 +386,7 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(result(accepted)["status"] as? String, "accepted")
         let events = try await inbox.events { ($0["case_event"] as? [String: Any])?["change"].flatMap { ($0 as? [String: Any])?["type"] as? String } == "accepted" }
         let types = events.compactMap { (($0["case_event"] as? [String: Any])?["change"] as? [String: Any])?["type"] as? String }
-        XCTAssertEqual(types, ["registered", "assigned", "accepted"])
+        XCTAssertEqual(types, ["registered", "negotiation_opened", "assigned", "accepted"], "two units: registration opens a negotiation")
         let registered = try XCTUnwrap(events.first { $0["kind"] as? String == "case" })
         XCTAssertFalse("\(registered)".contains("Zhang San"), "petitioner data is not broadcast")
         await officer.close()

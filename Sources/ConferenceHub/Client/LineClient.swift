@@ -287,6 +287,13 @@ enum LineFormat {
             let event = object["case_event"] as? [String: Any] ?? [:]
             let change = (event["change"] as? [String: Any])?["type"] as? String ?? "change"
             return "\(head) * \(object["case"] as? String ?? "case"): \(change) by \(event["actor_person"] as? String ?? "?") (\(event["actor_unit"] as? String ?? "?"))"
+        case "notice":
+            var line = "\(head) * \(object["case"] as? String ?? "case") \(object["notice"] as? String ?? "notice"): \(object["title"] as? String ?? "")"
+            if let lead = object["lead"] as? String { line += "; lead \(lead)" }
+            if let reason = object["reason"] as? String { line += "; disputed (\(reason)), decided by \(object["decided_by"] as? String ?? "?")" }
+            if let due = object["due"] as? String { line += "; due \(due)" }
+            if object["overdue"] as? Bool == true { line += "; OVERDUE" }
+            return line
         default:
             var rest = object
             for key in ["type", "room", "seq", "epoch", "at"] { rest[key] = nil }

@@ -24,6 +24,7 @@ final class Hub: Sendable {
     private let sessions = NIOLockedValueBox<[ObjectIdentifier: SessionEntry]>([:])
     private let revocationWatermark: NIOLockedValueBox<Timestamp>
     private let revocationTask = NIOLockedValueBox<RepeatedTask?>(nil)
+    private let sweepTask = NIOLockedValueBox<RepeatedTask?>(nil)
 
     init(store: CaseStore, group: EventLoopGroup, configuration: HubConfiguration = HubConfiguration(),
          clock: HubClock = SystemClock(), logger: Logger) {
@@ -36,6 +37,7 @@ final class Hub: Sendable {
         let rooms = self.rooms
         store.rooming.setSink { records in rooms.deliver(records) }
         store.rooming.setCaseEventEncoder { event, position in try WireEvents.caseEvent(event, position) }
+        store.rooming.setLobbyNoticeEncoder { event, state, position in try WireEvents.notice(event, state, position) }
     }
 
     // MARK: Sessions
@@ -82,6 +84,29 @@ final class Hub: Sendable {
 
     func stopRevocationWatch() {
         revocationTask.withLockedValue { $0?.cancel() }
+    }
+
+    // MARK: Deadlines
+
+    /// Records lapsed negotiation and decision deadlines every `deadlineSweepInterval` (and once
+    /// at start, for what lapsed while the hub was down).
+    func startDeadlineSweep(on loop: EventLoop) {
+        let interval = configuration.deadlineSweepInterval
+        let task = loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: interval) { [self] _ in
+            let promise = loop.makePromise(of: Void.self)
+            promise.completeWithTask {
+                let recorded = try await self.store.sweep()
+                if !recorded.isEmpty { self.logger.info("deadlines recorded", metadata: ["events": "\(recorded.count)"]) }
+            }
+            return promise.futureResult.flatMapErrorThrowing { error in
+                self.logger.warning("deadline sweep failed", metadata: ["error": "\(error)"])
+            }
+        }
+        sweepTask.withLockedValue { $0 = task }
+    }
+
+    func stopDeadlineSweep() {
+        sweepTask.withLockedValue { $0?.cancel() }
     }
 
     /// Closes the connections of credentials revoked since the last check; returns how many.

@@ -21,4 +21,6 @@ struct HubConfiguration: Sendable {
     var maxQueuedRequests = 64
     /// How often the hub looks for revoked credentials. Default 2 s.
     var revocationPollInterval: TimeAmount = .seconds(2)
+    /// How often the hub records lapsed negotiation and decision deadlines. Default 30 s.
+    var deadlineSweepInterval: TimeAmount = .seconds(30)
 }

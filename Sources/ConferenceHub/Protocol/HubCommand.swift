@@ -21,11 +21,15 @@ enum HubCommand {
     case caseHistory(CaseID, after: Int64, limit: Int)
     case casePetitioner(CaseID)
     case cases(unit: UnitID?, relation: UnitRelation, status: CaseStatus?, after: CaseID?, limit: Int)
+    case negotiationAnswer(CaseID, unit: UnitID?, NegotiationAnswer)
+    case negotiationGet(CaseID)
+    case negotiationFigures(unit: UnitID?, from: LocalDate?, to: LocalDate?)
+    case supervision
 
     /// Every command name, as documented.
     static let names = [
         "hello", "auth", "rooms", "join", "leave", "post", "history", "who", "case.register", "case.change", "case.get",
-        "case.history", "case.petitioner", "cases",
+        "case.history", "case.petitioner", "cases", "negotiation.answer", "negotiation.get", "negotiation.figures", "supervision",
     ]
 
     /// Commands allowed before authentication.
@@ -68,6 +72,16 @@ enum HubCommand {
         let after: CaseReference?
         let limit: Int?
     }
+
+    private struct NegotiationAnswerParams: Decodable {
+        let `case`: CaseReference
+        let answer: NegotiationAnswer.Position
+        let unit: String?
+        let supports: String?
+        let reason: String?
+        let basis: String?
+    }
+    private struct FiguresParams: Decodable { let unit: String?; let from: LocalDate?; let to: LocalDate? }
 
     /// A case given as `"case-12"` or `12`.
     struct CaseReference: Decodable {
@@ -142,9 +156,31 @@ enum HubCommand {
             }
             return .cases(unit: unit, relation: params.relation ?? .involved, status: params.status, after: params.after?.id,
                           limit: try limit(params.limit))
+        case "negotiation.answer":
+            let params = try decode(NegotiationAnswerParams.self)
+            let answer = NegotiationAnswer(
+                position: params.answer, supports: try params.supports.map { text throws(ParseError) in try unit(text, "supports") },
+                reason: try params.reason.map { text throws(ParseError) in try check(text, "reason", max: CaseInputLimits.reasonLength) },
+                basis: try params.basis.map { text throws(ParseError) in try check(text, "basis", max: CaseInputLimits.reasonLength) })
+            return .negotiationAnswer(params.case.id, unit: try params.unit.map { text throws(ParseError) in try unit(text, "unit") }, answer)
+        case "negotiation.get":
+            return .negotiationGet(try decode(CaseParams.self).case.id)
+        case "negotiation.figures":
+            let params = try decode(FiguresParams.self)
+            if let from = params.from, let to = params.to, to < from {
+                throw ParseError(code: .badRequest, message: "`to` is before `from`")
+            }
+            return .negotiationFigures(unit: try params.unit.map { text throws(ParseError) in try unit(text, "unit") }, from: params.from, to: params.to)
+        case "supervision":
+            return .supervision
         default:
             throw ParseError(code: .unknownCommand, message: "unknown command `\(request.type.prefix(64))`")
         }
+    }
+
+    private static func unit(_ text: String, _ name: String) throws(ParseError) -> UnitID {
+        guard IdentifierRules.isValid(text) else { throw ParseError(code: .badRequest, message: "`\(name)` is not a valid unit id") }
+        return UnitID(text)
     }
 
     private static func check(_ text: String, _ name: String, max: Int) throws(ParseError) -> String {

@@ -32,6 +32,33 @@ enum WireEvents {
         return try encode(object)
     }
 
+    /// A who-leads milestone of a case, in the lobby: every member unit hears of it. Carries the
+    /// case's title and units, never petitioner data.
+    static func notice(_ event: CaseEvent, _ state: PetitionCase, _ position: RoomPosition) throws -> [UInt8] {
+        var object = header(position, kind: "notice")
+        object["notice"] = event.change.type
+        object["case"] = RoomID.case(state.id)
+        object["title"] = state.title
+        object["status"] = state.status.rawValue
+        object["units"] = (state.status == .negotiating ? state.negotiation?.units ?? state.involvedUnits : state.involvedUnits).map(\.rawValue)
+        if let lead = state.leadUnit {
+            object["lead"] = lead.rawValue
+            object["co_handling"] = state.coHandlingUnits.map(\.rawValue)
+        }
+        switch state.status {
+        case .negotiating:
+            if let due = state.deadline(.negotiation)?.due { object["due"] = due.description }
+        case .disputed:
+            object["reason"] = state.escalation?.reason.rawValue ?? ""
+            object["decided_by"] = state.escalation?.to.map { "leader of \($0.rawValue)" } ?? "coordinator"
+            if let due = state.deadline(.escalation)?.due { object["due"] = due.description }
+            if state.escalation?.overdueAt != nil { object["overdue"] = true }
+        default:
+            break
+        }
+        return try encode(object)
+    }
+
     /// A person's first connection joined the room, or their last one left.
     static func presence(_ position: RoomPosition, person: PersonID, unit: UnitID, joined: Bool) throws -> [UInt8] {
         var object = header(position, kind: "presence")
