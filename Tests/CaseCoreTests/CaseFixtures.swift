@@ -61,6 +61,8 @@ enum Fixtures {
     /// Steps used only on the way to a status.
     static let pathSteps: [(name: String, change: CaseChange, actor: Actor)] = [
         ("finance_claims", .negotiationAnswered(unit: finance, answer: .claim), financeOfficer),
+        ("answer_drafted", .answerDrafted(answer), housingOfficer),
+        ("answer_cosigned", .answerCosigned(version: 1), financeOfficer),
     ]
 
     static func change(named name: String) -> (change: CaseChange, actor: Actor) {
@@ -69,6 +71,7 @@ enum Fixtures {
     }
 
     /// The changes that lead from nothing to each status.
+    static let handling = ["assigned", "accepted", "handling_started", "answer_drafted", "answer_cosigned"]
     static let paths: [CaseStatus: [String]] = [
         .registered: [],
         .negotiating: ["negotiation_opened"],
@@ -76,14 +79,14 @@ enum Fixtures {
         .assigned: ["assigned"],
         .objectionPending: ["assigned", "objection_raised"],
         .accepted: ["assigned", "accepted"],
-        .inHandling: ["assigned", "accepted", "handling_started"],
-        .extensionGranted: ["assigned", "accepted", "handling_started", "extension_granted"],
-        .answered: ["assigned", "accepted", "handling_started", "answered"],
-        .reviewRequested: ["assigned", "accepted", "handling_started", "answered", "review_requested"],
-        .reviewed: ["assigned", "accepted", "handling_started", "answered", "review_requested", "reviewed"],
-        .reReviewRequested: ["assigned", "accepted", "handling_started", "answered", "review_requested", "reviewed", "re_review_requested"],
-        .reReviewed: ["assigned", "accepted", "handling_started", "answered", "review_requested", "reviewed", "re_review_requested", "re_reviewed"],
-        .closed: ["assigned", "accepted", "handling_started", "answered", "closed"],
+        .inHandling: handling,
+        .extensionGranted: handling + ["extension_granted"],
+        .answered: handling + ["answered"],
+        .reviewRequested: handling + ["answered", "review_requested"],
+        .reviewed: handling + ["answered", "review_requested", "reviewed"],
+        .reReviewRequested: handling + ["answered", "review_requested", "reviewed", "re_review_requested"],
+        .reReviewed: handling + ["answered", "review_requested", "reviewed", "re_review_requested", "re_reviewed"],
+        .closed: handling + ["answered", "closed"],
         .routedOut: ["routed_out"],
     ]
 }

@@ -178,6 +178,36 @@ final class CaseLifecycleTests: XCTestCase {
         XCTAssertEqual(walker.state?.coHandlingUnits, [Fixtures.finance])
     }
 
+    /// The next step of the ordinary path from `state`'s status (nil at the end).
+    static func ordinaryNextStep(_ state: PetitionCase) -> (CaseChange, Actor)? {
+        let lead = state.leadUnit ?? Fixtures.housing
+        let leadOfficer = Actor(person: PersonID("officer-\(lead.rawValue)"), unit: lead, roles: [.officer])
+        switch state.status {
+        case .registered, .negotiating:
+            return (.assigned(Assignment(lead: Fixtures.housing, coHandling: [Fixtures.finance], rationale: "ordinary")), Fixtures.coordinator)
+        case .disputed:
+            return (.leadDecided(Assignment(lead: Fixtures.housing, coHandling: [Fixtures.finance], rationale: "decided")), Fixtures.coordinator)
+        case .assigned: return (.accepted, leadOfficer)
+        case .accepted: return (.handlingStarted, leadOfficer)
+        case .inHandling, .extensionGranted:
+            guard let draft = state.answerDraft else { return (.answerDrafted(Fixtures.answer), leadOfficer) }
+            if let unit = state.awaitingCoSignature.first {
+                return (.answerCosigned(version: draft.version), Actor(person: PersonID("officer-\(unit.rawValue)"), unit: unit, roles: [.officer]))
+            }
+            return (.answered(draft.answer), leadOfficer)
+        case .answered: return (.reviewRequested, Fixtures.coordinator)
+        case .reviewRequested: return (.reviewed(ReviewOpinion(upheld: true, opinion: "Stands")), Fixtures.coordinator)
+        case .reviewed: return (.reReviewRequested, Fixtures.coordinator)
+        case .reReviewRequested: return (.reReviewed(ReviewOpinion(upheld: true, opinion: "Final")), Fixtures.coordinator)
+        case .reReviewed: return (.closed(reason: "Resolved"), Fixtures.coordinator)
+        case .objectionPending:
+            return state.lastSequence % 2 == 0
+                ? (.objectionRejected(rationale: "keeps it"), Fixtures.coordinator)
+                : (.objectionUpheld(units: [Fixtures.finance], rationale: "finance"), Fixtures.coordinator)
+        case .closed, .routedOut: return nil
+        }
+    }
+
     /// Long random command sequences; after every step the invariants hold.
     func testRandomSequencesKeepTheInvariants() {
         var generator = SplitMix64(seed: 0xC0FFEE)
@@ -187,21 +217,31 @@ final class CaseLifecycleTests: XCTestCase {
             (.negotiationAnswered(unit: Fixtures.housing, answer: .decline(reason: "Not ours", basis: "Art. 3")), Fixtures.housingLeader),
             (.negotiationAnswered(unit: Fixtures.district, answer: .cohandle), Actor(person: PersonID("d-officer"), unit: Fixtures.district, roles: [.officer])),
             (.negotiationAnswered(unit: Fixtures.housing, answer: .claim), Fixtures.housingOfficer),
+            // Later draft versions, and the deep end of the lifecycle, often enough to be reached.
+            (.answerCosigned(version: 2), Fixtures.financeOfficer), (.answerCosigned(version: 3), Fixtures.financeLeader),
+            (.reviewRequested, Fixtures.coordinator), (.reReviewRequested, Fixtures.coordinator),
+            (.reviewed(ReviewOpinion(upheld: false, opinion: "Redo")), Fixtures.coordinator),
+            (.reReviewed(ReviewOpinion(upheld: true, opinion: "Final")), Fixtures.coordinator),
         ]
-        let proposals = Fixtures.changes.map { ($0.change, $0.actor) } + Fixtures.pathSteps.map { ($0.change, $0.actor) } + negotiationAnswers + negotiationAnswers
+        let proposals = Fixtures.changes.map { ($0.change, $0.actor) } + Array(repeating: Fixtures.pathSteps.map { ($0.change, $0.actor) }, count: 3).flatMap { $0 } + negotiationAnswers + negotiationAnswers
             + Fixtures.changes.map { ($0.change, Fixtures.allActors[Int(generator.next() % UInt64(Fixtures.allActors.count))]) }
         var acceptedTypes = Set<String>()
         var walkerEventTypes: [String] = []
+        var acceptedCounts: [String: Int] = [:]
         for _ in 0..<1_500 {
             var walker = CaseWalker()
             _ = walker.perform(.registered(Fixtures.registration()), by: Fixtures.coordinator)
             for _ in 0..<100 {
                 let before = walker.state!
-                walker.now = walker.now.adding(seconds: Int64(generator.next() % (2 * 86_400)))
-                let (change, actor) = proposals[Int(generator.next() % UInt64(proposals.count))]
+                walker.now = walker.now.adding(seconds: Int64(generator.next() % 86_400))
+                // A sixth of the time, the next step of the ordinary path, so that walks reach the
+                // end of the lifecycle as well as wandering.
+                let (change, actor) = generator.next() % 6 == 0
+                    ? Self.ordinaryNextStep(before) ?? proposals[Int(generator.next() % UInt64(proposals.count))]
+                    : proposals[Int(generator.next() % UInt64(proposals.count))]
                 let refusal = walker.perform(change, by: actor)
                 let after = walker.state!
-                if refusal == nil { acceptedTypes.insert(change.type) }
+                if refusal == nil { acceptedTypes.insert(change.type); acceptedCounts[change.type, default: 0] += 1 }
                 // A closed case accepts nothing.
                 if before.status.isTerminal { XCTAssertNotNil(refusal, "\(change.type) accepted on a \(before.status) case") }
                 // One lead unit, never also co-handling.
@@ -220,7 +260,8 @@ final class CaseLifecycleTests: XCTestCase {
             walkerEventTypes += walker.events.map(\.change.type)
         }
         let systemChanges: Set<String> = ["negotiation_settled", "negotiation_disputed", "escalation_overdue"]
-        XCTAssertEqual(acceptedTypes.subtracting(systemChanges), Set(Fixtures.changes.map(\.name)), "the random walk must exercise every kind of change")
+        XCTAssertTrue(acceptedTypes.subtracting(systemChanges).isSuperset(of: Fixtures.changes.map(\.name)),
+                      "the random walk must exercise every kind of change; missing \(Set(Fixtures.changes.map(\.name)).subtracting(acceptedTypes)) \(acceptedCounts.sorted { $0.key < $1.key })")
         XCTAssertTrue(Set(walkerEventTypes).isSuperset(of: ["negotiation_settled", "negotiation_disputed"]), "\(Set(walkerEventTypes))")
     }
 }

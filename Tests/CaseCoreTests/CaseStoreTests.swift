@@ -143,6 +143,8 @@ final class CaseStoreTests: XCTestCase {
         let store = try await makeStore()
         defer { store.close() }
         let id = try await caseInHandling(store)
+        _ = try await store.perform(.answerDrafted(Fixtures.answer), on: id, by: Fixtures.housingOfficer)
+        _ = try await store.perform(.answerCosigned(version: 1), on: id, by: Fixtures.financeOfficer)
         _ = try await store.perform(.answered(Fixtures.answer), on: id, by: Fixtures.housingOfficer)
         _ = try await store.perform(.satisfactionRated(.notSatisfied), on: id, by: Fixtures.coordinator)
         _ = try await store.perform(.satisfactionRated(.satisfied), on: id, by: Fixtures.coordinator)  // the latest rating counts
@@ -229,7 +231,7 @@ final class CaseStoreTests: XCTestCase {
         defer { reopened.close() }
         let state = try await reopened.caseState(id)
         XCTAssertEqual(state?.status, .inHandling)
-        let next = try await reopened.perform(.answered(Fixtures.answer), on: id, by: Fixtures.housingOfficer)
+        let next = try await reopened.perform(.answerDrafted(Fixtures.answer), on: id, by: Fixtures.housingOfficer)
         XCTAssertEqual(next.sequence, 5)
         let violations = try await reopened.verifyChains()
         XCTAssertEqual(violations, [])

@@ -183,4 +183,13 @@ final class LobbyRecorder: @unchecked Sendable {
     }
 
     var lines: [String] { lock.withLock { collected } }
+
+    private var everything: [String] = []
+
+    /// Keeps the body of every room event (any room).
+    func addAll(_ records: [RoomEventRecord]) {
+        lock.withLock { everything += records.map { String(decoding: $0.body, as: UTF8.self) } }
+    }
+
+    var all: [String] { lock.withLock { everything } }
 }

@@ -3,6 +3,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 import XCTest
 
@@ -158,18 +159,21 @@ final class HubEndToEndTests: XCTestCase {
     }
 
     func testClientThatStopsReadingIsClosedWith1008() async throws {
-        let serverSide = NIOLockedValueBox<[Channel]>([])
+        // The server may create the session just after the client has seen the upgrade response,
+        // so the test waits for it rather than looking once.
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let serverSide = loop.makePromise(of: Channel.self)
         let hub = try await HubTestServer.custom(configure: {
             $0.webSocket.maxOutboundBytes = 256 * 1024
             $0.webSocket.closeTimeout = .milliseconds(100)
             $0.tls.shutdownTimeout = .milliseconds(100)
         }) { _, channel in
-            serverSide.withLockedValue { $0.append(channel) }
+            serverSide.succeed(channel)
             return EchoSession()
         }
         let client = try await hub.connect(subprotocols: [])
         try await client.channel.setOption(ChannelOptions.autoRead, value: false).get()
-        let serverChannel = try XCTUnwrap(serverSide.withLockedValue { $0.first })
+        let serverChannel = try await serverSide.futureResult.get()
         // Keep sending; the server echoes into a socket nobody reads until its buffer passes the limit.
         let chunk = String(repeating: "z", count: 64 * 1024)
         for _ in 0..<400 {

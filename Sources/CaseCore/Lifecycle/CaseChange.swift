@@ -73,6 +73,38 @@ public enum CaseChange: Sendable, Equatable {
     case forwarded(units: [UnitID])
     /// A coordinator moves the lead, with a rationale (for example a merged or abolished unit).
     case leadReassigned(Assignment)
+    /// The lead unit gives a co-handling unit a task.
+    case taskAssigned(TaskAssignment)
+    /// The task's unit acknowledges it.
+    case taskAcknowledged(task: Int)
+    /// The task's unit reports progress.
+    case taskProgress(task: Int, report: ProgressReport)
+    /// The task's unit reports it done.
+    case taskDone(task: Int, result: String)
+    /// The lead unit accepts the result.
+    case taskAccepted(task: Int)
+    /// The lead unit sends the result back.
+    case taskReturned(task: Int, reason: String)
+    /// The lead unit drafts (or revises) the written answer: a new version; earlier signatures are stale.
+    case answerDrafted(Answer)
+    /// A co-handling unit co-signs a draft version (会签).
+    case answerCosigned(version: Int)
+    /// A co-handling unit objects to a draft version.
+    case answerObjected(version: Int, reason: String)
+    /// The lead unit asks a leader for the one extension.
+    case extensionRequested(days: Int, reason: String)
+    /// A leader of the lead unit refuses the request.
+    case extensionRefused(reason: String)
+    /// A coordinator opens a supervision item (督办).
+    case supervisionOpened(SupervisionDemand)
+    /// The unit answers a supervision item in writing.
+    case supervisionAnswered(item: Int, text: String)
+    /// The hub sends an unanswered, overdue supervision item to leaders.
+    case supervisionEscalated(item: Int)
+    /// A leader lists the case for supervision (挂牌督办).
+    case listedSupervisionSet(reason: String)
+    /// A leader clears listed supervision.
+    case listedSupervisionCleared(reason: String)
     /// The lead unit objects that the matter is outside its remit (within 5 working days).
     case objectionRaised(reason: String)
     /// A coordinator agrees: the case is re-routed to the named units.
@@ -117,6 +149,22 @@ public enum CaseChange: Sendable, Equatable {
         case .escalationOverdue: return "escalation_overdue"
         case .forwarded: return "forwarded"
         case .leadReassigned: return "lead_reassigned"
+        case .taskAssigned: return "task_assigned"
+        case .taskAcknowledged: return "task_acknowledged"
+        case .taskProgress: return "task_progress"
+        case .taskDone: return "task_done"
+        case .taskAccepted: return "task_accepted"
+        case .taskReturned: return "task_returned"
+        case .answerDrafted: return "answer_drafted"
+        case .answerCosigned: return "answer_cosigned"
+        case .answerObjected: return "answer_objected"
+        case .extensionRequested: return "extension_requested"
+        case .extensionRefused: return "extension_refused"
+        case .supervisionOpened: return "supervision_opened"
+        case .supervisionAnswered: return "supervision_answered"
+        case .supervisionEscalated: return "supervision_escalated"
+        case .listedSupervisionSet: return "listed_supervision_set"
+        case .listedSupervisionCleared: return "listed_supervision_cleared"
         case .objectionRaised: return "objection_raised"
         case .objectionUpheld: return "objection_upheld"
         case .objectionRejected: return "objection_rejected"
@@ -141,7 +189,7 @@ extension CaseChange {
     public var isLobbyNotice: Bool {
         switch self {
         case .negotiationOpened, .negotiationSettled, .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded,
-            .leadReassigned, .objectionUpheld:
+            .leadReassigned, .objectionUpheld, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared:
             return true
         default:
             return false
@@ -152,7 +200,7 @@ extension CaseChange {
 extension CaseChange: Codable {
     private enum Keys: String, CodingKey {
         case type, registration, units, assignment, reason, rationale, plan, days, answer, satisfaction, opinion
-        case channel, destination, unit, dispute
+        case channel, destination, unit, dispute, task, report, result, version, demand, item, text
     }
 
     public init(from decoder: Decoder) throws {
@@ -171,6 +219,26 @@ extension CaseChange: Codable {
         case "escalation_overdue": self = .escalationOverdue
         case "forwarded": self = .forwarded(units: try container.decode([UnitID].self, forKey: .units))
         case "lead_reassigned": self = .leadReassigned(try container.decode(Assignment.self, forKey: .assignment))
+        case "task_assigned": self = .taskAssigned(try container.decode(TaskAssignment.self, forKey: .task))
+        case "task_acknowledged": self = .taskAcknowledged(task: try container.decode(Int.self, forKey: .task))
+        case "task_progress":
+            self = .taskProgress(task: try container.decode(Int.self, forKey: .task), report: try container.decode(ProgressReport.self, forKey: .report))
+        case "task_done": self = .taskDone(task: try container.decode(Int.self, forKey: .task), result: try container.decode(String.self, forKey: .result))
+        case "task_accepted": self = .taskAccepted(task: try container.decode(Int.self, forKey: .task))
+        case "task_returned": self = .taskReturned(task: try container.decode(Int.self, forKey: .task), reason: try container.decode(String.self, forKey: .reason))
+        case "answer_drafted": self = .answerDrafted(try container.decode(Answer.self, forKey: .answer))
+        case "answer_cosigned": self = .answerCosigned(version: try container.decode(Int.self, forKey: .version))
+        case "answer_objected":
+            self = .answerObjected(version: try container.decode(Int.self, forKey: .version), reason: try container.decode(String.self, forKey: .reason))
+        case "extension_requested":
+            self = .extensionRequested(days: try container.decode(Int.self, forKey: .days), reason: try container.decode(String.self, forKey: .reason))
+        case "extension_refused": self = .extensionRefused(reason: try container.decode(String.self, forKey: .reason))
+        case "supervision_opened": self = .supervisionOpened(try container.decode(SupervisionDemand.self, forKey: .demand))
+        case "supervision_answered":
+            self = .supervisionAnswered(item: try container.decode(Int.self, forKey: .item), text: try container.decode(String.self, forKey: .text))
+        case "supervision_escalated": self = .supervisionEscalated(item: try container.decode(Int.self, forKey: .item))
+        case "listed_supervision_set": self = .listedSupervisionSet(reason: try container.decode(String.self, forKey: .reason))
+        case "listed_supervision_cleared": self = .listedSupervisionCleared(reason: try container.decode(String.self, forKey: .reason))
         case "objection_raised": self = .objectionRaised(reason: try container.decode(String.self, forKey: .reason))
         case "objection_upheld":
             self = .objectionUpheld(
@@ -214,6 +282,32 @@ extension CaseChange: Codable {
         case .negotiationDisputed(let dispute): try container.encode(dispute, forKey: .dispute)
         case .escalationOverdue: break
         case .forwarded(let units): try container.encode(units, forKey: .units)
+        case .taskAssigned(let task): try container.encode(task, forKey: .task)
+        case .taskAcknowledged(let task), .taskAccepted(let task): try container.encode(task, forKey: .task)
+        case .taskProgress(let task, let report):
+            try container.encode(task, forKey: .task)
+            try container.encode(report, forKey: .report)
+        case .taskDone(let task, let result):
+            try container.encode(task, forKey: .task)
+            try container.encode(result, forKey: .result)
+        case .taskReturned(let task, let reason):
+            try container.encode(task, forKey: .task)
+            try container.encode(reason, forKey: .reason)
+        case .answerDrafted(let answer): try container.encode(answer, forKey: .answer)
+        case .answerCosigned(let version): try container.encode(version, forKey: .version)
+        case .answerObjected(let version, let reason):
+            try container.encode(version, forKey: .version)
+            try container.encode(reason, forKey: .reason)
+        case .extensionRequested(let days, let reason):
+            try container.encode(days, forKey: .days)
+            try container.encode(reason, forKey: .reason)
+        case .extensionRefused(let reason), .listedSupervisionSet(let reason), .listedSupervisionCleared(let reason):
+            try container.encode(reason, forKey: .reason)
+        case .supervisionOpened(let demand): try container.encode(demand, forKey: .demand)
+        case .supervisionAnswered(let item, let text):
+            try container.encode(item, forKey: .item)
+            try container.encode(text, forKey: .text)
+        case .supervisionEscalated(let item): try container.encode(item, forKey: .item)
         case .objectionRaised(let reason): try container.encode(reason, forKey: .reason)
         case .objectionUpheld(let units, let rationale):
             try container.encode(units, forKey: .units)

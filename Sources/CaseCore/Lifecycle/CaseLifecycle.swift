@@ -19,6 +19,8 @@ public enum CaseInputLimits {
     public static let contactLength = 200
     public static let units = 50
     public static let measures = 50
+    public static let tasks = 200
+    public static let supervisionItems = 100
 }
 
 public enum CaseLifecycle {
@@ -73,6 +75,7 @@ public enum CaseLifecycle {
                 change: change, startedDeadlines: start.map { policy.deadline($0, from: now) },
                 metDeadlines: meet.filter { kind in state.deadline(kind)?.isRunning ?? false })
         }
+        if let coHandling = try decideCoHandling(change, on: state, by: actor, at: now, policy: policy) { return coHandling }
         switch change {
         case .registered:
             throw CaseRefusal(.invalidState, "the case is already registered")
@@ -235,9 +238,8 @@ public enum CaseLifecycle {
         case .answered(let answer):
             try requireLeadUnitMember(actor, state, "answer the petitioner")
             try requireStatus(state, [.inHandling, .extensionGranted], "answer")
-            try checkText(answer.request, "request", max: CaseInputLimits.reasonLength)
-            try checkText(answer.factsAndReasons, "facts and reasons", max: CaseInputLimits.summaryLength)
-            try checkText(answer.legalBasis, "legal basis", max: CaseInputLimits.reasonLength)
+            try checkAnswer(answer)
+            try checkCoSigned(answer, state, by: actor)
             return decision(change, start: [.reviewRequest], meet: [.handling])
 
         case .satisfactionRated:
@@ -275,6 +277,12 @@ public enum CaseLifecycle {
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength, allowEmpty: true)
             return decision(change, meet: DeadlineKind.allCases)
 
+        case .taskAssigned, .taskAcknowledged, .taskProgress, .taskDone, .taskAccepted, .taskReturned, .answerDrafted, .answerCosigned,
+            .answerObjected, .extensionRequested, .extensionRefused, .supervisionOpened, .supervisionAnswered, .supervisionEscalated,
+            .listedSupervisionSet, .listedSupervisionCleared:
+            // Decided by decideCoHandling above.
+            throw CaseRefusal(.invalidState, "\(change.type) is not decided here")
+
         case .routedOut(_, let destination, let reason):
             try requireCoordinator(actor, "route a case out")
             try requireStatus(state, [.registered, .negotiating, .disputed, .assigned, .objectionPending], "route out")
@@ -299,6 +307,10 @@ public enum CaseLifecycle {
             next = state
         }
         let at = event.at
+        if applyCoHandling(event, to: &next) {
+            next.lastSequence = event.sequence
+            return next
+        }
         switch event.change {
         case .registered:
             break
@@ -381,10 +393,19 @@ public enum CaseLifecycle {
         case .extensionGranted(let days, let reason):
             next.status = .extensionGranted
             next.extensionGranted = Extension(days: days, reason: reason, approvedBy: event.actorPerson, approvedAt: at)
+            next.extensionRequest = nil
         case .answered(let answer):
             next.status = .answered
             next.answer = answer
             next.answeredAt = at
+            if let draft = next.answerDraft, !next.coHandlingUnits.isEmpty {
+                let overridden = next.awaitingCoSignature.isEmpty ? [] : draft.objections
+                next.answerRecord = AnswerRecord(
+                    version: draft.version, signers: draft.signatures.map(\.unit).sorted(), overriddenObjections: overridden,
+                    signedOffBy: overridden.isEmpty ? nil : event.actorPerson)
+            } else {
+                next.answerRecord = AnswerRecord(version: next.answerDraft?.version ?? 0, signers: [], overriddenObjections: [], signedOffBy: nil)
+            }
         case .satisfactionRated(let satisfaction):
             next.satisfaction = satisfaction
             next.satisfactionRatedAt = at
@@ -401,6 +422,10 @@ public enum CaseLifecycle {
         case .closed:
             next.status = .closed
             next.closedAt = at
+        case .taskAssigned, .taskAcknowledged, .taskProgress, .taskDone, .taskAccepted, .taskReturned, .answerDrafted, .answerCosigned,
+            .answerObjected, .extensionRequested, .extensionRefused, .supervisionOpened, .supervisionAnswered, .supervisionEscalated,
+            .listedSupervisionSet, .listedSupervisionCleared:
+            break  // folded by applyCoHandling above
         case .routedOut(let channel, let destination, let reason):
             next.status = .routedOut
             next.routedOut = PetitionCase.RouteOut(channel: channel, destination: destination, reason: reason)
@@ -465,13 +490,17 @@ public enum CaseLifecycle {
                 return dispute(.deadlinePassed)
             }
         case .disputed:
-            guard state.escalation?.overdueAt == nil, let deadline = state.deadline(.escalation), deadline.isRunning, now >= deadline.dueAt else {
-                return nil
+            if state.escalation?.overdueAt == nil, let deadline = state.deadline(.escalation), deadline.isRunning, now >= deadline.dueAt {
+                return .escalationOverdue
             }
-            return .escalationOverdue
         default:
-            return nil
+            break
         }
+        guard !state.status.isTerminal else { return nil }
+        if let item = state.supervisionItems.first(where: { $0.isOpen && $0.escalatedAt == nil && now >= $0.dueAt }) {
+            return .supervisionEscalated(item: item.id)
+        }
+        return nil
     }
 
     private static func assign(_ state: inout PetitionCase, lead: UnitID, coHandling: [UnitID], at: Timestamp) {
@@ -484,35 +513,35 @@ public enum CaseLifecycle {
 
     // MARK: Checks
 
-    private static func requireCoordinator(_ actor: Actor, _ what: String) throws {
+    static func requireCoordinator(_ actor: Actor, _ what: String) throws {
         guard actor.has(.coordinator) else { throw CaseRefusal(.forbidden, "only a coordinator may \(what)") }
     }
 
-    private static func requireSystem(_ actor: Actor, _ what: String) throws {
+    static func requireSystem(_ actor: Actor, _ what: String) throws {
         guard actor == .system else { throw CaseRefusal(.forbidden, "only the hub itself may \(what)") }
     }
 
-    private static func requireReviewer(_ actor: Actor, _ what: String) throws {
+    static func requireReviewer(_ actor: Actor, _ what: String) throws {
         guard actor.has(.coordinator) || actor.has(.leader) else {
             throw CaseRefusal(.forbidden, "only a leader or a coordinator may \(what)")
         }
     }
 
-    private static func requireLeadUnitMember(_ actor: Actor, _ state: PetitionCase, _ what: String) throws {
+    static func requireLeadUnitMember(_ actor: Actor, _ state: PetitionCase, _ what: String) throws {
         guard let lead = state.leadUnit else { throw CaseRefusal(.invalidState, "\(state.id) has no lead unit yet") }
         guard actor.unit == lead, actor.has(.officer) || actor.has(.leader) else {
             throw CaseRefusal(.forbidden, "only an officer or leader of the lead unit (\(lead)) may \(what)")
         }
     }
 
-    private static func requireStatus(_ state: PetitionCase, _ allowed: Set<CaseStatus>, _ what: String) throws {
+    static func requireStatus(_ state: PetitionCase, _ allowed: Set<CaseStatus>, _ what: String) throws {
         guard allowed.contains(state.status) else {
             let names = allowed.map(\.rawValue).sorted().joined(separator: " or ")
             throw CaseRefusal(.invalidState, "cannot \(what) while \(state.id) is \(state.status.rawValue) (needs \(names))")
         }
     }
 
-    private static func requireWindowOpen(_ state: PetitionCase, _ kind: DeadlineKind, _ now: Timestamp, _ what: String) throws {
+    static func requireWindowOpen(_ state: PetitionCase, _ kind: DeadlineKind, _ now: Timestamp, _ what: String) throws {
         guard let window = state.deadline(kind), window.isRunning else {
             throw CaseRefusal(.windowClosed, "the window to \(what) is not open")
         }
@@ -521,18 +550,18 @@ public enum CaseLifecycle {
         }
     }
 
-    private static func checkText(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws {
+    static func checkText(_ text: String, _ field: String, max: Int, allowEmpty: Bool = false) throws {
         if !allowEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw CaseRefusal(.invalidArgument, "\(field) is required")
         }
         guard text.count <= max else { throw CaseRefusal(.invalidArgument, "\(field) is longer than \(max) characters") }
     }
 
-    private static func checkIdentifier(_ text: String, _ field: String) throws {
+    static func checkIdentifier(_ text: String, _ field: String) throws {
         guard IdentifierRules.isValid(text) else { throw CaseRefusal(.invalidArgument, "\(field) is not a valid id") }
     }
 
-    private static func checkUnits(_ units: [UnitID], minimum: Int) throws {
+    static func checkUnits(_ units: [UnitID], minimum: Int) throws {
         let distinct = Set(units)
         guard distinct.count >= minimum else {
             throw CaseRefusal(.invalidArgument, "name at least \(minimum) distinct unit\(minimum == 1 ? "" : "s")")

@@ -153,6 +153,18 @@ public struct PetitionCase: Codable, Sendable, Equatable, Identifiable {
     public var satisfactionRatedAt: Timestamp?
     public var extensionGranted: Extension?
     public var routedOut: RouteOut?
+    /// Tasks of co-handling units, by id.
+    public var tasks: [CaseTask] = []
+    /// The current draft answer and its co-signatures.
+    public var answerDraft: AnswerDraft?
+    /// How the answer was given: version, signers, objections signed over.
+    public var answerRecord: AnswerRecord?
+    /// The latest extension request.
+    public var extensionRequest: ExtensionRequest?
+    /// Supervision items (督办), by id.
+    public var supervisionItems: [SupervisionItem] = []
+    /// Listed supervision (挂牌督办), while set.
+    public var listedSupervision: ListedSupervision?
     /// The latest negotiation round, if the case was ever negotiated.
     public var negotiation: Negotiation?
     /// The latest escalation of a disputed negotiation.

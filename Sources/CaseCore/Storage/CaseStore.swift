@@ -55,7 +55,7 @@ public final class CaseStore: Sendable {
 
     public let path: String
     public let policy: DeadlinePolicy
-    private let clock: HubClock
+    let clock: HubClock
     private let writer: GroupCommitWriter<WriterContext>
     private let reader: SerialReader
     /// Where committed room events go, and how case events become room events.
@@ -195,16 +195,19 @@ public final class CaseStore: Sendable {
         let candidates = try await reader.read { connection in
             try connection.query(
                 """
-                SELECT DISTINCT case_id FROM case_deadlines
-                WHERE kind IN ('negotiation', 'escalation') AND met_at IS NULL AND due_at <= ? ORDER BY case_id
-                """, [.integer(now.milliseconds)]
+                SELECT case_id FROM case_deadlines WHERE kind IN ('negotiation', 'escalation') AND met_at IS NULL AND due_at <= ?
+                UNION
+                SELECT case_id FROM case_obligations WHERE key LIKE 'supervision-%' AND met_at IS NULL AND due_at <= ?
+                ORDER BY 1
+                """, [.integer(now.milliseconds), .integer(now.milliseconds)]
             ).map { CaseID($0.int(0) ?? 0) }
         }
         var recorded: [CaseEvent] = []
         for caseID in candidates {
             recorded += try await writer.write { context in
                 guard let state = try Self.loadState(caseID, context)?.state,
-                    let change = CaseLifecycle.followUp(state, at: now, hierarchy: try Self.hierarchy(context.connection))
+                    let change = CaseLifecycle.followUp(
+                        state, at: now, hierarchy: state.status == .negotiating ? try Self.hierarchy(context.connection) : UnitHierarchy())
                 else { return [] }
                 return try Self.recordWithFollowUps(change, caseID: caseID, state: state, by: .system, at: now, context: context)
             }
@@ -218,9 +221,10 @@ public final class CaseStore: Sendable {
     ) throws -> [CaseEvent] {
         var events = [try record(change, caseID: caseID, state: state, by: actor, at: now, context: context)]
         for _ in 0..<4 {
-            guard let current = try loadState(caseID, context)?.state, current.status == .negotiating || current.status == .disputed,
-                let next = CaseLifecycle.followUp(current, at: now, hierarchy: try hierarchy(context.connection))
-            else { break }
+            guard let current = try loadState(caseID, context)?.state, !current.status.isTerminal else { break }
+            // Only an open negotiation can escalate, so only then is the unit hierarchy read.
+            let units = current.status == .negotiating ? try hierarchy(context.connection) : UnitHierarchy()
+            guard let next = CaseLifecycle.followUp(current, at: now, hierarchy: units) else { break }
             events.append(try record(next, caseID: caseID, state: current, by: .system, at: now, context: context))
         }
         return events
@@ -282,7 +286,7 @@ public final class CaseStore: Sendable {
              .text(actor.unit.rawValue), .integer(now.milliseconds), .text(String(decoding: body, as: UTF8.self)),
              .blob(previousHash), .blob(hash)])
         let next = CaseLifecycle.apply(event, to: state)
-        try writeProjection(next, previous: state, lastHash: hash, context: context)
+        try writeProjection(next, previous: state, lastHash: hash, at: now, context: context)
         for (key, delta) in FiguresRollup.deltas(event: event, before: state, after: next, timeZone: context.policy.timeZone) {
             try connection.run(
                 """
@@ -324,7 +328,9 @@ public final class CaseStore: Sendable {
     }
 
     /// Writes the projection rows of `state` (cases, case_units, case_deadlines).
-    static func writeProjection(_ state: PetitionCase, previous: PetitionCase?, lastHash: [UInt8], context: WriterContext) throws {
+    static func writeProjection(
+        _ state: PetitionCase, previous: PetitionCase?, lastHash: [UInt8], at metAt: Timestamp, context: WriterContext
+    ) throws {
         let connection = context.connection
         let json = String(decoding: try context.encoder.encode(state), as: UTF8.self)
         let handlingDue = state.deadline(.handling)?.dueAt
@@ -355,6 +361,26 @@ public final class CaseStore: Sendable {
                 try connection.run(
                     "INSERT INTO case_units (unit_id, relation, case_id) VALUES (?, ?, ?)",
                     [.text(unit.rawValue), .text(relation), .integer(state.id.rawValue)])
+            }
+        }
+        if previous?.listedSupervision != state.listedSupervision {
+            try connection.run("UPDATE cases SET listed = ? WHERE id = ?", [.integer(state.listedSupervision == nil ? 0 : 1), .integer(state.id.rawValue)])
+        }
+        let obligations = state.obligations, before = previous?.obligations ?? []
+        if obligations != before {
+            for obligation in obligations where !before.contains(obligation) {
+                try connection.run(
+                    """
+                    INSERT INTO case_obligations (case_id, key, unit_id, started_at, due_at, met_at, reported_level) VALUES (?, ?, ?, ?, ?, NULL, NULL)
+                    ON CONFLICT(case_id, key) DO UPDATE SET unit_id = excluded.unit_id, due_at = excluded.due_at, met_at = NULL
+                    """,
+                    [.integer(state.id.rawValue), .text(obligation.key), .text(obligation.unit.rawValue),
+                     .integer(obligation.startedAt.milliseconds), .integer(obligation.dueAt.milliseconds)])
+            }
+            for obligation in before where !obligations.contains(where: { $0.key == obligation.key }) {
+                try connection.run(
+                    "UPDATE case_obligations SET met_at = ? WHERE case_id = ? AND key = ?",
+                    [.integer(metAt.milliseconds), .integer(state.id.rawValue), .text(obligation.key)])
             }
         }
         if previous?.deadlines != state.deadlines {

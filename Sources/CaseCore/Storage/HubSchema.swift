@@ -165,6 +165,25 @@ public enum HubSchema {
             ) STRICT, WITHOUT ROWID;
             CREATE INDEX negotiation_participation_by_unit ON negotiation_participation(unit_id, opened_at);
             """),
+        Migration(version: 5, sql: """
+            -- What units owe on a case besides the legal deadlines: open tasks (`task-N`) and
+            -- unanswered supervision items (`supervision-N`); a projection of the case state that
+            -- the deadline scheduler reads (reported_level: the last warning level posted).
+            CREATE TABLE case_obligations (
+                case_id INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                unit_id TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                due_at INTEGER NOT NULL,
+                met_at INTEGER,
+                reported_level INTEGER,
+                PRIMARY KEY (case_id, key)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX case_obligations_running ON case_obligations(due_at) WHERE met_at IS NULL;
+            -- Listed supervision (挂牌督办), for the supervision list.
+            ALTER TABLE cases ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX cases_listed ON cases(id) WHERE listed = 1;
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -71,6 +71,15 @@ public final class RoomingConfiguration: @unchecked Sendable {
 
     var lobbyNoticeEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])? { lock.withLock { lobbyEncoder } }
 
+    private var warningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])?
+
+    /// Makes each deadline warning a `deadline` event in the case room, encoded by `encoder`.
+    public func setDeadlineWarningEncoder(_ encoder: @escaping @Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8]) {
+        lock.withLock { self.warningEncoder = encoder }
+    }
+
+    var deadlineWarningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])? { lock.withLock { warningEncoder } }
+
     func deliver(_ events: [RoomEventRecord]) {
         let sink = lock.withLock { self.sink }
         sink?(events)

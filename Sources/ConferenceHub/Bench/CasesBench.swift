@@ -170,7 +170,8 @@ struct CasesBench: AsyncParsableCommand {
         if number % 20 == 1 { return }
         try await step(.accepted, officer)
         try await step(.handlingStarted, officer)
-        let reserve = 3 + (number % 10 == 0 ? 3 : 0)
+        let coHandling = involved.filter { $0 != lead }
+        let reserve = 3 + (number % 10 == 0 ? 3 : 0) + (coHandling.isEmpty ? 0 : 1 + coHandling.count)
         while written < eventsPerCase - reserve {
             let plan = HandlingPlan(responsibleLeader: leaderActor.person, responsiblePerson: officer.person,
                                     measures: ["Verify the facts (revision \(written))", "Coordinate payment"],
@@ -178,6 +179,11 @@ struct CasesBench: AsyncParsableCommand {
             try await step(.planSet(plan), officer)
         }
         if number % 20 == 2 { return }
+        let answer = Answer(request: "Compensation", factsAndReasons: "Verified.", decision: .support, legalBasis: "Art. 33")
+        if !coHandling.isEmpty {
+            try await step(.answerDrafted(answer), officer)
+            for unit in coHandling { try await step(.answerCosigned(version: 1), Actor(person: PersonID("officer-\(unit.rawValue)"), unit: unit, roles: [.officer])) }
+        }
         try await step(.answered(Answer(request: "Compensation", factsAndReasons: "Verified.", decision: .support, legalBasis: "Art. 33")), officer)
         try await step(.satisfactionRated([.satisfied, .basicallySatisfied, .notSatisfied][Int(generator.next() % 3)]), coordinator)
         if number % 10 == 0 {
