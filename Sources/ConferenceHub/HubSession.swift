@@ -366,7 +366,7 @@ final class HubSession: ChannelInboundHandler {
                 return Reply.ok(id: id, result: ["case": RoomID.case(caseID), "petitioner": WireCoding.object(petitioner)])
             }
 
-        case .negotiationAnswer, .negotiationGet, .negotiationFigures, .supervision:
+        case .negotiationAnswer, .negotiationGet, .negotiationFigures, .supervision, .caseOverview:
             serveNegotiation(command, id: id, context: context)
 
         case .cases(let unit, let relation, let status, let after, let limit):
@@ -427,11 +427,21 @@ final class HubSession: ChannelInboundHandler {
             reply(id, context: context, command: "supervision") {
                 guard seesAll else { throw HubFailure(.forbidden, "the supervision list is for coordinators, leaders and auditors") }
                 let now = clock.now()
-                let items = try await store.negotiationSupervision(at: now)
+                let list = try await store.supervisionList(at: now)
                 let figures = try await store.negotiationFigures()
                 return Reply.ok(id: id, result: [
-                    "negotiations": items.map(Self.supervisionObject), "unit_figures": figures.map(Self.figuresObject),
+                    "overdue_deadlines": list.overdueDeadlines.map { Self.entryObject($0, now: now) },
+                    "overdue_tasks": list.overdueTasks.map { Self.entryObject($0, now: now) },
+                    "supervision_items": list.openSupervisionItems.map { Self.entryObject($0, now: now) },
+                    "negotiations": list.negotiations.map(Self.supervisionObject),
+                    "listed": list.listed.map { ["case": RoomID.case($0.caseID), "title": $0.title, "reason": $0.reason] },
+                    "unit_figures": figures.map(Self.figuresObject),
                 ])
+            }
+        case .caseOverview(let caseID):
+            reply(id, context: context, command: "case.overview") {
+                let state = try await store.caseState(caseID, for: actor)
+                return Reply.ok(id: id, result: Self.overviewObject(state, now: clock.now()))
             }
         default:
             break
@@ -450,6 +460,58 @@ final class HubSession: ChannelInboundHandler {
             value["decided_by"] = escalation.to.map { "leader of \($0.rawValue)" } ?? "coordinator"
             object["escalation"] = value
         }
+        return object
+    }
+
+    static func entryObject(_ entry: SupervisionEntry, now: Timestamp) -> [String: Any] {
+        [
+            "case": RoomID.case(entry.caseID), "title": entry.title, "obligation": entry.obligation, "what": entry.what,
+            "due_at": entry.dueAt.milliseconds, "seconds_left": Int(entry.dueAt.seconds(since: now).rounded(.down)),
+            "owed_by": WireEvents.owedBy(entry.owedBy), "overdue": entry.overdue,
+        ]
+    }
+
+    /// A case at a glance: each unit's tasks, the deadlines and time left, the answer's signatures,
+    /// and what is waiting on whom.
+    static func overviewObject(_ state: PetitionCase, now: Timestamp) -> [String: Any] {
+        var object: [String: Any] = [
+            "case": RoomID.case(state.id), "title": state.title, "status": state.status.rawValue,
+            "lead": state.leadUnit?.rawValue ?? NSNull(), "co_handling": state.coHandlingUnits.map(\.rawValue),
+        ]
+        let running = state.deadlines.filter(\.isRunning).map { deadline -> [String: Any] in
+            var entry: [String: Any] = [
+                "kind": deadline.kind.rawValue, "due": deadline.due.description, "due_at": deadline.dueAt.milliseconds,
+                "seconds_left": Int(deadline.remaining(at: now).rounded(.down)), "overdue": deadline.isOverdue(at: now),
+                "owed_by": WireEvents.owedBy(state.owedBy(deadline.kind.rawValue)),
+            ]
+            if let level = DeadlineMonitor.level(of: deadline, at: now) { entry["level"] = level.rawValue }
+            return entry
+        }
+        object["deadlines"] = running
+        var units: [String: [[String: Any]]] = [:]
+        for task in state.tasks {
+            var entry: [String: Any] = [
+                "task": task.id, "what": task.what, "due": task.due.description, "state": task.state.rawValue,
+                "overdue": task.isOpen && task.state != .done && now >= task.dueAt,
+            ]
+            if let progress = task.progress { entry["progress"] = progress.rawValue }
+            if let text = task.progressText { entry["progress_text"] = text }
+            units[task.unit.rawValue, default: []].append(entry)
+        }
+        object["tasks_by_unit"] = units
+        if let draft = state.answerDraft {
+            object["answer"] = [
+                "version": draft.version, "signed_by": draft.signatures.map(\.unit.rawValue),
+                "objections": draft.objections.map { ["unit": $0.unit.rawValue, "reason": $0.objection ?? ""] },
+                "awaiting": state.awaitingCoSignature.map(\.rawValue),
+            ] as [String: Any]
+        }
+        object["supervision_items"] = state.supervisionItems.map { item -> [String: Any] in
+            ["item": item.id, "unit": item.unit.rawValue, "demand": item.demand, "due": item.due.description,
+             "answered": !item.isOpen, "escalated": item.escalatedAt != nil]
+        }
+        if let listed = state.listedSupervision { object["listed"] = ["reason": listed.reason] }
+        object["waiting_on"] = state.waitingOn.map { ["unit": $0.unit?.rawValue ?? "conference-office", "what": $0.what] }
         return object
     }
 

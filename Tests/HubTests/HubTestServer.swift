@@ -37,12 +37,36 @@ final class HubTestServer: Sendable {
     var port: Int { server.port }
     var store: CaseStore { hub!.store }
 
-    private init(group: MultiThreadedEventLoopGroup, server: WebSocketServer, hub: Hub? = nil, directory: String? = nil, tokens: [PersonID: String] = [:]) {
+    /// The clock the hub and its store run on, and the settings, for `restarted()`.
+    let clock: HubClock
+    let hubConfiguration: HubConfiguration
+
+    private init(group: MultiThreadedEventLoopGroup, server: WebSocketServer, hub: Hub? = nil, directory: String? = nil, tokens: [PersonID: String] = [:],
+                 clock: HubClock = SystemClock(), hubConfiguration: HubConfiguration = HubConfiguration()) {
         self.group = group
         self.server = server
         self.hub = hub
         self.directory = directory
         self.tokens = tokens
+        self.clock = clock
+        self.hubConfiguration = hubConfiguration
+    }
+
+    /// Stops this hub (keeping its data) and starts a new one on the same database, as a restart
+    /// of the process would; the new one listens on a new port.
+    func restarted() async throws -> HubTestServer {
+        guard let directory else { throw HubFailure(.internal, "only a hub restarts") }
+        await server.shutdown()
+        hub?.store.close()
+        try await group.shutdownGracefully()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration(mode: .optional))
+        configuration.port = 0
+        configuration.subprotocols = [HubProtocol.subprotocol]
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
+        let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: Logger(label: "test"))
+        let server = try await HubServer.start(configuration: configuration, group: group, logger: Logger(label: "test"), application: .hub(hub))
+        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock, hubConfiguration: hubConfiguration)
     }
 
     /// Starts the hub with the test conference's units and people (each with a token; the test
@@ -82,7 +106,7 @@ final class HubTestServer: Sendable {
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
-        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens)
+        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock, hubConfiguration: hubConfiguration)
     }
 
     /// Starts a bare server whose application handlers come from `application`.

@@ -91,6 +91,11 @@ final class ProtocolDocTests: XCTestCase {
                     let event = try XCTUnwrap(object["case_event"] as? [String: Any], place)
                     let data = try JSONSerialization.data(withJSONObject: event)
                     XCTAssertNoThrow(try WireCoding.decoder.decode(CaseEvent.self, from: data), "\(place): case_event does not decode")
+                case "deadline":
+                    XCTAssertNotNil(CaseID(object["case"] as? String ?? ""), place)
+                    XCTAssertNotNil(object["obligation"] as? String, place)
+                    XCTAssertTrue([50, 75, 85, 99, 100].contains(object["level"] as? Int ?? 0), place)
+                    XCTAssertNotNil(object["owed_by"] as? [String], place)
                 case "notice":
                     XCTAssertEqual(object["room"] as? String, "lobby", place)
                     XCTAssertNotNil(object["notice"] as? String, place)

@@ -38,6 +38,7 @@ final class Hub: Sendable {
         store.rooming.setSink { records in rooms.deliver(records) }
         store.rooming.setCaseEventEncoder { event, position in try WireEvents.caseEvent(event, position) }
         store.rooming.setLobbyNoticeEncoder { event, state, position in try WireEvents.notice(event, state, position) }
+        store.rooming.setDeadlineWarningEncoder { warning, state, position in try WireEvents.deadline(warning, state, position) }
     }
 
     // MARK: Sessions
@@ -94,15 +95,27 @@ final class Hub: Sendable {
         let interval = configuration.deadlineSweepInterval
         let task = loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: interval) { [self] _ in
             let promise = loop.makePromise(of: Void.self)
-            promise.completeWithTask {
-                let recorded = try await self.store.sweep()
-                if !recorded.isEmpty { self.logger.info("deadlines recorded", metadata: ["events": "\(recorded.count)"]) }
-            }
+            promise.completeWithTask { try await self.sweepDeadlines() }
             return promise.futureResult.flatMapErrorThrowing { error in
                 self.logger.warning("deadline sweep failed", metadata: ["error": "\(error)"])
             }
         }
         sweepTask.withLockedValue { $0 = task }
+    }
+
+    /// One pass: lapsed negotiations and decisions, overdue supervision items, then the warnings
+    /// every running deadline, task and supervision item has reached.
+    func sweepDeadlines() async throws {
+        let recorded = try await store.sweep()
+        var warnings = 0
+        while true {
+            let posted = try await store.postDeadlineWarnings()
+            warnings += posted.count
+            if posted.isEmpty { break }
+        }
+        if !recorded.isEmpty || warnings > 0 {
+            logger.info("deadlines swept", metadata: ["events": "\(recorded.count)", "warnings": "\(warnings)"])
+        }
     }
 
     func stopDeadlineSweep() {

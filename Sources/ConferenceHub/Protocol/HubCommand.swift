@@ -25,11 +25,12 @@ enum HubCommand {
     case negotiationGet(CaseID)
     case negotiationFigures(unit: UnitID?, from: LocalDate?, to: LocalDate?)
     case supervision
+    case caseOverview(CaseID)
 
     /// Every command name, as documented.
     static let names = [
         "hello", "auth", "rooms", "join", "leave", "post", "history", "who", "case.register", "case.change", "case.get",
-        "case.history", "case.petitioner", "cases", "negotiation.answer", "negotiation.get", "negotiation.figures", "supervision",
+        "case.history", "case.petitioner", "cases", "negotiation.answer", "negotiation.get", "negotiation.figures", "supervision", "case.overview",
     ]
 
     /// Commands allowed before authentication.
@@ -173,6 +174,8 @@ enum HubCommand {
             return .negotiationFigures(unit: try params.unit.map { text throws(ParseError) in try unit(text, "unit") }, from: params.from, to: params.to)
         case "supervision":
             return .supervision
+        case "case.overview":
+            return .caseOverview(try decode(CaseParams.self).case.id)
         default:
             throw ParseError(code: .unknownCommand, message: "unknown command `\(request.type.prefix(64))`")
         }

@@ -59,6 +59,24 @@ enum WireEvents {
         return try encode(object)
     }
 
+    /// A deadline warning in a case room: `level` 50, 75, 85, 99 or 100 (`overdue`).
+    static func deadline(_ warning: DeadlineWarning, _ state: PetitionCase, _ position: RoomPosition) throws -> [UInt8] {
+        var object = header(position, kind: "deadline")
+        object["case"] = RoomID.case(warning.caseID)
+        object["obligation"] = warning.obligation
+        object["what"] = state.describe(warning.obligation)
+        object["level"] = warning.level.rawValue
+        object["overdue"] = warning.level == .overdue
+        object["due_at"] = warning.dueAt.milliseconds
+        object["owed_by"] = owedBy(warning.owedBy)
+        return try encode(object)
+    }
+
+    /// Unit ids, or the conference office when no unit owes it.
+    static func owedBy(_ units: [UnitID]) -> [String] {
+        units.isEmpty ? ["conference-office"] : units.map(\.rawValue)
+    }
+
     /// A person's first connection joined the room, or their last one left.
     static func presence(_ position: RoomPosition, person: PersonID, unit: UnitID, joined: Bool) throws -> [UInt8] {
         var object = header(position, kind: "presence")
