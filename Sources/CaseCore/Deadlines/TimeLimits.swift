@@ -16,6 +16,8 @@ public struct TimeLimits: Codable, Sendable, Equatable {
     /// Dispute → the binding decision of the superior unit or the conference office (working days;
     /// the hub's bound). Default 5.
     public var escalationDecisionWorkingDays = 5
+    /// Minutes circulated → sealed even without every sign-off (working days). Default 3.
+    public var minutesSignOffWorkingDays = 3
     /// Acceptance → answer (calendar days). Default 60.
     public var handlingDays = 60
     /// Longest single extension of handling (calendar days). Default 30.
@@ -44,6 +46,7 @@ public struct TimeLimits: Codable, Sendable, Equatable {
         ("transfer_days", \.transferDays), ("acceptance_notice_days", \.acceptanceNoticeDays),
         ("objection_working_days", \.objectionWorkingDays), ("negotiation_working_days", \.negotiationWorkingDays),
         ("escalation_decision_working_days", \.escalationDecisionWorkingDays),
+        ("minutes_signoff_working_days", \.minutesSignOffWorkingDays),
         ("handling_days", \.handlingDays), ("max_extension_days", \.maxExtensionDays),
         ("review_request_days", \.reviewRequestDays), ("review_answer_days", \.reviewAnswerDays),
         ("re_review_request_days", \.reReviewRequestDays), ("re_review_answer_days", \.reReviewAnswerDays),

@@ -105,6 +105,8 @@ public enum CaseChange: Sendable, Equatable {
     case listedSupervisionSet(reason: String)
     /// A leader clears listed supervision.
     case listedSupervisionCleared(reason: String)
+    /// An outcome adopted (or decided by the chair) at a joint meeting, applied to the case.
+    case meetingDecision(MeetingDecision)
     /// The lead unit objects that the matter is outside its remit (within 5 working days).
     case objectionRaised(reason: String)
     /// A coordinator agrees: the case is re-routed to the named units.
@@ -165,6 +167,7 @@ public enum CaseChange: Sendable, Equatable {
         case .supervisionEscalated: return "supervision_escalated"
         case .listedSupervisionSet: return "listed_supervision_set"
         case .listedSupervisionCleared: return "listed_supervision_cleared"
+        case .meetingDecision: return "meeting_decision"
         case .objectionRaised: return "objection_raised"
         case .objectionUpheld: return "objection_upheld"
         case .objectionRejected: return "objection_rejected"
@@ -189,7 +192,7 @@ extension CaseChange {
     public var isLobbyNotice: Bool {
         switch self {
         case .negotiationOpened, .negotiationSettled, .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded,
-            .leadReassigned, .objectionUpheld, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared:
+            .leadReassigned, .objectionUpheld, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared, .meetingDecision:
             return true
         default:
             return false
@@ -200,7 +203,7 @@ extension CaseChange {
 extension CaseChange: Codable {
     private enum Keys: String, CodingKey {
         case type, registration, units, assignment, reason, rationale, plan, days, answer, satisfaction, opinion
-        case channel, destination, unit, dispute, task, report, result, version, demand, item, text
+        case channel, destination, unit, dispute, task, report, result, version, demand, item, text, decision
     }
 
     public init(from decoder: Decoder) throws {
@@ -239,6 +242,7 @@ extension CaseChange: Codable {
         case "supervision_escalated": self = .supervisionEscalated(item: try container.decode(Int.self, forKey: .item))
         case "listed_supervision_set": self = .listedSupervisionSet(reason: try container.decode(String.self, forKey: .reason))
         case "listed_supervision_cleared": self = .listedSupervisionCleared(reason: try container.decode(String.self, forKey: .reason))
+        case "meeting_decision": self = .meetingDecision(try container.decode(MeetingDecision.self, forKey: .decision))
         case "objection_raised": self = .objectionRaised(reason: try container.decode(String.self, forKey: .reason))
         case "objection_upheld":
             self = .objectionUpheld(
@@ -308,6 +312,7 @@ extension CaseChange: Codable {
             try container.encode(item, forKey: .item)
             try container.encode(text, forKey: .text)
         case .supervisionEscalated(let item): try container.encode(item, forKey: .item)
+        case .meetingDecision(let decision): try container.encode(decision, forKey: .decision)
         case .objectionRaised(let reason): try container.encode(reason, forKey: .reason)
         case .objectionUpheld(let units, let rationale):
             try container.encode(units, forKey: .units)

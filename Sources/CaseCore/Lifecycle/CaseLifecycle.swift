@@ -283,6 +283,30 @@ public enum CaseLifecycle {
             // Decided by decideCoHandling above.
             throw CaseRefusal(.invalidState, "\(change.type) is not decided here")
 
+        case .meetingDecision(let meetingDecision):
+            try requireSystem(actor, "apply a meeting decision")
+            guard meetingDecision.outcome == .adoptedByConsensus || meetingDecision.outcome == .decidedByChair else {
+                throw CaseRefusal(.invalidArgument, "only adopted or chair-decided outcomes change a case")
+            }
+            let effects = meetingDecision.effects
+            var start: [DeadlineKind] = [], meet: [DeadlineKind] = []
+            if let lead = effects.lead {
+                try checkUnits([lead] + (effects.coHandling ?? []), minimum: 1)
+                let routing: Set<CaseStatus> = [.registered, .negotiating, .disputed, .assigned, .objectionPending]
+                let handling: Set<CaseStatus> = [.accepted, .inHandling, .extensionGranted]
+                guard routing.contains(state.status) || handling.contains(state.status) else {
+                    throw CaseRefusal(.invalidState, "\(state.id) is \(state.status.rawValue); its lead unit can no longer change")
+                }
+                if routing.contains(state.status) {
+                    start = [.acceptanceNotice, .objection]
+                    meet = [.transfer, .negotiation, .escalation]
+                }
+            }
+            if let deadline = effects.resolutionDeadline, let handling = state.deadline(.handling), deadline > handling.due {
+                throw CaseRefusal(.invalidArgument, "the resolution deadline \(deadline) is after the handling limit \(handling.due)")
+            }
+            return decision(change, start: start, meet: meet)
+
         case .routedOut(_, let destination, let reason):
             try requireCoordinator(actor, "route a case out")
             try requireStatus(state, [.registered, .negotiating, .disputed, .assigned, .objectionPending], "route out")
@@ -426,6 +450,31 @@ public enum CaseLifecycle {
             .answerObjected, .extensionRequested, .extensionRefused, .supervisionOpened, .supervisionAnswered, .supervisionEscalated,
             .listedSupervisionSet, .listedSupervisionCleared:
             break  // folded by applyCoHandling above
+        case .meetingDecision(let decision):
+            let effects = decision.effects
+            if let lead = effects.lead {
+                let coHandling = effects.coHandling ?? next.coHandlingUnits.filter { $0 != lead }
+                if next.status.isHandling || next.status == .accepted {
+                    next.leadUnit = lead
+                    next.coHandlingUnits = coHandling.filter { $0 != lead }.sorted()
+                    next.involvedUnits = Array(Set(next.involvedUnits).union([lead]).union(coHandling)).sorted()
+                } else {
+                    closeRoundOnDecision(&next, lead: lead, at: at)
+                    if next.status == .disputed { next.escalation?.decidedAt = at }
+                    next.objectionReason = nil
+                    assign(&next, lead: lead, coHandling: coHandling, at: at)
+                }
+            } else if let coHandling = effects.coHandling, let lead = next.leadUnit {
+                next.coHandlingUnits = coHandling.filter { $0 != lead }.sorted()
+                next.involvedUnits = Array(Set(next.involvedUnits).union(coHandling)).sorted()
+            }
+            if let leader = effects.responsibleLeader { next.responsibleLeader = leader }
+            if let person = effects.responsiblePerson { next.responsiblePerson = person }
+            if let measures = effects.measures { next.measures = measures }
+            if let deadline = effects.resolutionDeadline { next.resolutionDeadline = deadline }
+            if let reason = effects.listedSupervision, next.listedSupervision == nil {
+                next.listedSupervision = ListedSupervision(reason: reason, setBy: event.actorPerson, setAt: at)
+            }
         case .routedOut(let channel, let destination, let reason):
             next.status = .routedOut
             next.routedOut = PetitionCase.RouteOut(channel: channel, destination: destination, reason: reason)

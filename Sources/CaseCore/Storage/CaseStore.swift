@@ -17,6 +17,8 @@ public final class CaseStore: Sendable {
         static let cacheLimit = 20_000
         /// Each room's epoch and last sequence, as written (cleared on rollback).
         var rooms: [String: (epoch: String, lastSequence: Int64)] = [:]
+        /// The decision log's leaf hashes (nil until first needed; cleared on rollback).
+        var decisionLeafCache: [[UInt8]]?
         /// Room events written in the open transaction, handed to the sink after COMMIT.
         var pendingRoomEvents: [RoomEventRecord] = []
         private var jobMark = 0
@@ -29,6 +31,7 @@ public final class CaseStore: Sendable {
             // A failed job may have cached what it wrote before failing.
             cache.removeAll()
             rooms.removeAll()
+            decisionLeafCache = nil
         }
 
         func transactionCommitted() {
@@ -42,6 +45,7 @@ public final class CaseStore: Sendable {
             pendingRoomEvents.removeAll()
             cache.removeAll()
             rooms.removeAll()
+            decisionLeafCache = nil
         }
 
         init(connection: SQLiteConnection, policy: DeadlinePolicy, rooming: RoomingConfiguration) {
@@ -216,7 +220,7 @@ public final class CaseStore: Sendable {
     }
 
     /// Records `change` and then each follow-up the hub makes on its own (at most a few).
-    private static func recordWithFollowUps(
+    static func recordWithFollowUps(
         _ change: CaseChange, caseID: CaseID, state: PetitionCase, by actor: Actor, at now: Timestamp, context: WriterContext
     ) throws -> [CaseEvent] {
         var events = [try record(change, caseID: caseID, state: state, by: actor, at: now, context: context)]
@@ -248,7 +252,7 @@ public final class CaseStore: Sendable {
         }
     }
 
-    private static func requireUnitsExist(_ units: [UnitID], _ connection: SQLiteConnection) throws {
+    static func requireUnitsExist(_ units: [UnitID], _ connection: SQLiteConnection) throws {
         for unit in Set(units) {
             guard IdentifierRules.isValid(unit.rawValue) else {
                 throw CaseRefusal(.invalidArgument, "unit id `\(unit.rawValue.prefix(64))` is not valid")

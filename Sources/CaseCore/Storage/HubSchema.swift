@@ -184,6 +184,41 @@ public enum HubSchema {
             ALTER TABLE cases ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX cases_listed ON cases(id) WHERE listed = 1;
             """),
+        Migration(version: 6, sql: """
+            -- Joint meetings: their events (append-only) and current state (a projection).
+            CREATE TABLE meetings (
+                id INTEGER PRIMARY KEY,
+                status TEXT NOT NULL,
+                scheduled_at INTEGER NOT NULL,
+                state TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX meetings_by_status ON meetings(status, id);
+            CREATE TABLE meeting_events (
+                meeting_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                actor_person TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (meeting_id, seq)
+            ) STRICT, WITHOUT ROWID;
+            -- The decision log: every outcome, sign-off and seal, as leaves of an RFC 6962 Merkle
+            -- tree (leaf_hash = SHA-256(0x00 || body)), and the hub's Ed25519-signed checkpoints.
+            CREATE TABLE decision_log (
+                idx INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                meeting_id INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                leaf_hash BLOB NOT NULL
+            ) STRICT;
+            CREATE TABLE decision_checkpoints (
+                size INTEGER PRIMARY KEY,
+                origin TEXT NOT NULL,
+                root BLOB NOT NULL,
+                signature BLOB NOT NULL,
+                at INTEGER NOT NULL
+            ) STRICT;
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -9,6 +9,12 @@ public enum RoomID {
     public static let lobby = "lobby"
     /// The room of a case.
     public static func `case`(_ id: CaseID) -> String { "case-\(id.rawValue)" }
+    /// The room of a meeting.
+    public static func meeting(_ id: MeetingID) -> String { "meeting-\(id.rawValue)" }
+    /// The meeting a room belongs to, if it is a meeting room.
+    public static func meetingID(of room: String) -> MeetingID? {
+        room.hasPrefix("meeting-") ? MeetingID(room) : nil
+    }
     /// The case a room belongs to, if it is a case room.
     public static func caseID(of room: String) -> CaseID? {
         room.hasPrefix("case-") ? CaseID(room) : nil
@@ -70,6 +76,22 @@ public final class RoomingConfiguration: @unchecked Sendable {
     }
 
     var lobbyNoticeEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])? { lock.withLock { lobbyEncoder } }
+
+    private var meetingEncoder: (@Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8])?
+    private var decisionIdentity: DecisionLogIdentity?
+
+    /// Makes every meeting event a room event in its meeting room (and the convening, cancelling
+    /// and sealing also lobby notices), encoded by `encoder` (it sees the room in the position).
+    public func setMeetingEventEncoder(_ encoder: @escaping @Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8]) {
+        lock.withLock { self.meetingEncoder = encoder }
+    }
+
+    var meetingEventEncoder: (@Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8])? { lock.withLock { meetingEncoder } }
+
+    /// The key that signs the decision log's checkpoints (without it, entries are appended unsigned).
+    public func setDecisionLogIdentity(_ identity: DecisionLogIdentity) { lock.withLock { decisionIdentity = identity } }
+
+    var decisionLogIdentity: DecisionLogIdentity? { lock.withLock { decisionIdentity } }
 
     private var warningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])?
 
