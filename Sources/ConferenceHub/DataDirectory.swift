@@ -11,6 +11,8 @@ import Messaging
 ///     tls/server.pem          server certificate for localhost, 127.0.0.1 and ::1
 ///     tls/server-key.pem      server private key (0600)
 ///     credentials/admin/      the first admin credential: cert.pem, key.pem (0600), ca.pem
+///     decisions/signing-key.pem  Ed25519 key signing the decision log's checkpoints (0600)
+///     decisions/public-key.txt   its public key, base64 (give it to member units)
 ///     hub.sqlite              the database (WAL mode: also hub.sqlite-wal, hub.sqlite-shm)
 struct DataDirectory {
     struct InitError: Error, CustomStringConvertible {
@@ -34,6 +36,23 @@ struct DataDirectory {
     var serverKey: String { path("tls/server-key.pem") }
     var adminCredential: String { path("credentials/admin") }
     var database: String { path("hub.sqlite") }
+    var decisionKey: String { path("decisions/signing-key.pem") }
+    var decisionPublicKey: String { path("decisions/public-key.txt") }
+    /// The name the decision log's checkpoints carry.
+    static let decisionLogOrigin = "ConferenceHub decision log"
+
+    /// The decision log's signing key, created (0600) the first time it is needed, so that data
+    /// directories made before the decision log get one too.
+    func decisionLogIdentity() throws -> DecisionLogIdentity {
+        if FileManager.default.fileExists(atPath: decisionKey) {
+            return DecisionLogIdentity(signer: try CheckpointSigner(pem: read(decisionKey)), origin: Self.decisionLogOrigin)
+        }
+        try SecureFile.makeDirectory(path("decisions"), mode: 0o700)
+        let signer = try CheckpointSigner()
+        try SecureFile.create(decisionKey, contents: try signer.privateKeyPEM(), mode: 0o600)
+        try SecureFile.create(decisionPublicKey, contents: Data(signer.publicKey).base64EncodedString() + "\n", mode: 0o644)
+        return DecisionLogIdentity(signer: signer, origin: Self.decisionLogOrigin)
+    }
 
     /// Files whose presence means the directory is initialized.
     private var requiredFiles: [String] { [caCertificate, caKey, serverCertificate, serverKey, database] }
@@ -76,6 +95,8 @@ struct DataDirectory {
         try SecureFile.create(adminKey, contents: admin.privateKeyPEM, mode: 0o600)
         try SecureFile.create(adminCertificate, contents: admin.certificatePEM, mode: 0o644)
         try SecureFile.create((adminCredential as NSString).appendingPathComponent("ca.pem"), contents: authority.certificatePEM, mode: 0o644)
+
+        _ = try decisionLogIdentity()
 
         // The database is created last: its presence marks a complete initialization. It is built
         // under a temporary name and renamed, so a failure leaves no half-made database behind.

@@ -369,6 +369,10 @@ final class HubSession: ChannelInboundHandler {
         case .negotiationAnswer, .negotiationGet, .negotiationFigures, .supervision, .caseOverview:
             serveNegotiation(command, id: id, context: context)
 
+        case .meetingConvene, .meetingChange, .meetingGet, .meetings, .meetingMinutes, .decisionsCheckpoint, .decisionsEntries,
+            .decisionsInclusion, .decisionsConsistency:
+            serveMeeting(command, id: id, context: context)
+
         case .cases(let unit, let relation, let status, let after, let limit):
             let actor = actor!
             reply(id, context: context, command: "cases") {
@@ -442,6 +446,98 @@ final class HubSession: ChannelInboundHandler {
             reply(id, context: context, command: "case.overview") {
                 let state = try await store.caseState(caseID, for: actor)
                 return Reply.ok(id: id, result: Self.overviewObject(state, now: clock.now()))
+            }
+        default:
+            break
+        }
+    }
+
+    private func serveMeeting(_ command: HubCommand, id: String, context: ChannelHandlerContext) {
+        guard let actor = identity?.actor else { return }
+        let store = hub.store
+        @Sendable func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+        switch command {
+        case .meetingConvene(let convening):
+            reply(id, context: context, command: "meeting.convene") {
+                let event = try await store.convene(convening, by: actor)
+                return Reply.ok(id: id, result: ["meeting": RoomID.meeting(event.meetingID), "seq": event.sequence])
+            }
+        case .meetingChange(let meetingID, let change):
+            reply(id, context: context, command: "meeting.change") {
+                _ = try await Self.meeting(meetingID, for: actor, store: store)
+                let events = try await store.performMeeting(change, on: meetingID, by: actor)
+                let meeting = try await store.meeting(meetingID)
+                var result: [String: Any] = [
+                    "meeting": RoomID.meeting(meetingID), "seq": events[0].sequence, "status": meeting?.status.rawValue ?? "",
+                    "events": events.map(\.change.type),
+                ]
+                if case .proposalClosed(let number, _, _) = events[0].change, let outcome = meeting?.agenda.first(where: { $0.number == number })?.outcomes.last {
+                    result["outcome"] = WireCoding.object(outcome)
+                }
+                return Reply.ok(id: id, result: result)
+            }
+        case .meetingGet(let meetingID):
+            reply(id, context: context, command: "meeting.get") {
+                let meeting = try await Self.meeting(meetingID, for: actor, store: store)
+                var object = WireCoding.object(meeting) as? [String: Any] ?? [:]
+                object["present_units"] = meeting.presentUnits.map(\.rawValue)
+                object["quorum"] = meeting.hasQuorum
+                return Reply.ok(id: id, result: ["meeting": object])
+            }
+        case .meetings(let after, let limit):
+            reply(id, context: context, command: "meetings") {
+                let seesAll = actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor)
+                let all = try await store.meetings(after: after, limit: limit)
+                let visible = all.filter { seesAll || $0.invitation(actor.unit) != nil || $0.chair == actor.person || $0.convener == actor.person }
+                var result: [String: Any] = ["meetings": visible.map { [
+                    "meeting": RoomID.meeting($0.id), "title": $0.title, "status": $0.status.rawValue, "scheduled_at": $0.scheduledAt.milliseconds,
+                ] as [String: Any] }]
+                if all.count == limit, let last = all.last { result["next"] = RoomID.meeting(last.id) }
+                return Reply.ok(id: id, result: result)
+            }
+        case .meetingMinutes(let meetingID, let markdown):
+            reply(id, context: context, command: "meeting.minutes") {
+                let meeting = try await Self.meeting(meetingID, for: actor, store: store)
+                guard meeting.minutes != nil else { throw HubFailure(.invalidState, "\(meetingID) has no minutes yet (they are drafted on adjournment)") }
+                let result: [String: Any] = markdown
+                    ? ["meeting": RoomID.meeting(meetingID), "format": "markdown", "markdown": MinutesDocument.markdown(meeting)]
+                    : ["meeting": RoomID.meeting(meetingID), "format": "json", "minutes": MinutesDocument.json(meeting)]
+                return Reply.ok(id: id, result: result)
+            }
+        case .decisionsCheckpoint:
+            reply(id, context: context, command: "decisions.checkpoint") {
+                guard let checkpoint = try await store.checkpoint() else { throw HubFailure(.notFound, "the decision log is empty") }
+                var result: [String: Any] = [
+                    "origin": checkpoint.origin, "size": checkpoint.size, "root": base64(checkpoint.root), "signature": base64(checkpoint.signature),
+                    "note": checkpoint.note, "at": checkpoint.at.milliseconds,
+                ]
+                if let key = store.rooming.decisionPublicKey { result["public_key"] = base64(key) }
+                return Reply.ok(id: id, result: result)
+            }
+        case .decisionsEntries(let from, let limit):
+            reply(id, context: context, command: "decisions.entries") {
+                let entries = try await store.decisionEntries(from: from, limit: limit)
+                return Reply.ok(id: id, result: ["entries": entries.map { [
+                    "index": $0.index, "kind": $0.kind, "meeting": RoomID.meeting($0.meeting), "entry": String(decoding: $0.body, as: UTF8.self),
+                    "leaf_hash": base64($0.leafHash),
+                ] as [String: Any] }])
+            }
+        case .decisionsInclusion(let index, let size):
+            reply(id, context: context, command: "decisions.inclusion") {
+                guard let latest = try await store.checkpoint() else { throw HubFailure(.notFound, "the decision log is empty") }
+                let treeSize = size ?? latest.size
+                let (entry, path) = try await store.inclusionProof(index: index, size: treeSize)
+                return Reply.ok(id: id, result: [
+                    "index": index, "size": treeSize, "entry": String(decoding: entry.body, as: UTF8.self), "leaf_hash": base64(entry.leafHash),
+                    "path": path.map(base64),
+                ])
+            }
+        case .decisionsConsistency(let first, let second):
+            reply(id, context: context, command: "decisions.consistency") {
+                guard let latest = try await store.checkpoint() else { throw HubFailure(.notFound, "the decision log is empty") }
+                let to = second ?? latest.size
+                let path = try await store.consistencyProof(first: first, second: to)
+                return Reply.ok(id: id, result: ["first": first, "second": to, "path": path.map(base64)])
             }
         default:
             break
@@ -561,8 +657,36 @@ final class HubSession: ChannelInboundHandler {
     /// Checks that `actor` may read `room`.
     static func authorize(room: String, actor: Actor, store: CaseStore) async throws {
         if room == RoomID.lobby { return }
+        if let meetingID = RoomID.meetingID(of: room) {
+            _ = try await meeting(meetingID, for: actor, store: store)
+            return
+        }
         guard let caseID = RoomID.caseID(of: room) else { throw HubFailure(.notFound, "no room \(room)") }
         _ = try await store.caseState(caseID, for: actor)
+    }
+
+    /// A meeting as `actor` may see it: its invited units, chair and convener, and coordinators,
+    /// leaders and auditors.
+    static func meeting(_ id: MeetingID, for actor: Actor, store: CaseStore) async throws -> Meeting {
+        guard let meeting = try await store.meeting(id) else { throw HubFailure(.notFound, "no meeting \(id)") }
+        let seesAll = actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor)
+        guard seesAll || meeting.invitation(actor.unit) != nil || actor.person == meeting.chair || actor.person == meeting.convener else {
+            throw HubFailure(.forbidden, "\(actor.unit) is not invited to \(id)")
+        }
+        return meeting
+    }
+
+    /// Records a person entering or leaving a meeting room as attendance (while the meeting is
+    /// scheduled or in session; otherwise there is nothing to record).
+    static func recordAttendance(room: String, person: PersonID, unit: UnitID, joined: Bool, store: CaseStore, logger: Logger) async {
+        guard let meetingID = RoomID.meetingID(of: room) else { return }
+        do {
+            try await store.performMeeting(.attendance(person: person, unit: unit, joined: joined), on: meetingID, by: .system)
+        } catch let refusal as CaseRefusal where refusal.code == .invalidState {
+            return
+        } catch {
+            logger.warning("attendance not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
+        }
     }
 
     private func join(room: String, lastSequence: Int64?, epoch: String?, id: String, context: ChannelHandlerContext) {
@@ -600,6 +724,7 @@ final class HubSession: ChannelInboundHandler {
                     _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
                         try WireEvents.presence(position, person: actor.person, unit: actor.unit, joined: true)
                     }
+                    await Self.recordAttendance(room: room, person: actor.person, unit: actor.unit, joined: true, store: store, logger: logger)
                 }
                 let state = try await store.roomState(room)
                 let current = state?.lastSequence ?? 0
@@ -653,6 +778,7 @@ final class HubSession: ChannelInboundHandler {
                     _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
                         try WireEvents.presence(position, person: person, unit: unit, joined: false)
                     }
+                    await Self.recordAttendance(room: room, person: person, unit: unit, joined: false, store: store, logger: logger)
                 } catch {
                     logger.warning("presence event not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
                 }

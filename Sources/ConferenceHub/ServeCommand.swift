@@ -108,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let store = try CaseStore(path: directory.database, policy: policy)
+        store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
 
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))
         configuration.host = host

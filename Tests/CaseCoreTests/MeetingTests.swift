@@ -178,36 +178,40 @@ final class MeetingStoreTests: XCTestCase {
         let adjourned = try await store.performMeeting(.adjourned, on: id, by: chair)
         XCTAssertEqual(adjourned.map(\.change.type), ["adjourned", "minutes_circulated"])
         meeting = try await store.meeting(id)
-        XCTAssertEqual(meeting?.minutes?.participants, [city, Fixtures.district, Fixtures.finance, Fixtures.housing, UnitID("police")])
+        XCTAssertEqual(meeting?.minutes?.participants, [city, Fixtures.district, Fixtures.finance, Fixtures.housing], "observers do not sign off")
         let markdown = MinutesDocument.markdown(meeting!)
         XCTAssertTrue(markdown.contains("- Lead unit: housing"), markdown)
         XCTAssertTrue(markdown.contains("- Dissent: district-3: The district has no budget for surveys"), markdown)
         XCTAssertTrue(markdown.contains("- Present: police (not invited): p-officer"), markdown)
-        for actor in [Fixtures.housingOfficer, Fixtures.financeOfficer, chair, police] {
+        do {
+            try await store.performMeeting(.minutesSignedOff(approve: true, reason: nil), on: id, by: police)
+            XCTFail("an observer does not sign off")
+        } catch let refusal as CaseRefusal { XCTAssertEqual(refusal.code, .forbidden) }
+        for actor in [Fixtures.housingOfficer, Fixtures.financeOfficer, chair] {
             try await store.performMeeting(.minutesSignedOff(approve: true, reason: nil), on: id, by: actor)
         }
         let sealed = try await store.performMeeting(.minutesSignedOff(approve: false, reason: "Our objection is understated"), on: id, by: districtOfficer)
         XCTAssertEqual(sealed.map(\.change.type), ["minutes_signed_off", "sealed"])
 
-        // The decision log: 2 outcomes, 5 sign-offs, 1 seal; proofs verify; the record is intact.
+        // The decision log: 2 outcomes, 4 sign-offs, 1 seal; proofs verify; the record is intact.
         let entries = try await store.decisionEntries()
-        XCTAssertEqual(entries.map(\.kind), ["outcome", "outcome", "signoff", "signoff", "signoff", "signoff", "signoff", "seal"])
+        XCTAssertEqual(entries.map(\.kind), ["outcome", "outcome", "signoff", "signoff", "signoff", "signoff", "seal"])
         let latest = try await store.checkpoint()
         let checkpoint = try XCTUnwrap(latest)
-        XCTAssertEqual(checkpoint.size, 8)
+        XCTAssertEqual(checkpoint.size, 7)
         XCTAssertTrue(CheckpointSigner.verify(signature: checkpoint.signature, message: Array(checkpoint.note.utf8), publicKey: signer.publicKey))
-        for index in 0..<8 {
-            let (entry, path) = try await store.inclusionProof(index: index, size: 8)
-            XCTAssertTrue(MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(entry.body), index: index, size: 8, path: path, root: checkpoint.root))
+        for index in 0..<7 {
+            let (entry, path) = try await store.inclusionProof(index: index, size: 7)
+            XCTAssertTrue(MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(entry.body), index: index, size: 7, path: path, root: checkpoint.root))
         }
         let third = try await store.checkpoint(size: 3)
         let early = try XCTUnwrap(third)
-        let consistency = try await store.consistencyProof(first: 3, second: 8)
-        XCTAssertTrue(MerkleTree.verifyConsistency(first: 3, second: 8, firstRoot: early.root, secondRoot: checkpoint.root, path: consistency))
+        let consistency = try await store.consistencyProof(first: 3, second: 7)
+        XCTAssertTrue(MerkleTree.verifyConsistency(first: 3, second: 7, firstRoot: early.root, secondRoot: checkpoint.root, path: consistency))
         let clean = try await store.verifyDecisionLog(publicKey: signer.publicKey)
         XCTAssertEqual(clean, [])
         let wrongKey = try await store.verifyDecisionLog(publicKey: try CheckpointSigner().publicKey)
-        XCTAssertEqual(wrongKey.count, 8, "every checkpoint's signature fails under another key")
+        XCTAssertEqual(wrongKey.count, 7, "every checkpoint's signature fails under another key")
         let mismatches = try await store.projectionMismatches()
         XCTAssertEqual(mismatches, [])
     }
@@ -287,8 +291,9 @@ final class MeetingStoreTests: XCTestCase {
         let cancelledMeeting = try await store.meeting(cancelled)
         XCTAssertEqual(cancelledMeeting?.status, .cancelled)
 
-        let id = try await store.convene(Convening(title: "Held", scheduledAt: Fixtures.start, invited: invited, agenda: agenda), by: chair).meetingID
-        try await store.performMeeting(.invitationAnswered(unit: Fixtures.finance, response: .apologies), on: id, by: Fixtures.financeOfficer)
+        let id = try await store.convene(Convening(
+            title: "Held", scheduledAt: Fixtures.start, invited: invited + [.init(unit: Fixtures.district, required: false)], agenda: agenda), by: chair).meetingID
+        try await store.performMeeting(.invitationAnswered(unit: Fixtures.district, response: .apologies), on: id, by: districtOfficer)
         try await store.performMeeting(.sessionOpened, on: id, by: chair)
         do {
             try await store.performMeeting(.cancelled(reason: "late"), on: id, by: Fixtures.coordinator)
@@ -303,6 +308,8 @@ final class MeetingStoreTests: XCTestCase {
         var meeting = try await store.meeting(id)
         XCTAssertEqual(meeting?.agenda[0].outcomes.first?.kind, .notAdopted, "finance (required) is absent: no quorum")
         XCTAssertEqual(meeting?.agenda[0].outcomes.first?.quorum, false)
+        // Finance arrives late, takes part, and never signs off.
+        try await attend(store, id, Fixtures.financeOfficer)
         try await store.performMeeting(.itemClosed(item: 1), on: id, by: chair)
         try await store.performMeeting(.adjourned, on: id, by: chair)
         try await store.performMeeting(.minutesSignedOff(approve: true, reason: nil), on: id, by: Fixtures.housingOfficer)
@@ -311,12 +318,13 @@ final class MeetingStoreTests: XCTestCase {
         meeting = try await store.meeting(id)
         clock.set(meeting!.minutes!.signOffDueAt)
         let swept = try await store.sweepMeetings()
-        XCTAssertEqual(swept.map(\.change), [.sealed(nonSigners: [city])])
+        XCTAssertEqual(swept.map(\.change), [.sealed(nonSigners: [Fixtures.finance])], "the chair's unit, not invited, is an observer")
         meeting = try await store.meeting(id)
         XCTAssertEqual(meeting?.status, .sealed)
         let markdown = MinutesDocument.markdown(meeting!)
-        XCTAssertTrue(markdown.contains("- Apologies: finance"), markdown)
-        XCTAssertTrue(markdown.contains("did not sign off: city"), markdown)
+        XCTAssertTrue(markdown.contains("- Present: finance (required): f-officer"), markdown)
+        XCTAssertTrue(markdown.contains("did not sign off: finance"), markdown)
+        XCTAssertTrue(markdown.contains("- Apologies: district-3"), markdown)
         let again = try await store.sweepMeetings()
         XCTAssertEqual(again, [])
     }

@@ -74,6 +74,56 @@ final class AdminCommandTests: XCTestCase {
         XCTAssertNil(revoked)
     }
 
+    func testVerifyChecksTheRecordsAndMinutesExport() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
+        let data = try temporaryDirectory() + "/hub-data"
+        XCTAssertEqual(try run(["init", "--data-dir", data]).0, 0)
+        let directory = DataDirectory(data)
+        XCTAssertEqual(SecureFile.mode(of: directory.decisionKey), 0o600)
+        // A meeting with two withdrawn proposals, adjourned and sealed, puts three entries in the decision log.
+        do {
+            let store = try CaseStore(path: directory.database)
+            defer { store.close() }
+            store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
+            let coordinator = Actor(person: DataDirectory.adminPerson, unit: DataDirectory.officeUnit, roles: [.coordinator])
+            try await store.addUnit(Unit(id: UnitID("housing"), name: "Housing", kind: .department))
+            let caseID = try await store.register(Registration(
+                title: "Case", summary: "", category: .claim, channel: .letter, receivedOn: LocalDate("2026-11-01")!,
+                involvedUnits: [UnitID("housing")], petitioner: Petitioner(name: "Li Si", contact: "")), by: coordinator, open: true).caseID
+            let meeting = try await store.convene(Convening(
+                title: "Meeting", scheduledAt: Timestamp(Date()), invited: [.init(unit: UnitID("housing"), required: true)],
+                agenda: [.init(caseID: caseID, description: "Item")]), by: coordinator).meetingID
+            try await store.performMeeting(.sessionOpened, on: meeting, by: coordinator)
+            try await store.performMeeting(.itemOpened(item: 1), on: meeting, by: coordinator)
+            for version in 1...2 {
+                try await store.performMeeting(.proposalTabled(item: 1, text: "Proposal \(version)", effects: ProposalEffects()), on: meeting, by: coordinator)
+                try await store.performMeeting(.proposalClosed(item: 1, closing: .withdraw, outcome: nil), on: meeting, by: coordinator)
+            }
+            try await store.performMeeting(.itemClosed(item: 1), on: meeting, by: coordinator)
+            try await store.performMeeting(.adjourned, on: meeting, by: coordinator)
+        }
+        let clean = try run(["verify", "--data-dir", data])
+        XCTAssertEqual(clean.0, 0, clean.1 + clean.2)
+        XCTAssertTrue(clean.1.contains("case chains: intact"), clean.1)
+        XCTAssertTrue(clean.1.contains("decision log: 3 entries"), "two outcomes and the seal (nobody took part, so nobody signs): " + clean.1)
+        let minutes = try run(["minutes", "--data-dir", data, "--meeting", "meeting-1"])
+        XCTAssertEqual(minutes.0, 0, minutes.2)
+        XCTAssertTrue(minutes.1.hasPrefix("# Minutes: Meeting (meeting-1)"), minutes.1)
+        XCTAssertTrue(minutes.1.contains("- Outcome: withdrawn"), minutes.1)
+        let json = try run(["minutes", "--data-dir", data, "--meeting", "1", "--format", "json"])
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(json.1.utf8)) as? [String: Any])
+
+        do {
+            let connection = try SQLiteConnection(path: directory.database)
+            try connection.run("UPDATE decision_log SET body = replace(body, 'Proposal 1', 'Proposal 9') WHERE idx = 0")
+            try connection.run("UPDATE case_events SET body = replace(body, 'Li Si', 'Someone') WHERE seq = 1")
+        }
+        let tampered = try run(["verify", "--data-dir", data])
+        XCTAssertEqual(tampered.0, 1)
+        XCTAssertTrue(tampered.1.contains("decision log entry 0: edited"), tampered.1)
+        XCTAssertTrue(tampered.1.contains("case chains: 1 broken"), tampered.1)
+    }
+
     func testAdminRefusesAnUninitializedDirectory() throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
         let result = try run(["admin", "unit", "list", "--data-dir", try temporaryDirectory() + "/nothing"])

@@ -91,6 +91,11 @@ final class ProtocolDocTests: XCTestCase {
                     let event = try XCTUnwrap(object["case_event"] as? [String: Any], place)
                     let data = try JSONSerialization.data(withJSONObject: event)
                     XCTAssertNoThrow(try WireCoding.decoder.decode(CaseEvent.self, from: data), "\(place): case_event does not decode")
+                case "meeting":
+                    XCTAssertNotNil(RoomID.meetingID(of: object["room"] as? String ?? ""), place)
+                    let event = try XCTUnwrap(object["meeting_event"] as? [String: Any], place)
+                    let data = try JSONSerialization.data(withJSONObject: event)
+                    XCTAssertNoThrow(try WireCoding.decoder.decode(MeetingEvent.self, from: data), "\(place): meeting_event does not decode")
                 case "deadline":
                     XCTAssertNotNil(CaseID(object["case"] as? String ?? ""), place)
                     XCTAssertNotNil(object["obligation"] as? String, place)
@@ -99,7 +104,7 @@ final class ProtocolDocTests: XCTestCase {
                 case "notice":
                     XCTAssertEqual(object["room"] as? String, "lobby", place)
                     XCTAssertNotNil(object["notice"] as? String, place)
-                    XCTAssertNotNil(CaseID(object["case"] as? String ?? ""), place)
+                    XCTAssertTrue(CaseID(object["case"] as? String ?? "") != nil || MeetingID(object["meeting"] as? String ?? "") != nil, place)
                     XCTAssertNotNil(object["units"] as? [String], place)
                 default:
                     XCTFail("\(place): unknown event kind")

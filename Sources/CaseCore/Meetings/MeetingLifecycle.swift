@@ -12,6 +12,19 @@ public struct Convening: Codable, Sendable, Equatable {
             self.caseID = caseID
             self.description = description
         }
+
+        /// `case` may be `12` or `"case-12"`.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let number = try? container.decode(Int64.self, forKey: .caseID), number > 0 {
+                caseID = CaseID(number)
+            } else if let text = try? container.decode(String.self, forKey: .caseID), text.count <= 32, let parsed = CaseID(text) {
+                caseID = parsed
+            } else {
+                throw DecodingError.dataCorruptedError(forKey: .caseID, in: container, debugDescription: "a case id such as \"case-12\"")
+            }
+            description = try container.decode(String.self, forKey: .description)
+        }
     }
     public struct Invitee: Codable, Sendable, Equatable {
         public var unit: UnitID
@@ -368,12 +381,14 @@ public enum MeetingLifecycle {
             try requireStatus([.adjourned], "circulate the minutes")
             let today = policy.timeZone.localDate(of: now.date)
             let due = policy.calendar.workingDayDeadline(from: today, days: policy.limits.minutesSignOffWorkingDays)
-            return .minutesCirculated(Minutes(draftedAt: now, participants: meeting.participatingUnits, signOffDueAt: Timestamp(policy.timeZone.endOfDay(due))))
+            // Invited units that took part sign off; observers do not.
+            let participants = meeting.participatingUnits.filter { meeting.invitation($0) != nil }
+            return .minutesCirculated(Minutes(draftedAt: now, participants: participants, signOffDueAt: Timestamp(policy.timeZone.endOfDay(due))))
 
         case .minutesSignedOff(let approve, let reason):
             try requireStatus([.minutesCirculated], "sign off the minutes")
             guard unitMember, let minutes = meeting.minutes, minutes.participants.contains(actor.unit) else {
-                throw CaseRefusal(.forbidden, "only an officer or leader of a unit that took part signs off the minutes")
+                throw CaseRefusal(.forbidden, "only an officer or leader of an invited unit that took part signs off the minutes")
             }
             guard !minutes.signOffs.contains(where: { $0.unit == actor.unit }) else {
                 throw CaseRefusal(.invalidState, "\(actor.unit) already signed off the minutes")

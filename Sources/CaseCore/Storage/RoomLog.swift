@@ -93,6 +93,9 @@ public final class RoomingConfiguration: @unchecked Sendable {
 
     var decisionLogIdentity: DecisionLogIdentity? { lock.withLock { decisionIdentity } }
 
+    /// The public key that verifies the checkpoints, when a signing key is set.
+    public var decisionPublicKey: [UInt8]? { lock.withLock { decisionIdentity?.signer.publicKey } }
+
     private var warningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])?
 
     /// Makes each deadline warning a `deadline` event in the case room, encoded by `encoder`.

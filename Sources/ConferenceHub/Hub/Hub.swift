@@ -39,6 +39,7 @@ final class Hub: Sendable {
         store.rooming.setCaseEventEncoder { event, position in try WireEvents.caseEvent(event, position) }
         store.rooming.setLobbyNoticeEncoder { event, state, position in try WireEvents.notice(event, state, position) }
         store.rooming.setDeadlineWarningEncoder { warning, state, position in try WireEvents.deadline(warning, state, position) }
+        store.rooming.setMeetingEventEncoder { event, meeting, position in try WireEvents.meeting(event, meeting, position) }
     }
 
     // MARK: Sessions
@@ -106,7 +107,7 @@ final class Hub: Sendable {
     /// One pass: lapsed negotiations and decisions, overdue supervision items, then the warnings
     /// every running deadline, task and supervision item has reached.
     func sweepDeadlines() async throws {
-        let recorded = try await store.sweep()
+        let recorded = try await store.sweep().map(\.change.type) + store.sweepMeetings().map(\.change.type)
         var warnings = 0
         while true {
             let posted = try await store.postDeadlineWarnings()

@@ -26,11 +26,22 @@ enum HubCommand {
     case negotiationFigures(unit: UnitID?, from: LocalDate?, to: LocalDate?)
     case supervision
     case caseOverview(CaseID)
+    case meetingConvene(Convening)
+    case meetingChange(MeetingID, MeetingChange)
+    case meetingGet(MeetingID)
+    case meetings(after: MeetingID?, limit: Int)
+    case meetingMinutes(MeetingID, markdown: Bool)
+    case decisionsCheckpoint
+    case decisionsEntries(from: Int, limit: Int)
+    case decisionsInclusion(index: Int, size: Int?)
+    case decisionsConsistency(first: Int, second: Int?)
 
     /// Every command name, as documented.
     static let names = [
         "hello", "auth", "rooms", "join", "leave", "post", "history", "who", "case.register", "case.change", "case.get",
         "case.history", "case.petitioner", "cases", "negotiation.answer", "negotiation.get", "negotiation.figures", "supervision", "case.overview",
+        "meeting.convene", "meeting.change", "meeting.get", "meetings", "meeting.minutes", "decisions.checkpoint", "decisions.entries",
+        "decisions.inclusion", "decisions.consistency",
     ]
 
     /// Commands allowed before authentication.
@@ -83,6 +94,28 @@ enum HubCommand {
         let basis: String?
     }
     private struct FiguresParams: Decodable { let unit: String?; let from: LocalDate?; let to: LocalDate? }
+    private struct MeetingParams: Decodable { let meeting: MeetingReference }
+    private struct MeetingChangeParams: Decodable { let meeting: MeetingReference; let change: MeetingChange }
+    private struct MeetingsParams: Decodable { let after: MeetingReference?; let limit: Int? }
+    private struct MinutesParams: Decodable { let meeting: MeetingReference; let format: String? }
+    private struct EntriesParams: Decodable { let from: Int?; let limit: Int? }
+    private struct InclusionParams: Decodable { let index: Int; let size: Int? }
+    private struct ConsistencyParams: Decodable { let first: Int; let second: Int? }
+
+    /// A meeting given as `"meeting-3"` or `3`.
+    struct MeetingReference: Decodable {
+        let id: MeetingID
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self), number > 0 {
+                id = MeetingID(number)
+            } else if let text = try? container.decode(String.self), text.count <= 32, let parsed = MeetingID(text) {
+                id = parsed
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a meeting id such as \"meeting-3\"")
+            }
+        }
+    }
 
     /// A case given as `"case-12"` or `12`.
     struct CaseReference: Decodable {
@@ -176,6 +209,40 @@ enum HubCommand {
             return .supervision
         case "case.overview":
             return .caseOverview(try decode(CaseParams.self).case.id)
+        case "meeting.convene":
+            var convening = try decode(Convening.self)
+            convening.chairIsLeader = nil  // the hub looks it up
+            return .meetingConvene(convening)
+        case "meeting.change":
+            let params = try decode(MeetingChangeParams.self)
+            return .meetingChange(params.meeting.id, params.change)
+        case "meeting.get":
+            return .meetingGet(try decode(MeetingParams.self).meeting.id)
+        case "meetings":
+            let params = try decode(MeetingsParams.self)
+            return .meetings(after: params.after?.id, limit: try limit(params.limit))
+        case "meeting.minutes":
+            let params = try decode(MinutesParams.self)
+            guard let format = params.format ?? "markdown" as String?, format == "markdown" || format == "json" else {
+                throw ParseError(code: .badRequest, message: "`format` is markdown or json")
+            }
+            return .meetingMinutes(params.meeting.id, markdown: format == "markdown")
+        case "decisions.checkpoint":
+            return .decisionsCheckpoint
+        case "decisions.entries":
+            let params = try decode(EntriesParams.self)
+            guard (params.from ?? 0) >= 0 else { throw ParseError(code: .badRequest, message: "`from` must be ≥ 0") }
+            return .decisionsEntries(from: params.from ?? 0, limit: try limit(params.limit))
+        case "decisions.inclusion":
+            let params = try decode(InclusionParams.self)
+            guard params.index >= 0, (params.size ?? 1) > 0 else { throw ParseError(code: .badRequest, message: "`index` ≥ 0 and `size` > 0") }
+            return .decisionsInclusion(index: params.index, size: params.size)
+        case "decisions.consistency":
+            let params = try decode(ConsistencyParams.self)
+            guard params.first > 0, (params.second ?? params.first) >= params.first else {
+                throw ParseError(code: .badRequest, message: "give 0 < `first` ≤ `second`")
+            }
+            return .decisionsConsistency(first: params.first, second: params.second)
         default:
             throw ParseError(code: .unknownCommand, message: "unknown command `\(request.type.prefix(64))`")
         }

@@ -77,6 +77,24 @@ enum WireEvents {
         units.isEmpty ? ["conference-office"] : units.map(\.rawValue)
     }
 
+    /// A meeting event: in the meeting room the whole event; in the lobby a notice for members.
+    static func meeting(_ event: MeetingEvent, _ meeting: Meeting, _ position: RoomPosition) throws -> [UInt8] {
+        if position.room == RoomID.lobby {
+            var object = header(position, kind: "notice")
+            object["notice"] = "meeting_" + event.change.type
+            object["meeting"] = RoomID.meeting(meeting.id)
+            object["title"] = meeting.title
+            object["status"] = meeting.status.rawValue
+            object["scheduled_at"] = meeting.scheduledAt.milliseconds
+            object["units"] = meeting.invitations.map(\.unit.rawValue)
+            return try encode(object)
+        }
+        var object = header(position, kind: "meeting")
+        object["meeting"] = RoomID.meeting(meeting.id)
+        object["meeting_event"] = WireCoding.object(event)
+        return try encode(object)
+    }
+
     /// A person's first connection joined the room, or their last one left.
     static func presence(_ position: RoomPosition, person: PersonID, unit: UnitID, joined: Bool) throws -> [UInt8] {
         var object = header(position, kind: "presence")
