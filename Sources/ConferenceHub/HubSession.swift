@@ -291,7 +291,7 @@ final class HubSession: ChannelInboundHandler {
                 let result = try await store.post(room: room, idempotencyKey: key, by: actor.person, at: now) { position in
                     try WireEvents.message(position, person: actor.person, unit: actor.unit, text: text)
                 }
-                return Reply.ok(id: id, result: ["room": result.position.room, "seq": result.position.sequence, "duplicate": result.duplicate])
+                return Reply.posted(id: id, room: result.position.room, sequence: result.position.sequence, duplicate: result.duplicate)
             }
 
         case .history(let room, let before, let after, let limit):

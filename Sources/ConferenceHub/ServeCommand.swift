@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection has to authenticate.")
     var authTimeout: Int = 10
 
+    @Option(name: .long, help: "Under load, milliseconds a room waits to batch events per member write (0: write every commit at once).")
+    var fanoutIntervalMs = 50
+
     @Option(name: .long, help: "Seconds between checks for lapsed negotiation and decision deadlines.")
     var deadlineSweepSeconds = 30
 
@@ -93,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--rate-limit, --max-rooms, --max-connections-per-person and --auth-timeout must be positive")
         }
         guard (1...100_000).contains(maxTextLength) else { throw ValidationError("--max-text-length must be 1...100000") }
+        guard (0...1_000).contains(fanoutIntervalMs) else { throw ValidationError("--fanout-interval-ms must be 0...1000") }
         guard (1...3_600).contains(deadlineSweepSeconds) else { throw ValidationError("--deadline-sweep-seconds must be 1...3600") }
     }
 
@@ -130,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
         hubConfiguration.maxTextLength = maxTextLength
         hubConfiguration.authenticationTimeout = .seconds(Int64(authTimeout))
         hubConfiguration.deadlineSweepInterval = .seconds(Int64(deadlineSweepSeconds))
+        hubConfiguration.fanoutInterval = .milliseconds(Int64(fanoutIntervalMs))
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))

@@ -123,6 +123,16 @@ final class ProtocolDocTests: XCTestCase {
         }
     }
 
+    func testTheFastPostReplyIsWhatTheGeneralEncoderWrites() throws {
+        for (id, room, duplicate) in [("5", "case-12", false), (#"a "quoted" \ id"#, "lobby", true), ("tab\there\u{1}", "meeting-3", false)] {
+            let fast = Reply.posted(id: id, room: room, sequence: 48, duplicate: duplicate)
+            let general = Reply.ok(id: id, result: ["room": room, "seq": 48, "duplicate": duplicate])
+            XCTAssertEqual(String(buffer: fast), String(buffer: general))
+            let parsed = try JSONSerialization.jsonObject(with: Data(fast.readableBytesView)) as? [String: Any]
+            XCTAssertEqual(parsed?["id"] as? String, id)
+        }
+    }
+
     func testWireEventsOfTheHubDecodeAsDocumented() throws {
         // The documented shapes are what the hub actually encodes.
         let position = RoomPosition(room: "case-12", sequence: 48, epoch: "e", at: Timestamp(milliseconds: 1_763_778_672_002))

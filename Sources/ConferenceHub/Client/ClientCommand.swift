@@ -50,12 +50,16 @@ struct ClientCommand: AsyncParsableCommand {
     @Flag(help: "With --json: after the end of input keep printing events until the connection closes.")
     var follow = false
 
+    @Option(help: "With --json: after the last reply, keep printing events this many milliseconds (a busy hub batches room events for up to its --fanout-interval-ms).")
+    var lingerMs = 100
+
     func validate() throws {
         let tokenSources = [token != nil, tokenFile != nil].filter { $0 }.count
         if tokenSources > 1 { throw ValidationError("give the token once: --token or --token-file") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cert != nil && tokenSources > 0 { throw ValidationError("use either a certificate (--cert/--key) or a token, not both") }
         if follow && !json { throw ValidationError("--follow applies to --json mode") }
+        guard (0...60_000).contains(lingerMs) else { throw ValidationError("--linger-ms is 0...60000") }
         _ = try ClientEndpoint(url: url)
     }
 
@@ -66,7 +70,7 @@ struct ClientCommand: AsyncParsableCommand {
         let input = StandardInputLines.stream()
         let status: Int32
         if json {
-            status = await JSONLinesClient(configuration: configuration, group: group, output: output, follow: follow).run(input: input)
+            status = await JSONLinesClient(configuration: configuration, group: group, output: output, follow: follow, linger: .milliseconds(lingerMs)).run(input: input)
         } else {
             status = await LineClient(configuration: configuration, group: group, output: output).run(input: input)
         }

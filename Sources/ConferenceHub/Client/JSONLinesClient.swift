@@ -12,6 +12,8 @@ struct JSONLinesClient {
     let output: ConsoleOutput
     /// Keep printing events after the end of input, until the connection closes.
     let follow: Bool
+    /// After the last reply, how long events may still arrive (room batching).
+    var linger: Duration = .milliseconds(100)
 
     func run(input: (AsyncStream<ClientInput>, AsyncStream<ClientInput>.Continuation)) async -> Int32 {
         let (stream, continuation) = input
@@ -61,6 +63,7 @@ struct JSONLinesClient {
                 // A last round trip: requests are served in order, so every event caused by the
                 // input (a join's replay, say) has arrived once this reply does.
                 _ = try? await client.send("hello")
+                if linger > .zero { try? await Task.sleep(for: linger) }
                 await client.close()
                 return rejected == 0 ? 0 : 1
             case .closed(_, let error):

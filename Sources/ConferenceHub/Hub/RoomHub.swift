@@ -11,16 +11,21 @@ import NIOCore
 final class RoomHub: Sendable {
     private let rooms = NIOLockedValueBox<[String: Room]>([:])
     private let group: EventLoopGroup
+    private let coalescing: TimeAmount
 
-    init(group: EventLoopGroup) {
+    /// `coalescing`: under load, a room writes to its members at most once per this interval, so
+    /// that each member gets several events per TLS record and socket write (zero: every commit
+    /// is written at once).
+    init(group: EventLoopGroup, coalescing: TimeAmount = .zero) {
         self.group = group
+        self.coalescing = coalescing
     }
 
     /// The live room `id`, created on first use.
     func room(_ id: String) -> Room {
         rooms.withLockedValue { rooms in
             if let room = rooms[id] { return room }
-            let room = Room(id: id, loop: group.next())
+            let room = Room(id: id, loop: group.next(), coalescing: coalescing)
             rooms[id] = room
             return room
         }
@@ -61,28 +66,83 @@ final class Room: @unchecked Sendable {
     private var members: [ObjectIdentifier: RoomMember] = [:]
     /// Connections per person present.
     private var presence: [PersonID: (unit: UnitID, connections: Int)] = [:]
+    private let coalescing: TimeAmount
+    /// Committed events not yet written to the members, and when the room last wrote.
+    private var buffered: [RoomEventRecord] = []
+    private var writeScheduled = false
+    private var lastWrite = NIODeadline.distantPast
 
-    init(id: String, loop: EventLoop) {
+    init(id: String, loop: EventLoop, coalescing: TimeAmount = .zero) {
         self.id = id
         self.loop = loop
+        self.coalescing = coalescing
     }
 
-    /// Writes committed events to the members (the same buffer for all: encoded once).
+    /// Takes committed events in commit order. When the room wrote less than `coalescing` ago,
+    /// they wait (with any that follow) until that interval is up; otherwise they are written now.
+    /// A quiet room adds no delay; a busy one writes each member a batch per interval.
     func deliver(_ events: [RoomEventRecord]) {
         loop.assertInEventLoop()
-        for event in events {
-            let message = WebSocketMessage(kind: .text, data: ByteBuffer(bytes: event.body))
-            for key in Array(members.keys) {
-                guard var member = members[key] else { continue }
-                if member.pending != nil {
-                    member.pending!.append(event)
-                } else if event.position.sequence > member.delivered {
-                    member.channel.writeAndFlush(message, promise: nil)
-                    member.delivered = event.position.sequence
-                }
-                members[key] = member
+        buffered.append(contentsOf: events)
+        guard !writeScheduled else { return }
+        let due = lastWrite + coalescing
+        if coalescing == .zero || NIODeadline.now() >= due {
+            writeBuffered()
+        } else {
+            writeScheduled = true
+            loop.scheduleTask(deadline: due) { [self] in
+                writeScheduled = false
+                writeBuffered()
             }
         }
+    }
+
+    private func writeBuffered() {
+        guard !buffered.isEmpty else { return }
+        let events = buffered
+        buffered.removeAll(keepingCapacity: true)
+        lastWrite = .now()
+        write(events)
+    }
+
+    /// Writes events to the members: each event's bytes are encoded once and shared by
+    /// every member; each member gets all of the commit's events and one flush (so its TLS layer
+    /// seals them into as few records and socket writes as it can); and members on another event
+    /// loop are reached with one task per loop, not one per member.
+    private func write(_ events: [RoomEventRecord]) {
+        loop.assertInEventLoop()
+        guard !events.isEmpty, !members.isEmpty else { return }
+        let payloads = events.map { ByteBuffer(bytes: $0.body) }
+        let sequences = events.map(\.position.sequence)
+        // The whole batch as frames, encoded once; a member that already has the first events
+        // (from its replay) gets the frames of the rest, encoded for it.
+        let whole = WebSocketMessage.encodedTextFrames(payloads)
+        var local: [(Channel, WebSocketMessage)] = []
+        var remote: [ObjectIdentifier: (loop: EventLoop, writes: [(Channel, WebSocketMessage)])] = [:]
+        for (key, member) in members {
+            if member.pending != nil {
+                members[key]!.pending!.append(contentsOf: events)
+                continue
+            }
+            guard let first = sequences.firstIndex(where: { $0 > member.delivered }) else { continue }
+            members[key]!.delivered = sequences[sequences.count - 1]
+            let frames = first == 0 ? whole : WebSocketMessage.encodedTextFrames(payloads[first...])
+            let channelLoop = member.channel.eventLoop
+            if channelLoop === loop {
+                local.append((member.channel, frames))
+            } else {
+                remote[ObjectIdentifier(channelLoop), default: (channelLoop, [])].writes.append((member.channel, frames))
+            }
+        }
+        Self.write(local)
+        for (_, entry) in remote {
+            let writes = entry.writes
+            entry.loop.execute { Self.write(writes) }
+        }
+    }
+
+    private static func write(_ writes: [(Channel, WebSocketMessage)]) {
+        for (channel, frames) in writes { channel.writeAndFlush(frames, promise: nil) }
     }
 
     /// Adds a member in catch-up state; returns whether this is the person's first connection here.

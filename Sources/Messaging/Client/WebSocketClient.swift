@@ -33,6 +33,10 @@ public struct WebSocketClientConfiguration: Sendable {
     public var connectTimeout: TimeAmount = .seconds(10)
     /// Kernel receive buffer (SO_RCVBUF), or nil for the system's autotuning.
     public var socketReceiveBufferBytes: Int?
+    /// When set, messages are handed to this closure on the connection's event loop instead of
+    /// the ``WebSocketClientConnection/inbound`` stream (for load generators that must not pay
+    /// for a task switch per message).
+    public var onMessage: (@Sendable (WebSocketMessage) -> Void)?
 
     public init(host: String, port: Int, tls: TLSConfiguration) {
         self.host = host
@@ -124,7 +128,7 @@ public enum WebSocketClient {
                                 WebSocketConnectionHandler(
                                     role: .client, configuration: configuration.webSocket,
                                     connection: boundConnection.value))
-                            try sync.addHandler(InboundStreamHandler(continuation: continuation, closeFrame: closeFrame))
+                            try sync.addHandler(InboundStreamHandler(continuation: continuation, closeFrame: closeFrame, onMessage: configuration.onMessage))
                             let handshake = try sync.handler(type: TLSHandler.self).handshake
                             let chosen = response.headers.first(name: "Sec-WebSocket-Protocol")
                             if let handshake { upgraded.succeed((handshake, chosen)) }
@@ -220,10 +224,13 @@ final class InboundStreamHandler: ChannelInboundHandler {
 
     private let continuation: AsyncStream<WebSocketMessage>.Continuation
     private let closeFrame: EventLoopPromise<WebSocketCloseReceived?>
+    private let onMessage: (@Sendable (WebSocketMessage) -> Void)?
 
-    init(continuation: AsyncStream<WebSocketMessage>.Continuation, closeFrame: EventLoopPromise<WebSocketCloseReceived?>) {
+    init(continuation: AsyncStream<WebSocketMessage>.Continuation, closeFrame: EventLoopPromise<WebSocketCloseReceived?>,
+         onMessage: (@Sendable (WebSocketMessage) -> Void)? = nil) {
         self.continuation = continuation
         self.closeFrame = closeFrame
+        self.onMessage = onMessage
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -232,7 +239,11 @@ final class InboundStreamHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
+        if let onMessage {
+            onMessage(unwrapInboundIn(data))
+        } else {
+            continuation.yield(unwrapInboundIn(data))
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

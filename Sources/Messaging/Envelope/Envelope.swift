@@ -95,6 +95,42 @@ public enum Reply {
         return encode(["id": id ?? NSNull(), "type": "error", "error": error])
     }
 
+    /// `{"id": id, "result": {"duplicate": …, "room": …, "seq": …}, "type": "ok"}` written
+    /// directly (the hot path of `post`; the same bytes JSONSerialization would give).
+    public static func posted(id: String, room: String, sequence: Int64, duplicate: Bool) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(64 + id.utf8.count + room.utf8.count)
+        buffer.writeStaticString(#"{"id":"#)
+        writeJSONString(id, to: &buffer)
+        buffer.writeStaticString(#","result":{"duplicate":"#)
+        buffer.writeStaticString(duplicate ? "true" : "false")
+        buffer.writeStaticString(#","room":"#)
+        writeJSONString(room, to: &buffer)
+        buffer.writeStaticString(#","seq":"#)
+        buffer.writeString(String(sequence))
+        buffer.writeStaticString(#"},"type":"ok"}"#)
+        return buffer
+    }
+
+    /// A JSON string literal for `text`: quotes, backslashes and control characters escaped.
+    static func writeJSONString(_ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeStaticString(#"\""#)
+            case UInt8(ascii: "\\"): buffer.writeStaticString(#"\\"#)
+            case 0x08: buffer.writeStaticString(#"\b"#)
+            case 0x0C: buffer.writeStaticString(#"\f"#)
+            case 0x0A: buffer.writeStaticString(#"\n"#)
+            case 0x0D: buffer.writeStaticString(#"\r"#)
+            case 0x09: buffer.writeStaticString(#"\t"#)
+            case 0..<0x20: buffer.writeString(String(format: "\\u%04x", Int(byte)))
+            default: buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
     /// Serializes a JSON object (keys sorted, so output is stable).
     public static func encode(_ object: [String: Any]) -> ByteBuffer {
         do {

@@ -175,9 +175,27 @@ public final class WebSocketConnectionHandler: ChannelDuplexHandler {
             return
         }
         let message = unwrapOutboundIn(data)
+        if message.kind == .frames {
+            // Pre-encoded frames skip the frame encoder: written to the handler below it.
+            guard role == .server, let encoder = frameEncoderContext(context) else {
+                promise?.fail(ChannelError.operationUnsupported)
+                return
+            }
+            encoder.write(NIOAny(message.data), promise: promise)
+            return
+        }
         let frame = WebSocketFrame(
             fin: true, opcode: message.kind == .text ? .text : .binary, maskKey: outboundMask(), data: message.data)
         context.write(wrapOutboundOut(frame), promise: promise)
+    }
+
+    private var encoderContext: ChannelHandlerContext?
+
+    /// The frame encoder's context, whose `write` goes to the handlers below the encoder.
+    private func frameEncoderContext(_ context: ChannelHandlerContext) -> ChannelHandlerContext? {
+        if let encoderContext { return encoderContext }
+        encoderContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        return encoderContext
     }
 
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {

@@ -8,6 +8,9 @@ public struct WebSocketMessage: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case text
         case binary
+        /// Outbound only, server side: complete unmasked frames, already encoded, written as they
+        /// are. Fan-out encodes a batch of events once and writes the same bytes to every member.
+        case frames
     }
 
     public var kind: Kind
@@ -27,6 +30,28 @@ public struct WebSocketMessage: Sendable, Equatable {
     /// A binary message.
     public static func binary(_ data: ByteBuffer) -> WebSocketMessage {
         WebSocketMessage(kind: .binary, data: data)
+    }
+
+    /// Server-to-client text frames (FIN set, unmasked) for `payloads`, in one buffer.
+    public static func encodedTextFrames<Payloads: Collection>(_ payloads: Payloads) -> WebSocketMessage where Payloads.Element == ByteBuffer {
+        var size = 0
+        for payload in payloads { size += payload.readableBytes + 10 }
+        var buffer = ByteBufferAllocator().buffer(capacity: size)
+        for payload in payloads {
+            let length = payload.readableBytes
+            buffer.writeInteger(UInt8(0x81))
+            if length < 126 {
+                buffer.writeInteger(UInt8(length))
+            } else if length <= Int(UInt16.max) {
+                buffer.writeInteger(UInt8(126))
+                buffer.writeInteger(UInt16(length))
+            } else {
+                buffer.writeInteger(UInt8(127))
+                buffer.writeInteger(UInt64(length))
+            }
+            buffer.writeImmutableBuffer(payload)
+        }
+        return WebSocketMessage(kind: .frames, data: buffer)
     }
 
     /// The payload as a string, for text messages.

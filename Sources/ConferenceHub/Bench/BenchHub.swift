@@ -1,0 +1,355 @@
+// BenchHub: the hub a load scenario runs against — either a `conference-hub serve` child process
+// on a fresh data directory (seeded with a unit, a person, a token and a case), or an existing
+// server given by URL (our hub or the peer in Benchmarks/). Also the load connections: a thin
+// client that hands each message to a closure on its event loop, with no JSON parsing on the
+// fast path.
+import ArgumentParser
+import CaseCore
+import Foundation
+import Histogram
+import Messaging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Where the scenario's server is and how to reach it.
+struct HubTargetOptions: ParsableArguments {
+    @Option(help: "Target an already running server (wss://127.0.0.1:PORT) instead of starting a hub. Loopback only.")
+    var url: String?
+
+    @Option(help: "With --url: the CA certificate that signed the server's certificate.")
+    var ca: String?
+
+    @Option(help: "With --url: a bearer token accepted by the server.")
+    var token: String?
+
+    @Option(help: "With --url: the room to use.")
+    var room: String?
+
+    @Option(help: "With --url: the server's process id (for the idle scenario's memory and CPU figures).")
+    var serverPid: Int32?
+
+    @Option(help: "Event-loop threads of a started hub (default: one per core).")
+    var serverThreads: Int?
+
+    @Option(help: "A started hub's --fanout-interval-ms (default: the hub's default).")
+    var fanoutIntervalMs: Int?
+
+    @Option(help: "Event-loop threads of the load generator.")
+    var clientThreads: Int = System.coreCount
+
+    @Option(help: "Write the JSON result to this file as well.")
+    var json: String?
+
+    func validate() throws {
+        if let url {
+            guard let endpoint = try? ClientEndpoint(url: url), ["127.0.0.1", "::1", "localhost"].contains(endpoint.host) else {
+                throw ValidationError("--url must be a loopback wss:// address (benchmarks run on this machine only)")
+            }
+            guard ca != nil, token != nil, room != nil else { throw ValidationError("--url needs --ca, --token and --room") }
+        }
+        guard clientThreads > 0, (serverThreads ?? 1) > 0 else { throw ValidationError("thread counts must be positive") }
+    }
+}
+
+/// A running server for a scenario.
+final class BenchHub: @unchecked Sendable {
+    let host: String
+    let port: Int
+    let caPEM: String
+    let token: String
+    /// Rooms the token may join and post to (the first is the scenario's room).
+    let rooms: [String]
+    var room: String { rooms[0] }
+    /// The server's process id, when known.
+    let pid: Int32?
+    private let process: Process?
+    private let directory: String?
+
+    private init(host: String, port: Int, caPEM: String, token: String, rooms: [String], pid: Int32?, process: Process?, directory: String?) {
+        self.host = host
+        self.port = port
+        self.caPEM = caPEM
+        self.token = token
+        self.rooms = rooms
+        self.pid = pid
+        self.process = process
+        self.directory = directory
+    }
+
+    /// The target given by options, or a hub started for the run.
+    static func make(_ options: HubTargetOptions, rooms: Int = 1) async throws -> BenchHub {
+        raiseFileLimit()
+        if let url = options.url, let caFile = options.ca, let token = options.token, let room = options.room {
+            let endpoint = try ClientEndpoint(url: url)
+            guard let ca = FileManager.default.contents(atPath: caFile) else { throw ClientFailure("cannot read \(caFile)") }
+            return BenchHub(host: endpoint.host, port: endpoint.port, caPEM: String(decoding: ca, as: UTF8.self), token: token,
+                            rooms: Array(repeating: room, count: max(rooms, 1)), pid: options.serverPid, process: nil, directory: nil)
+        }
+        return try await start(threads: options.serverThreads, rooms: rooms, extra: options.fanoutIntervalMs.map { ["--fanout-interval-ms", "\($0)"] } ?? [])
+    }
+
+    /// Lets this process (and the hub it starts) hold as many sockets as the system allows.
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    /// Starts `conference-hub serve` on a new data directory with limits opened up for load, and
+    /// `rooms` case rooms the load generator may use.
+    static func start(threads: Int?, rooms roomCount: Int = 1, extra: [String] = []) async throws -> BenchHub {
+        let root = NSTemporaryDirectory() + "chub-bench-hub-" + UUID().uuidString
+        let directory = DataDirectory(root + "/data")
+        _ = try await directory.initialize()
+        let token = CaseStore.makeToken()
+        var rooms: [String] = []
+        do {
+            let store = try CaseStore(path: directory.database)
+            defer { store.close() }
+            let unit = UnitID("bench")
+            try await store.addUnit(Unit(id: unit, name: "Benchmark unit", kind: .department))
+            try await store.addPerson(Person(id: PersonID("bench"), name: "Load generator", unit: unit, roles: [.officer]))
+            _ = try await store.addCredential(person: PersonID("bench"), kind: .token, digest: CaseStore.tokenDigest(token), label: "bench", at: Timestamp(Date()))
+            let coordinator = Actor(person: DataDirectory.adminPerson, unit: DataDirectory.officeUnit, roles: [.coordinator])
+            for number in 1...max(roomCount, 1) {
+                let event = try await store.register(Registration(
+                    title: "Benchmark case \(number)", summary: "", category: .suggestion, channel: .online, receivedOn: LocalDate("2026-01-05")!,
+                    involvedUnits: [unit], petitioner: Petitioner(name: "Benchmark", contact: "")), by: coordinator, open: true)
+                rooms.append(RoomID.case(event.caseID))
+            }
+        }
+        let portFile = root + "/port"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var arguments = [
+            "serve", "--data-dir", directory.root, "--port", "0", "--port-file", portFile, "--log-level", "error",
+            "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-rooms", "16",
+        ]
+        if let threads { arguments += ["--threads", "\(threads)"] }
+        arguments += extra
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: root + "/serve.log", contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: root + "/serve.log"))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        // Wait for the port file (the server writes it once listening); give up after 60 s.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var port: Int?
+        while port == nil {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                port = value
+            } else if !process.isRunning || ContinuousClock.now > deadline {
+                let output = (try? String(contentsOfFile: root + "/serve.log", encoding: .utf8)) ?? ""
+                throw ClientFailure("the hub did not start: \(output.suffix(2_000))")
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        return BenchHub(host: "127.0.0.1", port: port!, caPEM: try directory.read(directory.caCertificate), token: token, rooms: rooms,
+                        pid: process.processIdentifier, process: process, directory: root)
+    }
+
+    /// Stops a started hub (SIGTERM, then waits) and removes its files.
+    func stop() {
+        if let process, process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    func connectionConfiguration(onMessage: @escaping @Sendable (WebSocketMessage) -> Void) -> WebSocketClientConfiguration {
+        var configuration = WebSocketClientConfiguration(
+            host: host, port: port, tls: .client(trustRootsPEM: caPEM, serverHostname: host == "localhost" ? "localhost" : host))
+        configuration.subprotocols = [HubClientConfiguration.subprotocol]
+        configuration.onMessage = onMessage
+        configuration.webSocket.maxOutboundBytes = 64 * 1024 * 1024
+        return configuration
+    }
+
+    // MARK: Server process figures
+
+    /// Resident memory of the server process, in bytes (VmRSS).
+    func residentBytes() -> Int? {
+        guard let pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 2, let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
+        }
+        return nil
+    }
+
+    /// CPU time (user + system) the server process has used, in seconds.
+    func cpuSeconds() -> Double? {
+        guard let pid, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
+/// One load connection: authenticated, its messages handed to `handler` on its event loop.
+final class LoadConnection: Sendable {
+    let connection: WebSocketClientConnection
+
+    private init(connection: WebSocketClientConnection) { self.connection = connection }
+
+    /// Connects, authenticates with the token and optionally joins `room`; after that every
+    /// message goes to `handler`.
+    static func open(hub: BenchHub, group: EventLoopGroup, join room: String?, handler: @escaping @Sendable (ByteBuffer) -> Void) async throws -> LoadConnection {
+        let setup = NIOLockedValueBox<(waiting: String?, promise: EventLoopPromise<Void>?)>((nil, nil))
+        let configuration = hub.connectionConfiguration { message in
+            let (waiting, promise) = setup.withLockedValue { $0 }
+            if let waiting, let promise, FastJSON.replyID(message.data) == waiting {
+                setup.withLockedValue { $0 = (nil, nil) }
+                if FastJSON.isOK(message.data) {
+                    promise.succeed(())
+                } else {
+                    promise.fail(ClientFailure("refused: \(String(buffer: message.data).prefix(300))"))
+                }
+                return
+            }
+            handler(message.data)
+        }
+        let connection = try await WebSocketClient.connect(configuration: configuration, group: group)
+        func request(_ id: String, _ text: String) async throws {
+            let promise = connection.channel.eventLoop.makePromise(of: Void.self)
+            setup.withLockedValue { $0 = (id, promise) }
+            connection.channel.closeFuture.whenComplete { _ in promise.fail(ClientFailure("the connection closed during setup")) }
+            try await connection.send(text: text)
+            try await promise.futureResult.get()
+        }
+        do {
+            try await request("auth", #"{"id":"auth","type":"auth","token":"\#(hub.token)"}"#)
+            if let room { try await request("join", #"{"id":"join","type":"join","room":"\#(room)"}"#) }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return LoadConnection(connection: connection)
+    }
+
+    func send(_ text: String) {
+        connection.channel.writeAndFlush(WebSocketMessage.text(text), promise: nil)
+    }
+
+    func close() async { await connection.close() }
+}
+
+/// Just enough JSON reading for the load generator's fast path: the reply id, ok or not, and the
+/// `text` of a message event. Our hub and the peer both write compact JSON.
+enum FastJSON {
+    static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Int? {
+        guard needle.count <= bytes.count else { return nil }
+        var index = start
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == needle[0] {
+                var match = true
+                for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
+                    match = false
+                    break
+                }
+                if match { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static let idKey = Array(#""id":""#.utf8)
+    private static let okType = Array(#""type":"ok""#.utf8)
+    private static let textKey = Array(#""text":"p"#.utf8)
+
+    /// The `id` of a reply (nil for events).
+    static func replyID(_ buffer: ByteBuffer) -> String? {
+        buffer.withUnsafeReadableBytes { bytes in
+            if find(Array(#""type":"event""#.utf8), in: bytes) != nil { return nil }
+            guard let start = find(idKey, in: bytes) else { return nil }
+            let from = start + idKey.count
+            var end = from
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
+        }
+    }
+
+    static func isOK(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { find(okType, in: $0) != nil }
+    }
+
+    /// `(publisher, number, sentNanoseconds)` from a message whose text is `p<P> m<N> t<T> …`.
+    static func loadMessage(_ buffer: ByteBuffer) -> (publisher: Int, number: Int, sent: UInt64)? {
+        buffer.withUnsafeReadableBytes { bytes in
+            guard var index = find(textKey, in: bytes) else { return nil }
+            index += textKey.count
+            func number() -> UInt64? {
+                var value: UInt64 = 0
+                var digits = 0
+                while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                    value = value * 10 + UInt64(bytes[index] - 48)
+                    index += 1
+                    digits += 1
+                }
+                return digits > 0 ? value : nil
+            }
+            guard let publisher = number(), index + 2 < bytes.count, bytes[index] == 32, bytes[index + 1] == UInt8(ascii: "m") else { return nil }
+            index += 2
+            guard let sequence = number(), index + 2 < bytes.count, bytes[index] == 32, bytes[index + 1] == UInt8(ascii: "t") else { return nil }
+            index += 2
+            guard let sent = number() else { return nil }
+            return (Int(publisher), Int(sequence), sent)
+        }
+    }
+}
+
+/// Latencies in microseconds, with HdrHistogram.
+struct LatencyHistogram {
+    private var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+
+    mutating func record(microseconds: UInt64) { _ = histogram.record(min(microseconds, 600_000_000)) }
+    mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+
+    var count: UInt64 { histogram.totalCount }
+
+    /// p50, p99, p99.9 and max, in milliseconds.
+    var summary: [String: Double] {
+        guard histogram.totalCount > 0 else { return ["p50_ms": 0, "p99_ms": 0, "p999_ms": 0, "max_ms": 0] }
+        return [
+            "p50_ms": Double(histogram.valueAtPercentile(50)) / 1000, "p99_ms": Double(histogram.valueAtPercentile(99)) / 1000,
+            "p999_ms": Double(histogram.valueAtPercentile(99.9)) / 1000, "max_ms": Double(histogram.max) / 1000,
+        ]
+    }
+}
+
+/// Prints a scenario's table and JSON result (and writes the JSON to a file if asked).
+enum BenchReport {
+    static func emit(scenario: String, parameters: [String: Any], figures: [(String, String)], result: [String: Any], json file: String?) throws {
+        print("conference-hub bench \(scenario)")
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) { print("  \(name): \(value)") }
+        let width = figures.map(\.0.count).max() ?? 0
+        for (name, value) in figures { print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+        var object = result
+        object["scenario"] = scenario
+        object["parameters"] = parameters
+        object["machine"] = ["cores": System.coreCount, "memory_bytes": Int(ProcessInfo.processInfo.physicalMemory)]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let text = String(decoding: data, as: UTF8.self)
+        print(text)
+        if let file { try (text + "\n").write(toFile: file, atomically: true, encoding: .utf8) }
+    }
+
+    static func rate(_ value: Double) -> String { String(format: "%.0f/s", value) }
+    static func milliseconds(_ summary: [String: Double]) -> String {
+        String(format: "p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
+               summary["p50_ms"] ?? 0, summary["p99_ms"] ?? 0, summary["p999_ms"] ?? 0, summary["max_ms"] ?? 0)
+    }
+}
+
+/// Monotonic nanoseconds.
+@inline(__always) func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

@@ -1,0 +1,50 @@
+// BenchSmokeTests: a short run of every `conference-hub bench` scenario (a few hundred messages),
+// so that the load tool cannot rot. Timings are printed by the tool, never checked here.
+import Foundation
+import XCTest
+
+final class BenchSmokeTests: XCTestCase {
+    private var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("conference-hub")
+    }
+
+    /// Runs `conference-hub bench ARGS`; returns the JSON result (the last line of output).
+    private func bench(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) async throws -> [String: Any] {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
+        let (status, output, errors) = try await runProcess(executable, ["bench"] + arguments, input: "")
+        XCTAssertEqual(status, 0, "bench \(arguments.joined(separator: " ")) failed:\n\(output)\n\(errors)", file: file, line: line)
+        let last = output.split(separator: "\n").last.map(String.init) ?? ""
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "no JSON result:\n\(output)", file: file, line: line)
+    }
+
+    func testFanoutChecksEveryDelivery() async throws {
+        let result = try await bench(["fanout", "--subscribers", "4", "--publishers", "2", "--messages", "100", "--client-threads", "1"])
+        XCTAssertEqual(result["scenario"] as? String, "fanout")
+        XCTAssertEqual(result["deliveries"] as? Int, 800, "4 subscribers × 2 publishers × 100 messages")
+        XCTAssertNotNil((result["latency"] as? [String: Any])?["p999_ms"])
+    }
+
+    func testPacedFanout() async throws {
+        let result = try await bench(["fanout", "--subscribers", "2", "--publishers", "1", "--messages", "50", "--rate", "500", "--client-threads", "1"])
+        XCTAssertEqual(result["deliveries"] as? Int, 100)
+    }
+
+    func testDurableConnectIdleAndRecover() async throws {
+        let durable = try await bench(["durable", "--publishers", "3", "--messages", "50", "--client-threads", "1"])
+        XCTAssertEqual(durable["posts"] as? Int, 150)
+        let connect = try await bench(["connect", "--connections", "30", "--concurrency", "4", "--client-threads", "1"])
+        XCTAssertEqual(connect["connections"] as? Int, 30)
+        let idle = try await bench(["idle", "--connections", "20", "--idle-seconds", "1", "--client-threads", "1"])
+        XCTAssertEqual(idle["connections"] as? Int, 20)
+        XCTAssertGreaterThan(idle["rss_after_bytes"] as? Int ?? 0, 0, "read from /proc of the server process")
+        let recover = try await bench(["recover", "--missed", "100", "--runs", "1", "--client-threads", "1"])
+        XCTAssertEqual((recover["catch_up_ms"] as? [Double])?.count, 1)
+    }
+
+    func testUnreachableTargetsAreRefused() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
+        let (status, _, errors) = try await runProcess(executable, ["bench", "fanout", "--url", "wss://192.0.2.1:8443", "--ca", "x", "--token", "t", "--room", "r"], input: "")
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("loopback"), errors)
+    }
+}
