@@ -133,6 +133,15 @@ final class ProtocolDocTests: XCTestCase {
         }
     }
 
+    func testTheDirectMessageEncodingIsWhatTheGeneralEncoderWrites() throws {
+        let position = RoomPosition(room: "case-12", sequence: 48, epoch: "6f1c2a9e-2b7d", at: Timestamp(milliseconds: 1_763_778_672_002))
+        for text in ["Site survey done.", #"quotes " and \ back\slash / slash"#, "信访工作联席会议 — 会签", "line\nbreak\ttab\u{7}bell", ""] {
+            let direct = try WireEvents.message(position, person: PersonID("h-officer"), unit: UnitID("housing"), text: text)
+            let general = try WireEvents.messageByEncoder(position, person: PersonID("h-officer"), unit: UnitID("housing"), text: text)
+            XCTAssertEqual(String(decoding: direct, as: UTF8.self), String(decoding: general, as: UTF8.self))
+        }
+    }
+
     func testWireEventsOfTheHubDecodeAsDocumented() throws {
         // The documented shapes are what the hub actually encodes.
         let position = RoomPosition(room: "case-12", sequence: 48, epoch: "e", at: Timestamp(milliseconds: 1_763_778_672_002))

@@ -112,8 +112,9 @@ public enum Reply {
         return buffer
     }
 
-    /// A JSON string literal for `text`: quotes, backslashes and control characters escaped.
-    static func writeJSONString(_ text: String, to buffer: inout ByteBuffer) {
+    /// A JSON string literal for `text`: quotes, backslashes and control characters escaped (as
+    /// JSONSerialization escapes them; other characters, slashes included, as they are).
+    public static func writeJSONString(_ text: String, to buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
