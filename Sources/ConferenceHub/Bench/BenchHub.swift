@@ -161,9 +161,15 @@ final class BenchHub: @unchecked Sendable {
         if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
+    /// One client TLS context for every load connection.
+    private lazy var tlsConfiguration: TLSConfiguration = .client(trustRootsPEM: caPEM, serverHostname: host)
+    private lazy var tlsContext: TLSContext? = try? TLSContext(role: .client, configuration: tlsConfiguration)
+    private let contextLock = NSLock()
+
     func connectionConfiguration(onMessage: @escaping @Sendable (WebSocketMessage) -> Void) -> WebSocketClientConfiguration {
-        var configuration = WebSocketClientConfiguration(
-            host: host, port: port, tls: .client(trustRootsPEM: caPEM, serverHostname: host == "localhost" ? "localhost" : host))
+        let (tls, context) = contextLock.withLock { (tlsConfiguration, tlsContext) }
+        var configuration = WebSocketClientConfiguration(host: host, port: port, tls: tls)
+        configuration.sharedTLSContext = context
         configuration.subprotocols = [HubClientConfiguration.subprotocol]
         configuration.onMessage = onMessage
         configuration.webSocket.maxOutboundBytes = 64 * 1024 * 1024

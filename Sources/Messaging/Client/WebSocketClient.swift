@@ -37,6 +37,9 @@ public struct WebSocketClientConfiguration: Sendable {
     /// the ``WebSocketClientConnection/inbound`` stream (for load generators that must not pay
     /// for a task switch per message).
     public var onMessage: (@Sendable (WebSocketMessage) -> Void)?
+    /// A TLS context to share between connections made with `tls` (building one parses the trust
+    /// roots and sets up an SSL_CTX, which a load generator should not pay per connection).
+    public var sharedTLSContext: TLSContext?
 
     public init(host: String, port: Int, tls: TLSConfiguration) {
         self.host = host
@@ -97,7 +100,7 @@ public enum WebSocketClient {
         configuration: WebSocketClientConfiguration, group: EventLoopGroup,
         logger: Logger = Logger(label: "conferencehub.client")
     ) async throws -> WebSocketClientConnection {
-        let tlsContext = try TLSContext(role: .client, configuration: configuration.tls)
+        let tlsContext = try configuration.sharedTLSContext ?? TLSContext(role: .client, configuration: configuration.tls)
         let (stream, continuation) = AsyncStream<WebSocketMessage>.makeStream()
         let loop = group.any()
         let upgraded = loop.makePromise(of: (TLSHandshakeCompleted, String?).self)
