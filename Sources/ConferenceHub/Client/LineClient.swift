@@ -176,23 +176,16 @@ final class LineClient {
         }
         guard let client else { return }
         do {
-            let reply = try await client.send("join", Self.joinFields(room, client.positions[room]))
-            if reply.isOK || reply.errorCode == "invalid_state" {
-                joined.append(room)
-                if makeCurrent || current == nil { current = room }
-            }
+            // HubClient resumes from the last event seen in the room; the observer prints the reply.
+            try await client.join(room)
+        } catch HubClientError.refused(let code, _) {
+            guard code == "invalid_state" else { return }  // already in the room
         } catch {
             output.line("! \(error)")
+            return
         }
-    }
-
-    static func joinFields(_ room: String, _ seen: RoomPositionSeen?) -> [String: Any] {
-        var fields: [String: Any] = ["room": room]
-        if let seen {
-            fields["last_seq"] = seen.seq
-            fields["epoch"] = seen.epoch
-        }
-        return fields
+        joined.append(room)
+        if makeCurrent || current == nil { current = room }
     }
 
     /// `/history [N] [before SEQ | after SEQ]` as request fields; nil when malformed.

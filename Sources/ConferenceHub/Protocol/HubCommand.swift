@@ -102,35 +102,22 @@ enum HubCommand {
     private struct InclusionParams: Decodable { let index: Int; let size: Int? }
     private struct ConsistencyParams: Decodable { let first: Int; let second: Int? }
 
-    /// A meeting given as `"meeting-3"` or `3`.
-    struct MeetingReference: Decodable {
-        let id: MeetingID
+    /// A case or meeting given as `"case-12"` / `"meeting-3"` or as the bare number.
+    struct Reference<ID: NumberedID>: Decodable {
+        let id: ID
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let number = try? container.decode(Int64.self), number > 0 {
-                id = MeetingID(number)
-            } else if let text = try? container.decode(String.self), text.count <= 32, let parsed = MeetingID(text) {
+                id = ID(number)
+            } else if let text = try? container.decode(String.self), text.count <= 32, let parsed = ID(text) {
                 id = parsed
             } else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a meeting id such as \"meeting-3\"")
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a \(ID.example.prefix { $0 != "-" }) id such as \"\(ID.example)\"")
             }
         }
     }
-
-    /// A case given as `"case-12"` or `12`.
-    struct CaseReference: Decodable {
-        let id: CaseID
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let number = try? container.decode(Int64.self), number > 0 {
-                id = CaseID(number)
-            } else if let text = try? container.decode(String.self), text.count <= 32, let parsed = CaseID(text) {
-                id = parsed
-            } else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a case id such as \"case-12\"")
-            }
-        }
-    }
+    typealias CaseReference = Reference<CaseID>
+    typealias MeetingReference = Reference<MeetingID>
 
     /// Parses `request`; `maxTextLength` bounds `post` text (a setting).
     static func parse(_ request: Request, maxTextLength: Int) throws(ParseError) -> HubCommand {
@@ -230,9 +217,8 @@ enum HubCommand {
             return .meetings(after: params.after?.id, limit: try limit(params.limit))
         case "meeting.minutes":
             let params = try decode(MinutesParams.self)
-            guard let format = params.format ?? "markdown" as String?, format == "markdown" || format == "json" else {
-                throw ParseError(code: .badRequest, message: "`format` is markdown or json")
-            }
+            let format = params.format ?? "markdown"
+            guard format == "markdown" || format == "json" else { throw ParseError(code: .badRequest, message: "`format` is markdown or json") }
             return .meetingMinutes(params.meeting.id, markdown: format == "markdown")
         case "decisions.checkpoint":
             return .decisionsCheckpoint
@@ -284,6 +270,16 @@ enum HubCommand {
         return room
     }
 }
+
+/// Ids shown as `prefix-N` that requests may give either way.
+protocol NumberedID {
+    init(_ value: Int64)
+    init?(_ text: String)
+    static var example: String { get }
+}
+
+extension CaseID: NumberedID { static var example: String { "case-12" } }
+extension MeetingID: NumberedID { static var example: String { "meeting-3" } }
 
 /// JSON coding of CaseCore values on the wire: snake_case keys.
 enum WireCoding {
