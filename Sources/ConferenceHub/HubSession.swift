@@ -106,6 +106,22 @@ final class HubSession: ChannelInboundHandler {
         guard message.kind == .text else {
             return send(context: context, Reply.error(id: nil, code: .badRequest, message: "binary messages are not part of the protocol; send JSON text"))
         }
+        // The hot path: a post, a flat object of strings, read without the general decoder.
+        if let fields = FlatJSON.stringFields(message.data), fields["type"] == "post",
+           let id = fields["id"], !id.isEmpty, id.utf8.count <= Request.maxIDLength {
+            let command: HubCommand?
+            do {
+                command = try HubCommand.post(fields, maxTextLength: hub.configuration.maxTextLength)
+            } catch {
+                return send(context: context, Reply.error(id: id, code: error.code, message: error.message))
+            }
+            if let command {
+                guard identity != nil else {
+                    return send(context: context, Reply.error(id: id, code: .unauthenticated, message: "authenticate first: present a client certificate or send `auth` with a token"))
+                }
+                return execute(command, id: id, context: context)
+            }
+        }
         let request: Request
         do {
             request = try Request.decode(message.data)
@@ -287,12 +303,27 @@ final class HubSession: ChannelInboundHandler {
                 return send(context: context, Reply.error(id: id, code: .notJoined, message: "join \(room) before posting to it"))
             }
             let now = hub.clock.now()
-            reply(id, context: context, command: "post") {
-                let result = try await store.post(room: room, idempotencyKey: key, by: actor.person, at: now) { position in
-                    try WireEvents.message(position, person: actor.person, unit: actor.unit, text: text)
+            // No task: the store calls back on its writer thread, and the reply is written on
+            // this connection's event loop.
+            busy = true
+            let loop = context.eventLoop
+            let loopBound = NIOLoopBound((self, context), eventLoop: loop)
+            store.post(room: room, idempotencyKey: key, by: actor.person, at: now, encode: { position in
+                try WireEvents.message(position, person: actor.person, unit: actor.unit, text: text)
+            }, completion: { result in
+                loop.execute {
+                    let (session, context) = loopBound.value
+                    switch result {
+                    case .success(let posted):
+                        session.send(context: context, Reply.posted(id: id, room: posted.position.room, sequence: posted.position.sequence,
+                                                                    duplicate: posted.duplicate))
+                    case .failure(let error):
+                        session.send(context: context, session.errorReply(id: id, command: "post", error: error))
+                    }
+                    session.busy = false
+                    session.serveNext(context: context)
                 }
-                return Reply.posted(id: id, room: result.position.room, sequence: result.position.sequence, duplicate: result.duplicate)
-            }
+            })
 
         case .history(let room, let before, let after, let limit):
             let actor = actor!

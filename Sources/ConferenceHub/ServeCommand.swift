@@ -57,8 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection has to authenticate.")
     var authTimeout: Int = 10
 
-    @Option(name: .long, help: "Under load, milliseconds a room waits to batch events per member write (0: write every commit at once).")
-    var fanoutIntervalMs = 50
+    @Option(name: .long, help: "Least milliseconds between a room's writes to its members (0: the next batch goes as soon as the last is written).")
+    var fanoutIntervalMs = 0
 
     @Option(name: .long, help: "Seconds between checks for lapsed negotiation and decision deadlines.")
     var deadlineSweepSeconds = 30

@@ -142,6 +142,62 @@ final class ProtocolDocTests: XCTestCase {
         }
     }
 
+    func testEventTimestampsAreExactToTheMillisecond() {
+        // Month and year ends, leap days (2024, 2000, 2100 is not), the epoch, and random instants.
+        var instants: [Int64] = [0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 1_709_164_800_000,
+                                 1_735_689_599_999, 1_735_689_600_000, 4_107_542_400_000, 4_107_628_799_999, 253_402_300_799_999]
+        var generator = SystemRandomNumberGenerator()
+        instants += (0..<5_000).map { _ in Int64.random(in: 0...4_102_444_800_000, using: &generator) }
+        for milliseconds in instants {
+            var buffer = ByteBuffer()
+            WireEvents.writeISO8601(Timestamp(milliseconds: milliseconds), to: &buffer)
+            // Foundation for the calendar (whole seconds, exact in a Double), the milliseconds as digits.
+            let seconds = Date(timeIntervalSince1970: TimeInterval(milliseconds / 1_000))
+            let expected = Date.ISO8601FormatStyle().format(seconds).dropLast() + "." + String(format: "%03d", Int(milliseconds % 1_000)) + "Z"
+            XCTAssertEqual(String(buffer: buffer), expected, "\(milliseconds)")
+            XCTAssertEqual(WireEvents.iso8601(Timestamp(milliseconds: milliseconds)), expected)
+        }
+    }
+
+    func testJSONStringsAreEscapedAsTheGeneralEncoderEscapesThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\r", "\u{8}", "\u{c}", "\u{1}", "\u{1f}", "\u{7f}", "信", "𝄞", "é"]
+        for _ in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+            var direct = ByteBuffer()
+            Reply.writeJSONString(text, to: &direct)
+            let general = try JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
+            XCTAssertEqual("[" + String(buffer: direct) + "]", String(decoding: general, as: UTF8.self), text.debugDescription)
+        }
+    }
+
+    func testTheFlatReaderAcceptsOnlyWhatTheGeneralDecoderReadsTheSameWay() throws {
+        // Accepted: the same strings as JSONSerialization. Refused (nil): anything that is not a
+        // flat object of strings; the general decoder then answers.
+        let accepted = [
+            #"{"id":"1","type":"post","room":"case-12","text":"hi","key":"k1"}"#,
+            #"  { "id" : "2" , "type":"post" ,"text":"a \"quoted\" \\ back\/slash \n\t\u00e9\u4fe1\ud834\udd1e \u0000","room":"lobby","key":"k"}  "#,
+            #"{}"#,
+            #"{"text":"信访 ✓"}"#,
+        ]
+        for text in accepted {
+            let fast = FlatJSON.stringFields(ByteBuffer(string: text))
+            let general = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
+            XCTAssertNotNil(fast, text)
+            XCTAssertEqual(fast, general, text)
+        }
+        let refused = [
+            #"{"id":1,"type":"post"}"#, #"{"id":"1","type":"post","extra":{"a":"b"}}"#, #"{"id":"1","id":"2"}"#,
+            #"{"id":"1",}"#, #"{"id":"1"} x"#, #"["a"]"#, #"{"id":"\ud800"}"#, #"{"id":"\udc00x"}"#, #"{"id":"\x"}"#,
+            #"{"id":"\u12"}"#, "{\"id\":\"a\u{1}b\"}", #"{"id":"open"#, #"{"id" "x"}"#,
+            #"{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","h":"8","i":"9"}"#,
+            #"{"id":null}"#, #"{"id":true}"#, "",
+        ]
+        for text in refused {
+            XCTAssertNil(FlatJSON.stringFields(ByteBuffer(string: text)), text)
+        }
+    }
+
     func testWireEventsOfTheHubDecodeAsDocumented() throws {
         // The documented shapes are what the hub actually encodes.
         let position = RoomPosition(room: "case-12", sequence: 48, epoch: "e", at: Timestamp(milliseconds: 1_763_778_672_002))

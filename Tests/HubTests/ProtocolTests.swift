@@ -143,6 +143,9 @@ final class ProtocolTests: XCTestCase {
         let client = try await hub.connect()
         let before = try await client.request(["id": "1", "type": "rooms"])
         XCTAssertEqual(errorCode(before), "unauthenticated")
+        // A post takes the hub's fast path; it is refused the same way.
+        let post = try await client.request(["id": "1p", "type": "post", "room": "lobby", "text": "hi", "key": "k"])
+        XCTAssertEqual(errorCode(post), "unauthenticated")
         let wrong = try await client.request(["id": "2", "type": "auth", "token": "chub_not-a-real-token"])
         XCTAssertEqual(errorCode(wrong), "unauthorized")
         let right = try await client.request(["id": "3", "type": "auth", "token": hub.tokens[PersonID("coord")]!])
@@ -433,6 +436,9 @@ final class ProtocolTests: XCTestCase {
             (["type": "history", "room": "lobby", "limit": 100_000], "bad_request"),
             (["type": "post", "room": "lobby", "text": String(repeating: "长", count: 4_001), "key": "k"], "bad_request"),
             (["type": "post", "room": "lobby", "text": "x"], "bad_request"),
+            (["type": "post", "room": "kitchen", "text": "x", "key": "k"], "bad_request"),
+            (["type": "post", "room": "lobby", "text": "x", "key": ""], "bad_request"),
+            (["type": "post", "room": "lobby", "text": "x", "key": "k", "extra": 1], "not_joined"),
             (["type": "case.get", "case": "case-0"], "bad_request"),
             (["type": "case.get", "case": "case-999"], "not_found"),
             (["type": "case.register", "title": "x"], "bad_request"),

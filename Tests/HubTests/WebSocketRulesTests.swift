@@ -24,6 +24,28 @@ final class WebSocketRulesTests: XCTestCase {
         XCTAssertTrue(validator.isAtBoundary)
     }
 
+    func testUTF8ValidatorAgreesWithTheStandardLibraryOnRandomInput() {
+        // Long ASCII runs exercise the eight-bytes-at-a-time path; the bad or multi-byte sequence
+        // lands at every offset, contiguous and not, whole and split in two.
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [Array("信".utf8), Array("𝄞".utf8), [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+                                 [0xE2, 0x82], [0xFF], [0x80], Array("é".utf8)]
+        for _ in 0..<3_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                bytes += (0..<Int.random(in: 0...20, using: &generator)).map { _ in UInt8.random(in: 0x20...0x7E, using: &generator) }
+                bytes += pieces.randomElement(using: &generator)!
+            }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            XCTAssertEqual(UTF8Validator.isValid(bytes), expected, "\(bytes)")
+            XCTAssertEqual(UTF8Validator.isValid(bytes.lazy.map { $0 }), expected, "\(bytes) (not contiguous)")
+            let split = Int.random(in: 0...bytes.count, using: &generator)
+            var validator = UTF8Validator()
+            let whole = validator.feed(bytes[..<split]) && validator.feed(bytes[split...]) && validator.isAtBoundary
+            XCTAssertEqual(whole, expected, "\(bytes) split at \(split)")
+        }
+    }
+
     func testFragmentedTextIsReassembled() {
         var assembler = WebSocketMessageAssembler(maxMessageSize: 100)
         let bytes = Array("信访".utf8)

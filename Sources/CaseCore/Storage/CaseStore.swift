@@ -94,6 +94,12 @@ public final class CaseStore: Sendable {
         try await writer.write(body)
     }
 
+    /// Runs `body` with the writer context and calls `completion` on the writer thread once the
+    /// transaction is durable (see `GroupCommitWriter.submit`).
+    func submitWithContext<T>(_ body: @escaping (WriterContext) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
+        writer.submit(body, completion: completion)
+    }
+
     // MARK: Directory
 
     /// Adds a unit. Its parent must exist.

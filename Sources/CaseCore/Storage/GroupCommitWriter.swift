@@ -63,34 +63,41 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     /// Runs `body` in the next transaction; returns once that transaction is durable.
     func write<T: Sendable>(_ body: @escaping (Context) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let box = OutcomeBox<T>()
-            let job = Job(
-                execute: { context in
-                    do {
-                        box.result = .success(try body(context))
-                        return true
-                    } catch {
-                        box.result = .failure(error)
-                        return false
-                    }
-                },
-                finish: { commitError in
-                    if let commitError {
-                        continuation.resume(throwing: commitError)
-                    } else {
-                        continuation.resume(with: box.result ?? .failure(CancellationError()))
-                    }
-                })
-            condition.lock()
-            if stopped {
-                condition.unlock()
-                continuation.resume(throwing: SQLiteError(extendedCode: 21, message: "the store is closed"))
-                return
-            }
-            pending.append(job)
-            condition.signal()
-            condition.unlock()
+            submit(body) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Runs `body` in the next transaction and calls `completion` with its outcome once that
+    /// transaction is durable (or failed). `completion` runs on the writer thread: it must only
+    /// hand the result on (no blocking, no store calls).
+    func submit<T>(_ body: @escaping (Context) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
+        let box = OutcomeBox<T>()
+        let job = Job(
+            execute: { context in
+                do {
+                    box.result = .success(try body(context))
+                    return true
+                } catch {
+                    box.result = .failure(error)
+                    return false
+                }
+            },
+            finish: { commitError in
+                if let commitError {
+                    completion(.failure(commitError))
+                } else {
+                    completion(box.result ?? .failure(CancellationError()))
+                }
+            })
+        condition.lock()
+        if stopped {
+            condition.unlock()
+            completion(.failure(SQLiteError(extendedCode: 21, message: "the store is closed")))
+            return
+        }
+        pending.append(job)
+        condition.signal()
+        condition.unlock()
     }
 
     private func run() {

@@ -161,23 +161,39 @@ extension CaseStore {
     public func post(room: String, idempotencyKey: String, by person: PersonID, at now: Timestamp,
                      encode: @escaping @Sendable (RoomPosition) throws -> [UInt8]) async throws -> PostResult {
         try await writeWithContext { context in
-            let connection = context.connection
-            if let row = try connection.query(
-                """
-                SELECT k.room_id, k.seq, r.epoch, e.at FROM post_keys k JOIN rooms r ON r.id = k.room_id
-                JOIN room_events e ON e.room_id = k.room_id AND e.seq = k.seq
-                WHERE k.person_id = ? AND k.idempotency_key = ?
-                """, [.text(person.rawValue), .text(idempotencyKey)]).first {
-                return PostResult(
-                    position: RoomPosition(room: row.string(0) ?? "", sequence: row.int(1) ?? 0, epoch: row.string(2) ?? "",
-                                           at: Timestamp(milliseconds: row.int(3) ?? 0)),
-                    duplicate: true)
-            }
-            let record = try RoomLog.append(room: room, kind: "message", at: now, context: context, encode: encode)
-            try connection.run("INSERT INTO post_keys (person_id, idempotency_key, room_id, seq) VALUES (?, ?, ?, ?)",
-                               [.text(person.rawValue), .text(idempotencyKey), .text(room), .integer(record.position.sequence)])
-            return PostResult(position: record.position, duplicate: false)
+            try Self.post(room: room, idempotencyKey: idempotencyKey, by: person, at: now, context: context, encode: encode)
         }
+    }
+
+    /// Posts a message and calls `completion` once it is durable (or refused), on the store's
+    /// writer thread: the caller hands the result to where it is needed (an event loop) and
+    /// does nothing else there. The hub's hot path, without a task per request.
+    public func post(room: String, idempotencyKey: String, by person: PersonID, at now: Timestamp,
+                     encode: @escaping @Sendable (RoomPosition) throws -> [UInt8],
+                     completion: @escaping @Sendable (Result<PostResult, Error>) -> Void) {
+        submitWithContext({ context in
+            try Self.post(room: room, idempotencyKey: idempotencyKey, by: person, at: now, context: context, encode: encode)
+        }, completion: completion)
+    }
+
+    private static func post(room: String, idempotencyKey: String, by person: PersonID, at now: Timestamp,
+                             context: WriterContext, encode: RoomEventEncoder) throws -> PostResult {
+        let connection = context.connection
+        if let row = try connection.query(
+            """
+            SELECT k.room_id, k.seq, r.epoch, e.at FROM post_keys k JOIN rooms r ON r.id = k.room_id
+            JOIN room_events e ON e.room_id = k.room_id AND e.seq = k.seq
+            WHERE k.person_id = ? AND k.idempotency_key = ?
+            """, [.text(person.rawValue), .text(idempotencyKey)]).first {
+            return PostResult(
+                position: RoomPosition(room: row.string(0) ?? "", sequence: row.int(1) ?? 0, epoch: row.string(2) ?? "",
+                                       at: Timestamp(milliseconds: row.int(3) ?? 0)),
+                duplicate: true)
+        }
+        let record = try RoomLog.append(room: room, kind: "message", at: now, context: context, encode: encode)
+        try connection.run("INSERT INTO post_keys (person_id, idempotency_key, room_id, seq) VALUES (?, ?, ?, ?)",
+                           [.text(person.rawValue), .text(idempotencyKey), .text(room), .integer(record.position.sequence)])
+        return PostResult(position: record.position, duplicate: false)
     }
 
     /// A room's epoch and last committed sequence (nil if nothing was ever written to it).

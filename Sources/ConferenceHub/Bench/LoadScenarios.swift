@@ -134,8 +134,12 @@ func wait(_ future: EventLoopFuture<Void>, seconds: Int, what: @escaping @Sendab
 /// The text of a load message: `p<P> m<N> t<T> ` padded with `x` to `size` bytes.
 func loadText(publisher: Int, number: Int, size: Int) -> String {
     let head = "p\(publisher) m\(number) t\(monotonicNanoseconds()) "
-    return head.count >= size ? head : head + String(repeating: "x", count: size - head.count)
+    let missing = size - head.utf8.count
+    return missing <= 0 ? head : head + loadPadding.prefix(missing)
 }
+
+/// Filler for load texts (ASCII, so a byte count is a character count).
+private let loadPadding = String(repeating: "x", count: 4_096)
 
 func postRequest(id: String, room: String, text: String, key: String) -> String {
     #"{"id":"\#(id)","type":"post","room":"\#(room)","text":"\#(text)","key":"\#(key)"}"#
@@ -239,8 +243,11 @@ struct FanoutBench: AsyncParsableCommand {
             let loop = writer.connection.channel.eventLoop
             let sender = senders[index]
             if pacing {
+                // Each publisher posts every `interval`, the publishers spread evenly over it, so
+                // the hub sees a steady rate rather than a burst from every publisher at once.
                 let interval = TimeAmount.nanoseconds(Int64(1_000_000_000.0 * Double(publishers) / Double(rate)))
-                pacers.append(loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { task in
+                let offset = TimeAmount.nanoseconds(interval.nanoseconds * Int64(index) / Int64(publishers))
+                pacers.append(loop.scheduleRepeatedTask(initialDelay: offset, delay: interval) { task in
                     guard sender.sent < messages else { return task.cancel() }
                     let number = sender.sent
                     sender.sent += 1

@@ -21,9 +21,10 @@ struct HubConfiguration: Sendable {
     var maxQueuedRequests = 64
     /// How often the hub looks for revoked credentials. Default 2 s.
     var revocationPollInterval: TimeAmount = .seconds(2)
-    /// Under load, each room writes to its members at most once per this interval, batching events
-    /// into fewer TLS records and socket writes; a quiet room writes at once. Zero here (every
-    /// commit written at once); `serve` sets its `--fanout-interval-ms` (default 50 ms).
+    /// The least time between a room's writes to its members. A room always batches on its own:
+    /// events that arrive while its last batch is still being written go out together as the
+    /// next one. A nonzero interval adds a fixed pause on top (`serve --fanout-interval-ms`,
+    /// default 0).
     var fanoutInterval: TimeAmount = .zero
     /// How often the hub records lapsed negotiation and decision deadlines. Default 30 s.
     var deadlineSweepInterval: TimeAmount = .seconds(30)

@@ -71,6 +71,8 @@ final class Room: @unchecked Sendable {
     private var buffered: [RoomEventRecord] = []
     private var writeScheduled = false
     private var lastWrite = NIODeadline.distantPast
+    /// Event loops still writing the last batch to their members.
+    private var writesInFlight = 0
 
     init(id: String, loop: EventLoop, coalescing: TimeAmount = .zero) {
         self.id = id
@@ -78,13 +80,19 @@ final class Room: @unchecked Sendable {
         self.coalescing = coalescing
     }
 
-    /// Takes committed events in commit order. When the room wrote less than `coalescing` ago,
-    /// they wait (with any that follow) until that interval is up; otherwise they are written now.
-    /// A quiet room adds no delay; a busy one writes each member a batch per interval.
+    /// Takes committed events in commit order. While the room's last batch is still being
+    /// written on other event loops, or when it wrote less than `coalescing` ago, they wait (with
+    /// any that follow); otherwise they are written now. A quiet room adds no delay; a busy one
+    /// writes the next batch as soon as the last is out, so batches grow with the load on their
+    /// own and no event waits for longer than one batch's writing.
     func deliver(_ events: [RoomEventRecord]) {
         loop.assertInEventLoop()
         buffered.append(contentsOf: events)
-        guard !writeScheduled else { return }
+        writeWhenDue()
+    }
+
+    private func writeWhenDue() {
+        guard !writeScheduled, writesInFlight == 0, !buffered.isEmpty else { return }
         let due = lastWrite + coalescing
         if coalescing == .zero || NIODeadline.now() >= due {
             writeBuffered()
@@ -92,17 +100,23 @@ final class Room: @unchecked Sendable {
             writeScheduled = true
             loop.scheduleTask(deadline: due) { [self] in
                 writeScheduled = false
-                writeBuffered()
+                writeWhenDue()
             }
         }
     }
 
     private func writeBuffered() {
-        guard !buffered.isEmpty else { return }
         let events = buffered
         buffered.removeAll(keepingCapacity: true)
         lastWrite = .now()
         write(events)
+    }
+
+    /// Another event loop finished writing its members' share of a batch.
+    private func remoteBatchWritten() {
+        loop.assertInEventLoop()
+        writesInFlight -= 1
+        writeWhenDue()
     }
 
     /// Writes events to the members: each event's bytes are encoded once and shared by
@@ -118,7 +132,8 @@ final class Room: @unchecked Sendable {
         // (from its replay) gets the frames of the rest, encoded for it.
         let whole = WebSocketMessage.encodedTextFrames(payloads)
         var local: [(Channel, WebSocketMessage)] = []
-        var remote: [ObjectIdentifier: (loop: EventLoop, writes: [(Channel, WebSocketMessage)])] = [:]
+        // Members on other loops; nil frames stand for the whole batch.
+        var remote: [ObjectIdentifier: (loop: EventLoop, writes: [(Channel, WebSocketMessage?)])] = [:]
         for (key, member) in members {
             if member.pending != nil {
                 members[key]!.pending!.append(contentsOf: events)
@@ -126,10 +141,10 @@ final class Room: @unchecked Sendable {
             }
             guard let first = sequences.firstIndex(where: { $0 > member.delivered }) else { continue }
             members[key]!.delivered = sequences[sequences.count - 1]
-            let frames = first == 0 ? whole : WebSocketMessage.encodedTextFrames(payloads[first...])
+            let frames = first == 0 ? nil : WebSocketMessage.encodedTextFrames(payloads[first...])
             let channelLoop = member.channel.eventLoop
             if channelLoop === loop {
-                local.append((member.channel, frames))
+                local.append((member.channel, frames ?? whole))
             } else {
                 remote[ObjectIdentifier(channelLoop), default: (channelLoop, [])].writes.append((member.channel, frames))
             }
@@ -137,7 +152,14 @@ final class Room: @unchecked Sendable {
         Self.write(local)
         for (_, entry) in remote {
             let writes = entry.writes
-            entry.loop.execute { Self.write(writes) }
+            writesInFlight += 1
+            entry.loop.execute { [self] in
+                // The shared batch gets a copy of its own on this loop, so that the reference
+                // counting of a thousand writes does not bounce one cache line between cores.
+                let copy = WebSocketMessage(kind: whole.kind, data: ByteBuffer(buffer: whole.data))
+                Self.write(writes.map { ($0.0, $0.1 ?? copy) })
+                loop.execute { self.remoteBatchWritten() }
+            }
         }
     }
 

@@ -119,6 +119,13 @@ enum HubCommand {
     typealias CaseReference = Reference<CaseID>
     typealias MeetingReference = Reference<MeetingID>
 
+    /// A `post` from the string fields read by `FlatJSON` (the hot path); nil when a field is
+    /// missing, so that the general decoder reports it. Checks exactly what `parse` checks.
+    static func post(_ fields: [String: String], maxTextLength: Int) throws(ParseError) -> HubCommand? {
+        guard let room = fields["room"], let text = fields["text"], let key = fields["key"] else { return nil }
+        return .post(room: try Self.room(room), text: try check(text, "text", max: maxTextLength), key: try check(key, "key", max: Limits.maxKey))
+    }
+
     /// Parses `request`; `maxTextLength` bounds `post` text (a setting).
     static func parse(_ request: Request, maxTextLength: Int) throws(ParseError) -> HubCommand {
         func decode<T: Decodable>(_ type: T.Type) throws(ParseError) -> T {

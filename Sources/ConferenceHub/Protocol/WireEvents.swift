@@ -6,11 +6,58 @@ import Messaging
 import NIOCore
 
 enum WireEvents {
-    static let iso8601 = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    /// `at` in UTC with milliseconds, as events carry it: 2026-11-22T05:41:09.917Z.
+    static func iso8601(_ at: Timestamp) -> String {
+        var buffer = ByteBuffer()
+        writeISO8601(at, to: &buffer)
+        return String(buffer: buffer)
+    }
 
     static func header(_ position: RoomPosition, kind: String) -> [String: Any] {
         ["type": "event", "room": position.room, "seq": position.sequence, "epoch": position.epoch,
-         "at": iso8601.format(position.at.date), "kind": kind]
+         "at": iso8601(position.at), "kind": kind]
+    }
+
+    /// Writes `iso8601(at)`, computed exactly from the integer milliseconds (civil date from
+    /// days: H. Hinnant's algorithm). Foundation's formatter goes through a floating-point
+    /// Date and can write one millisecond less (…00.999 as …00.998).
+    static func writeISO8601(_ at: Timestamp, to buffer: inout ByteBuffer) {
+        let milliseconds = at.milliseconds
+        let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
+        let inDay = milliseconds - days * 86_400_000
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func digits(_ value: Int64, _ count: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<count { divisor *= 10 }
+            var value = value
+            while divisor > 0 {
+                buffer.writeInteger(UInt8(ascii: "0") + UInt8(value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        buffer.writeInteger(UInt8(ascii: "-"))
+        digits(month, 2)
+        buffer.writeInteger(UInt8(ascii: "-"))
+        digits(day, 2)
+        buffer.writeInteger(UInt8(ascii: "T"))
+        digits(inDay / 3_600_000, 2)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        digits(inDay / 60_000 % 60, 2)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        digits(inDay / 1_000 % 60, 2)
+        buffer.writeInteger(UInt8(ascii: "."))
+        digits(inDay % 1_000, 3)
+        buffer.writeInteger(UInt8(ascii: "Z"))
     }
 
     static func encode(_ object: [String: Any]) throws -> [UInt8] {
@@ -22,8 +69,9 @@ enum WireEvents {
     static func message(_ position: RoomPosition, person: PersonID, unit: UnitID, text: String) throws -> [UInt8] {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(160 + text.utf8.count + position.room.utf8.count)
-        buffer.writeStaticString(#"{"at":"#)
-        Reply.writeJSONString(iso8601.format(position.at.date), to: &buffer)
+        buffer.writeStaticString(#"{"at":""#)
+        writeISO8601(position.at, to: &buffer)
+        buffer.writeStaticString(#"""#)
         buffer.writeStaticString(#","epoch":"#)
         Reply.writeJSONString(position.epoch, to: &buffer)
         buffer.writeStaticString(#","from":{"person":"#)

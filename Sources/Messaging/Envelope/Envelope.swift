@@ -115,21 +115,29 @@ public enum Reply {
     /// A JSON string literal for `text`: quotes, backslashes and control characters escaped (as
     /// JSONSerialization escapes them; other characters, slashes included, as they are).
     public static func writeJSONString(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.writeStaticString(#"\""#)
-            case UInt8(ascii: "\\"): buffer.writeStaticString(#"\\"#)
-            case 0x08: buffer.writeStaticString(#"\b"#)
-            case 0x0C: buffer.writeStaticString(#"\f"#)
-            case 0x0A: buffer.writeStaticString(#"\n"#)
-            case 0x0D: buffer.writeStaticString(#"\r"#)
-            case 0x09: buffer.writeStaticString(#"\t"#)
-            case 0..<0x20: buffer.writeString(String(format: "\\u%04x", Int(byte)))
-            default: buffer.writeInteger(byte)
+        var text = text
+        text.makeContiguousUTF8()
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            buffer.writeInteger(UInt8(ascii: "\""))
+            // Runs of bytes that need no escape are copied whole.
+            var runStart = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                if runStart < index { buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))) }
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString(#"\""#)
+                case UInt8(ascii: "\\"): buffer.writeStaticString(#"\\"#)
+                case 0x08: buffer.writeStaticString(#"\b"#)
+                case 0x0C: buffer.writeStaticString(#"\f"#)
+                case 0x0A: buffer.writeStaticString(#"\n"#)
+                case 0x0D: buffer.writeStaticString(#"\r"#)
+                case 0x09: buffer.writeStaticString(#"\t"#)
+                default: buffer.writeString(String(format: "\\u%04x", Int(byte)))
+                }
             }
+            if runStart < bytes.count { buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart...]))) }
+            buffer.writeInteger(UInt8(ascii: "\""))
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
     }
 
     /// Serializes a JSON object (keys sorted, so output is stable).

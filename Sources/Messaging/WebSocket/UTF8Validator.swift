@@ -16,25 +16,49 @@ public struct UTF8Validator: Sendable {
 
     /// Feeds `bytes`; false as soon as they cannot be part of valid UTF-8.
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
-        for byte in bytes {
+        if let result = bytes.withContiguousStorageIfAvailable({ feed(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        for byte in bytes where !feed(byte) { return false }
+        return true
+    }
+
+    /// Feeds contiguous bytes, eight at a time while they are ASCII (the common case for JSON).
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
             if needed == 0 {
-                switch byte {
-                case 0x00...0x7F: continue
-                case 0xC2...0xDF: needed = 1
-                case 0xE0: needed = 2; lower = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: needed = 2
-                case 0xED: needed = 2; upper = 0x9F
-                case 0xF0: needed = 3; lower = 0x90
-                case 0xF1...0xF3: needed = 3
-                case 0xF4: needed = 3; upper = 0x8F
-                default: return false
+                while index + 8 <= count,
+                      bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    index += 8
                 }
-            } else {
-                guard byte >= lower, byte <= upper else { return false }
-                lower = 0x80
-                upper = 0xBF
-                needed -= 1
+                guard index < count else { break }
             }
+            guard feed(bytes[index]) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    private mutating func feed(_ byte: UInt8) -> Bool {
+        if needed == 0 {
+            switch byte {
+            case 0x00...0x7F: return true
+            case 0xC2...0xDF: needed = 1
+            case 0xE0: needed = 2; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: needed = 2
+            case 0xED: needed = 2; upper = 0x9F
+            case 0xF0: needed = 3; lower = 0x90
+            case 0xF1...0xF3: needed = 3
+            case 0xF4: needed = 3; upper = 0x8F
+            default: return false
+            }
+        } else {
+            guard byte >= lower, byte <= upper else { return false }
+            lower = 0x80
+            upper = 0xBF
+            needed -= 1
         }
         return true
     }
