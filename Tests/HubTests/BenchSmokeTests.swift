@@ -32,8 +32,12 @@ final class BenchSmokeTests: XCTestCase {
     func testDurableConnectIdleAndRecover() async throws {
         let durable = try await bench(["durable", "--publishers", "3", "--messages", "50", "--client-threads", "1"])
         XCTAssertEqual(durable["posts"] as? Int, 150)
+        // What the run cost, read from /proc: CPU of both sides and the server's writes to disk.
+        XCTAssertGreaterThan(durable["server_cpu_us_per_post"] as? Double ?? 0, 0)
+        XCTAssertNotNil(durable["storage_bytes_per_post"] as? Double, "read from /proc/PID/io (zero on a RAM file system)")
         let connect = try await bench(["connect", "--connections", "30", "--concurrency", "4", "--client-threads", "1"])
         XCTAssertEqual(connect["connections"] as? Int, 30)
+        XCTAssertGreaterThan(connect["load_generator_cpu_us_per_connection"] as? Double ?? 0, 0)
         let idle = try await bench(["idle", "--connections", "20", "--idle-seconds", "1", "--client-threads", "1"])
         XCTAssertEqual(idle["connections"] as? Int, 20)
         XCTAssertGreaterThan(idle["rss_after_bytes"] as? Int ?? 0, 0, "read from /proc of the server process")

@@ -190,7 +190,22 @@ final class BenchHub: @unchecked Sendable {
 
     /// CPU time (user + system) the server process has used, in seconds.
     func cpuSeconds() -> Double? {
-        guard let pid, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        pid.flatMap(Self.cpuSeconds(pid:))
+    }
+
+    /// Bytes the server process has caused to be written to storage (`write_bytes` of
+    /// /proc/PID/io: the database, its WAL and checkpoints; not sockets).
+    func storageWriteBytes() -> Int? {
+        guard let pid, let io = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8) else { return nil }
+        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int(line.dropFirst("write_bytes:".count).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
+    /// CPU time (user + system) process `pid` has used, in seconds.
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -359,3 +374,43 @@ enum BenchReport {
 
 /// Monotonic nanoseconds.
 @inline(__always) func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// What a run cost: CPU of the server and of this load generator, and the server's writes to
+/// storage, between `init` and `figures(per:)`. Shows what a figure is bounded by.
+struct CostMeter {
+    private let hub: BenchHub
+    private let serverCPU: Double?
+    private let ownCPU: Double?
+    private let written: Int?
+
+    init(_ hub: BenchHub) {
+        self.hub = hub
+        serverCPU = hub.cpuSeconds()
+        ownCPU = BenchHub.cpuSeconds(pid: getpid())
+        written = hub.storageWriteBytes()
+    }
+
+    /// Table rows and JSON fields per `count` operations called `unit`.
+    func figures(per count: Int, unit: String, storage: Bool = false) -> (rows: [(String, String)], json: [String: Any]) {
+        var rows: [(String, String)] = []
+        var json: [String: Any] = [:]
+        let server = zip(serverCPU, hub.cpuSeconds()).map { ($1 - $0) * 1e6 / Double(count) }
+        let own = zip(ownCPU, BenchHub.cpuSeconds(pid: getpid())).map { ($1 - $0) * 1e6 / Double(count) }
+        if let server, let own {
+            rows.append(("CPU per \(unit)", String(format: "server %.1f µs, load generator %.1f µs", server, own)))
+            json["server_cpu_us_per_\(unit)"] = server
+            json["load_generator_cpu_us_per_\(unit)"] = own
+        }
+        if storage, let before = written, let after = hub.storageWriteBytes() {
+            let bytes = Double(after - before) / Double(count)
+            rows.append(("written to storage per \(unit)", String(format: "%.0f bytes (database, WAL, checkpoints)", bytes)))
+            json["storage_bytes_per_\(unit)"] = bytes
+        }
+        return (rows, json)
+    }
+}
+
+private func zip(_ first: Double?, _ second: Double?) -> (Double, Double)? {
+    guard let first, let second else { return nil }
+    return (first, second)
+}

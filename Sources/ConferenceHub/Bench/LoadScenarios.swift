@@ -238,6 +238,7 @@ struct FanoutBench: AsyncParsableCommand {
         }
         gate.onProgress = { index in writers[index].connection.channel.eventLoop.execute { sendable(index) } }
         let started = monotonicNanoseconds()
+        let meter = CostMeter(hub)
         var pacers: [RepeatedTask] = []
         for (index, writer) in writers.enumerated() {
             let loop = writer.connection.channel.eventLoop
@@ -265,6 +266,7 @@ struct FanoutBench: AsyncParsableCommand {
             throw error
         }
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+        let cost = meter.figures(per: expected * subscribers, unit: "delivery")
         finished.withLockedValue { $0 = true }
         for pacer in pacers { pacer.cancel() }
         var latency = LatencyHistogram()
@@ -287,9 +289,9 @@ struct FanoutBench: AsyncParsableCommand {
             figures: [("deliveries", "\(delivered) in \(String(format: "%.2f", elapsed)) s, every one checked for order and completeness"),
                       ("deliveries per second", BenchReport.rate(Double(delivered) / elapsed)),
                       ("posts per second", BenchReport.rate(Double(expected) / elapsed)),
-                      ("publish-to-delivery latency", BenchReport.milliseconds(summary))],
+                      ("publish-to-delivery latency", BenchReport.milliseconds(summary))] + cost.rows,
             result: ["deliveries": delivered, "seconds": elapsed, "deliveries_per_second": Double(delivered) / elapsed,
-                     "posts_per_second": Double(expected) / elapsed, "latency": summary],
+                     "posts_per_second": Double(expected) / elapsed, "latency": summary].merging(cost.json) { first, _ in first },
             json: target.json)
     }
 }
@@ -335,6 +337,7 @@ struct DurableBench: AsyncParsableCommand {
         }
         writerBox.withLockedValue { $0 = writers }
         let started = monotonicNanoseconds()
+        let meter = CostMeter(hub)
         for (index, writer) in writers.enumerated() {
             let sender = senders[index]
             writer.connection.channel.eventLoop.execute {
@@ -345,6 +348,7 @@ struct DurableBench: AsyncParsableCommand {
         }
         try await wait(complete.done.futureResult, seconds: timeout) { "\(complete.left) acknowledgements missing" }
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+        let cost = meter.figures(per: publishers * messages, unit: "post", storage: true)
         var latency = LatencyHistogram()
         for loop in stats.all { latency.add(loop.latency) }
         for writer in writers { await writer.close() }
@@ -355,8 +359,9 @@ struct DurableBench: AsyncParsableCommand {
             scenario: "durable", parameters: ["publishers": publishers, "messages_per_publisher": messages, "size_bytes": size, "target": target.url ?? "started hub"],
             figures: [("acknowledged posts", "\(total) in \(String(format: "%.2f", elapsed)) s (each acknowledged after its commit is on disk)"),
                       ("acknowledged posts per second", BenchReport.rate(Double(total) / elapsed)),
-                      ("acknowledgement latency", BenchReport.milliseconds(summary))],
-            result: ["posts": total, "seconds": elapsed, "posts_per_second": Double(total) / elapsed, "latency": summary], json: target.json)
+                      ("acknowledgement latency", BenchReport.milliseconds(summary))] + cost.rows,
+            result: ["posts": total, "seconds": elapsed, "posts_per_second": Double(total) / elapsed, "latency": summary]
+                .merging(cost.json) { first, _ in first }, json: target.json)
     }
 }
 
@@ -377,6 +382,7 @@ struct ConnectBench: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: target.clientThreads)
         let latency = NIOLockedValueBox(LatencyHistogram())
         let started = monotonicNanoseconds()
+        let meter = CostMeter(hub)
         let deadline = ContinuousClock.now + .seconds(timeout)
         var next = 0, done = 0
         let connections = self.connections
@@ -399,14 +405,16 @@ struct ConnectBench: AsyncParsableCommand {
             }
         }
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+        let cost = meter.figures(per: connections, unit: "connection")
         try? await group.shutdownGracefully()
         let summary = latency.withLockedValue { $0.summary }
         try BenchReport.emit(
             scenario: "connect", parameters: ["connections": connections, "concurrency": concurrency, "target": target.url ?? "started hub"],
             figures: [("connections set up", "\(connections) in \(String(format: "%.2f", elapsed)) s (TCP, TLS 1.3, upgrade, auth, join)"),
                       ("connections per second", BenchReport.rate(Double(connections) / elapsed)),
-                      ("set-up latency", BenchReport.milliseconds(summary))],
-            result: ["connections": connections, "seconds": elapsed, "connections_per_second": Double(connections) / elapsed, "latency": summary],
+                      ("set-up latency", BenchReport.milliseconds(summary))] + cost.rows,
+            result: ["connections": connections, "seconds": elapsed, "connections_per_second": Double(connections) / elapsed, "latency": summary]
+                .merging(cost.json) { first, _ in first },
             json: target.json)
     }
 }
