@@ -50,7 +50,7 @@ struct ClientCommand: AsyncParsableCommand {
     @Flag(help: "With --json: after the end of input keep printing events until the connection closes.")
     var follow = false
 
-    @Option(help: "With --json: after the last reply, keep printing events this many milliseconds (a busy hub batches room events for up to its --fanout-interval-ms).")
+    @Option(help: "With --json: after the last reply, keep printing events this many milliseconds (room events can arrive just after the reply: a busy room sends them with its next batch).")
     var lingerMs = 100
 
     func validate() throws {
