@@ -18,22 +18,14 @@ enum WireEvents {
          "at": iso8601(position.at), "kind": kind]
     }
 
-    /// Writes `iso8601(at)`, computed exactly from the integer milliseconds (civil date from
-    /// days: H. Hinnant's algorithm). Foundation's formatter goes through a floating-point
+    /// Writes `iso8601(at)`, computed exactly from the integer milliseconds (the calendar date
+    /// by `LocalDate(dayNumber:)`). Foundation's formatter goes through a floating-point
     /// Date and can write one millisecond less (…00.999 as …00.998).
     static func writeISO8601(_ at: Timestamp, to buffer: inout ByteBuffer) {
         let milliseconds = at.milliseconds
         let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         let inDay = milliseconds - days * 86_400_000
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let date = LocalDate(dayNumber: Int(days))
         func digits(_ value: Int64, _ count: Int) {
             var divisor: Int64 = 1
             for _ in 1..<count { divisor *= 10 }
@@ -44,11 +36,11 @@ enum WireEvents {
                 divisor /= 10
             }
         }
-        digits(year, 4)
+        digits(Int64(date.year), 4)
         buffer.writeInteger(UInt8(ascii: "-"))
-        digits(month, 2)
+        digits(Int64(date.month), 2)
         buffer.writeInteger(UInt8(ascii: "-"))
-        digits(day, 2)
+        digits(Int64(date.day), 2)
         buffer.writeInteger(UInt8(ascii: "T"))
         digits(inDay / 3_600_000, 2)
         buffer.writeInteger(UInt8(ascii: ":"))
