@@ -126,6 +126,26 @@ final class TLSHandlerTests: XCTestCase {
         XCTAssertEqual(pair.serverRecorder.readCount, 7, "ceil(100000 / 16384) records")
     }
 
+    func testCiphertextArrivingInPiecesDecryptsWhole() throws {
+        // Reads are sized by what OpenSSL holds; records split across network reads, several
+        // records in one read, and a record larger than the first piece all come out whole.
+        let pair = try TLSPair(client: TestPKI.clientConfiguration(), server: TestPKI.serverConfiguration())
+        defer { pair.finish() }
+        try pair.connect()
+        let payload = (0..<3_000).map { "chunk \($0);" }.joined()
+        pair.client.writeAndFlush(ByteBuffer(string: payload), promise: nil)
+        var ciphertext = try XCTUnwrap(pair.client.readOutbound(as: ByteBuffer.self))
+        var pieces = 0
+        var generator = SystemRandomNumberGenerator()
+        while ciphertext.readableBytes > 0 {
+            let size = min(ciphertext.readableBytes, pieces.isMultiple(of: 3) ? 1 : Int.random(in: 2...9_000, using: &generator))
+            try pair.server.writeInbound(ciphertext.readSlice(length: size)!)
+            pieces += 1
+        }
+        XCTAssertEqual(pair.serverRecorder.text, payload)
+        XCTAssertGreaterThanOrEqual(pair.serverRecorder.readCount, 3, "\(payload.utf8.count) bytes are at least three records")
+    }
+
     func testWritesBeforeHandshakeAreSentAfterIt() throws {
         let pair = try TLSPair(client: TestPKI.clientConfiguration(), server: TestPKI.serverConfiguration())
         defer { pair.finish() }

@@ -126,10 +126,18 @@ final class TLSConnection {
         }
     }
 
-    /// Decrypts into `buffer` as much as one record yields.
+    /// At most how many plaintext bytes the next `readPlaintext` can yield: what OpenSSL holds
+    /// decrypted plus the ciphertext not yet processed (a record's plaintext is never longer
+    /// than its ciphertext), capped at one record. Zero means a read would only ask for more.
+    var readablePlaintextBound: Int {
+        min(Self.maxRecordPlaintext, Int(SSL_pending(ssl)) + Int(BIO_ctrl_pending(networkIn)))
+    }
+
+    /// Decrypts into `buffer` as much as one record yields (at most the buffer's writable bytes;
+    /// the rest stays in OpenSSL for the next call).
     func readPlaintext(into buffer: inout ByteBuffer) -> ReadResult {
         var outcome = ReadResult.wantMoreCiphertext
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxRecordPlaintext) { bytes in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 1) { bytes in
             ERR_clear_error()
             let count = SSL_read(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
             if count > 0 {

@@ -144,7 +144,11 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func readPlaintext(context: ChannelHandlerContext) {
         while true {
-            var buffer = context.channel.allocator.buffer(capacity: TLSConnection.maxRecordPlaintext)
+            // Sized by what OpenSSL holds: a small record gets a small buffer, and nothing is
+            // allocated once everything received has been read.
+            let bound = connection.readablePlaintextBound
+            guard bound > 0 else { return }
+            var buffer = context.channel.allocator.buffer(capacity: bound)
             switch connection.readPlaintext(into: &buffer) {
             case .bytes:
                 deliveredPlaintext = true
