@@ -53,7 +53,9 @@ enum WireEvents {
     }
 
     static func encode(_ object: [String: Any]) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var buffer = ByteBuffer()
+        if JSONText.write(object, to: &buffer) { return Array(buffer.readableBytesView) }
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
     /// A message posted by a person: the bytes `encode` would give for

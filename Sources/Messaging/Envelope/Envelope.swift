@@ -142,6 +142,15 @@ public enum Reply {
 
     /// Serializes a JSON object (keys sorted, so output is stable).
     public static func encode(_ object: [String: Any]) -> ByteBuffer {
+        // The direct writer gives the same bytes for everything the hub builds; anything else
+        // (a Double, an NSNumber, an unusual key) goes through JSONSerialization.
+        var buffer = ByteBuffer()
+        if JSONText.write(object, to: &buffer) { return buffer }
+        return encodeBySerialization(object)
+    }
+
+    /// The general encoding, which `encode` must match byte for byte.
+    public static func encodeBySerialization(_ object: [String: Any]) -> ByteBuffer {
         do {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             return ByteBuffer(bytes: data)
