@@ -146,6 +146,29 @@ final class TLSHandlerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(pair.serverRecorder.readCount, 3, "\(payload.utf8.count) bytes are at least three records")
     }
 
+    func testASelfSignedRootInTheCertificateFileIsNotSent() throws {
+        // `init` writes server.pem as leaf + CA; the client already trusts the CA, so sending it
+        // would only cost a parse per handshake.
+        func handshakeBytes(chain: String) throws -> Int {
+            var configuration = TestPKI.serverConfiguration()
+            configuration.certificateChainPEM = chain
+            let pair = try TLSPair(client: TestPKI.clientConfiguration(), server: configuration)
+            defer { pair.finish() }
+            try pair.connect()
+            XCTAssertNotNil(pair.clientRecorder.events.first { $0 is TLSHandshakeCompleted }, "the handshake completes")
+            return pair.serverBytes
+        }
+        let leafOnly = try handshakeBytes(chain: TestPKI.server.certificatePEM)
+        let withRoot = try handshakeBytes(chain: TestPKI.server.certificatePEM + TestPKI.authority.certificatePEM)
+        XCTAssertLessThan(abs(withRoot - leafOnly), 16, "only the ECDSA signature's length may differ")
+        // And neither carries the root: the server's whole flight is smaller than the two
+        // certificates plus 100 bytes (its other messages alone take about 400).
+        func derSize(_ pem: String) -> Int {
+            Data(base64Encoded: pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined())?.count ?? 0
+        }
+        XCTAssertLessThan(withRoot, derSize(TestPKI.server.certificatePEM) + derSize(TestPKI.authority.certificatePEM) + 100)
+    }
+
     func testWritesBeforeHandshakeAreSentAfterIt() throws {
         let pair = try TLSPair(client: TestPKI.clientConfiguration(), server: TestPKI.serverConfiguration())
         defer { pair.finish() }

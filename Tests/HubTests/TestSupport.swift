@@ -87,6 +87,8 @@ final class TLSPair {
     /// Socket writes (outbound buffers) each side has made.
     var clientSocketWrites = 0
     var serverSocketWrites = 0
+    /// Bytes the server has sent.
+    var serverBytes = 0
 
     init(client clientConfiguration: TLSConfiguration, server serverConfiguration: TLSConfiguration) throws {
         client = EmbeddedChannel(loop: loop)
@@ -119,6 +121,7 @@ final class TLSPair {
             }
             while let bytes = try server.readOutbound(as: ByteBuffer.self) {
                 serverSocketWrites += 1
+                serverBytes += bytes.readableBytes
                 moved = true
                 if client.isActive { try client.writeInbound(bytes) }
             }

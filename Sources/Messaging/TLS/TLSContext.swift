@@ -69,7 +69,9 @@ public final class TLSContext: @unchecked Sendable {
             context,
             chub_SSL_OP_NO_COMPRESSION() | chub_SSL_OP_NO_RENEGOTIATION()
                 | chub_SSL_OP_CIPHER_SERVER_PREFERENCE() | chub_SSL_OP_NO_TICKET())
-        _ = chub_SSL_CTX_set_mode(context, chub_SSL_MODE_RELEASE_BUFFERS() | chub_SSL_MODE_AUTO_RETRY())
+        // NO_AUTO_CHAIN: send exactly the configured chain (see loadIdentity), never one OpenSSL
+        // builds from the trust store.
+        _ = chub_SSL_CTX_set_mode(context, chub_SSL_MODE_RELEASE_BUFFERS() | chub_SSL_MODE_AUTO_RETRY() | chub_SSL_MODE_NO_AUTO_CHAIN())
         // No resumption: every connection is fully authenticated, and nothing is cached per session.
         _ = chub_SSL_CTX_disable_session_cache(context)
         _ = SSL_CTX_set_num_tickets(context, 0)
@@ -96,7 +98,10 @@ public final class TLSContext: @unchecked Sendable {
         let key = try PEM.privateKey(keyPEM)
         defer { EVP_PKEY_free(key) }
         try check(SSL_CTX_use_certificate(context, chain[0]) == 1, "certificate")
-        for intermediate in chain.dropFirst() {
+        // A self-signed root in the file is not sent: the peer must already trust it to accept
+        // the chain (RFC 8446 §4.4.2 lets it be omitted), and each certificate sent costs the
+        // peer a parse per handshake (a large part of an OpenSSL 3.0 client's handshake).
+        for intermediate in chain.dropFirst() where X509_check_issued(intermediate, intermediate) != X509_V_OK {
             try check(chub_SSL_CTX_add1_chain_cert(context, intermediate) == 1, "certificate chain")
         }
         guard SSL_CTX_use_PrivateKey(context, key) == 1, SSL_CTX_check_private_key(context) == 1 else {
