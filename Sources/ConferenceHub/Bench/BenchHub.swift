@@ -382,12 +382,23 @@ struct CostMeter {
     private let serverCPU: Double?
     private let ownCPU: Double?
     private let written: Int?
+    private let machine: [Int]?
 
     init(_ hub: BenchHub) {
         self.hub = hub
         serverCPU = hub.cpuSeconds()
         ownCPU = BenchHub.cpuSeconds(pid: getpid())
         written = hub.storageWriteBytes()
+        machine = Self.machineTicks()
+    }
+
+    /// The machine's CPU time counters (the `cpu` line of /proc/stat: user, nice, system, idle,
+    /// iowait, irq, softirq, steal, …).
+    private static func machineTicks() -> [Int]? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Int($0) }
+        return ticks.count >= 8 ? ticks : nil
     }
 
     /// Table rows and JSON fields per `count` operations called `unit`.
@@ -400,6 +411,19 @@ struct CostMeter {
             rows.append(("CPU per \(unit)", String(format: "server %.1f µs, load generator %.1f µs", server, own)))
             json["server_cpu_us_per_\(unit)"] = server
             json["load_generator_cpu_us_per_\(unit)"] = own
+        }
+        // Time the hypervisor gave to others while the run wanted the CPU: a run with much of it
+        // is not comparable with one without.
+        if let before = machine, let after = Self.machineTicks() {
+            let delta = zip(before, after).map { $1 - $0 }
+            let total = delta.reduce(0, +)
+            if total > 0 {
+                let busy = Double(total - delta[3] - delta[4]) / Double(total) * 100
+                let steal = Double(delta[7]) / Double(total) * 100
+                rows.append(("machine while running", String(format: "%.0f %% busy, %.1f %% stolen by the hypervisor", busy, steal)))
+                json["machine_busy_percent"] = busy
+                json["steal_percent"] = steal
+            }
         }
         if storage, let before = written, let after = hub.storageWriteBytes() {
             let bytes = Double(after - before) / Double(count)
