@@ -106,38 +106,50 @@ final class HubSession: ChannelInboundHandler {
         guard message.kind == .text else {
             return send(context: context, Reply.error(id: nil, code: .badRequest, message: "binary messages are not part of the protocol; send JSON text"))
         }
-        // The hot path: a post, a flat object of strings, read without the general decoder.
-        if let fields = FlatJSON.stringFields(message.data), fields["type"] == "post",
+        let id: String
+        let command: HubCommand
+        do {
+            (id, command) = try parse(message.data)
+        } catch {
+            return send(context: context, Reply.error(id: error.id, code: error.code, message: error.message))
+        }
+        guard identity != nil || command.allowedUnauthenticated else {
+            return send(context: context, Reply.error(id: id, code: .unauthenticated, message: "authenticate first: present a client certificate or send `auth` with a token"))
+        }
+        execute(command, id: id, context: context)
+    }
+
+    /// Why a message is not a command, with the request id when it was readable.
+    private struct Unreadable: Error {
+        let id: String?
+        let code: ErrorCode
+        let message: String
+    }
+
+    /// The request id and command of a text message. A post (a flat object of strings, the hot
+    /// path) is read without the general decoder; everything else, and any post the flat reader
+    /// gives up on, is decoded the general way.
+    private func parse(_ data: ByteBuffer) throws(Unreadable) -> (String, HubCommand) {
+        let maxTextLength = hub.configuration.maxTextLength
+        if let fields = FlatJSON.stringFields(data), fields["type"] == "post",
            let id = fields["id"], !id.isEmpty, id.utf8.count <= Request.maxIDLength {
-            let command: HubCommand?
             do {
-                command = try HubCommand.post(fields, maxTextLength: hub.configuration.maxTextLength)
+                if let command = try HubCommand.post(fields, maxTextLength: maxTextLength) { return (id, command) }
             } catch {
-                return send(context: context, Reply.error(id: id, code: error.code, message: error.message))
-            }
-            if let command {
-                guard identity != nil else {
-                    return send(context: context, Reply.error(id: id, code: .unauthenticated, message: "authenticate first: present a client certificate or send `auth` with a token"))
-                }
-                return execute(command, id: id, context: context)
+                throw Unreadable(id: id, code: error.code, message: error.message)
             }
         }
         let request: Request
         do {
-            request = try Request.decode(message.data)
+            request = try Request.decode(data)
         } catch {
-            return send(context: context, Reply.error(id: error.id, code: .badRequest, message: error.message))
+            throw Unreadable(id: error.id, code: .badRequest, message: error.message)
         }
-        let command: HubCommand
         do {
-            command = try HubCommand.parse(request, maxTextLength: hub.configuration.maxTextLength)
+            return (request.id, try HubCommand.parse(request, maxTextLength: maxTextLength))
         } catch {
-            return send(context: context, Reply.error(id: request.id, code: error.code, message: error.message))
+            throw Unreadable(id: request.id, code: error.code, message: error.message)
         }
-        guard identity != nil || command.allowedUnauthenticated else {
-            return send(context: context, Reply.error(id: request.id, code: .unauthenticated, message: "authenticate first: present a client certificate or send `auth` with a token"))
-        }
-        execute(command, id: request.id, context: context)
     }
 
     /// Runs async work off the event loop and continues on it, keeping the queue ordered.

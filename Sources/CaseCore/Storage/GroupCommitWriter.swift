@@ -68,8 +68,9 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     }
 
     /// Runs `body` in the next transaction and calls `completion` with its outcome once that
-    /// transaction is durable (or failed). `completion` runs on the writer thread: it must only
-    /// hand the result on (no blocking, no store calls).
+    /// transaction is durable (or failed). `completion` runs on the writer thread (or at once on
+    /// the caller's, when the writer has stopped): it must only hand the result on (no blocking,
+    /// no store calls).
     func submit<T>(_ body: @escaping (Context) throws -> T, completion: @escaping (Result<T, Error>) -> Void) {
         let box = OutcomeBox<T>()
         let job = Job(

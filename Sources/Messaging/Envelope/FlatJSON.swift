@@ -109,8 +109,8 @@ public enum FlatJSON {
             return nil
         }
 
-        /// The scalar of `XXXX` (after `\u`), with a following `\uXXXX` low surrogate when the
-        /// first is a high one; nil for a lone surrogate or bad hex.
+        /// The scalar written as four hex digits after `\u`; a high surrogate must be followed by
+        /// a `\u` escape of a low one. Nil for a lone surrogate or bad hex.
         mutating func unicodeEscape() -> Unicode.Scalar? {
             guard let first = hex4() else { return nil }
             switch first {
