@@ -45,6 +45,21 @@ final class BenchSmokeTests: XCTestCase {
         XCTAssertEqual((recover["catch_up_ms"] as? [Double])?.count, 1)
     }
 
+    /// A refused post is never counted as acknowledged: the run fails and names the hub's reason.
+    func testRefusedPostsFailTheRun() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
+        for scenario in [["durable", "--publishers", "2", "--messages", "5"], ["fanout", "--subscribers", "2", "--publishers", "1", "--messages", "5"],
+                         ["recover", "--missed", "5", "--runs", "1"]] {
+            let arguments = ["bench"] + scenario + ["--size", "64", "--hub-option=--max-text-length=40", "--client-threads", "1"]
+            let (status, output, errors) = try await runProcess(executable, arguments, input: "")
+            XCTAssertEqual(status, 1, "\(scenario[0]): \(output)")
+            XCTAssertTrue(errors.contains("a post was refused") && errors.contains("longer than 40 characters"), "\(scenario[0]): \(errors)")
+        }
+        let (status, _, errors) = try await runProcess(executable, ["bench", "durable", "--hub-option=--no-such-option"], input: "")
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("the hub did not start") && errors.contains("no-such-option"), errors)
+    }
+
     func testUnreachableTargetsAreRefused() async throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
         let (status, _, errors) = try await runProcess(executable, ["bench", "fanout", "--url", "wss://192.0.2.1:8443", "--ca", "x", "--token", "t", "--room", "r"], input: "")

@@ -35,6 +35,11 @@ struct HubTargetOptions: ParsableArguments {
     @Option(help: "A started hub's --fanout-interval-ms (default: the hub's default).")
     var fanoutIntervalMs: Int?
 
+    @Option(
+        parsing: .unconditionalSingleValue,
+        help: "Another `serve` option for a started hub, e.g. --hub-option=--max-text-length=100 (repeatable; later ones win).")
+    var hubOption: [String] = []
+
     @Option(help: "Event-loop threads of the load generator.")
     var clientThreads: Int = System.coreCount
 
@@ -49,6 +54,8 @@ struct HubTargetOptions: ParsableArguments {
             guard ca != nil, token != nil, room != nil else { throw ValidationError("--url needs --ca, --token and --room") }
         }
         guard clientThreads > 0, (serverThreads ?? 1) > 0 else { throw ValidationError("thread counts must be positive") }
+        if url != nil, !hubOption.isEmpty { throw ValidationError("--hub-option applies to a started hub, not to --url") }
+        for option in hubOption where !option.hasPrefix("--") { throw ValidationError("--hub-option takes a serve option such as --rate-limit=100, not \"\(option)\"") }
     }
 }
 
@@ -86,7 +93,7 @@ final class BenchHub: @unchecked Sendable {
             return BenchHub(host: endpoint.host, port: endpoint.port, caPEM: String(decoding: ca, as: UTF8.self), token: token,
                             rooms: Array(repeating: room, count: max(rooms, 1)), pid: options.serverPid, process: nil, directory: nil)
         }
-        return try await start(threads: options.serverThreads, rooms: rooms, extra: options.fanoutIntervalMs.map { ["--fanout-interval-ms", "\($0)"] } ?? [])
+        return try await start(threads: options.serverThreads, rooms: rooms, extra: (options.fanoutIntervalMs.map { ["--fanout-interval-ms", "\($0)"] } ?? []) + options.hubOption)
     }
 
     /// Lets this process (and the hub it starts) hold as many sockets as the system allows.
@@ -302,6 +309,12 @@ enum FastJSON {
 
     static func isOK(_ buffer: ByteBuffer) -> Bool {
         buffer.withUnsafeReadableBytes { find(okType, in: $0) != nil }
+    }
+
+    /// For a reply (not an event) that is not `ok`: its text, shortened, to report.
+    static func refusal(_ buffer: ByteBuffer) -> String? {
+        guard replyID(buffer) != nil, !isOK(buffer) else { return nil }
+        return String(String(buffer: buffer).prefix(300))
     }
 
     /// `(publisher, number, sentNanoseconds)` from a message whose text is `p<P> m<N> t<T> …`.

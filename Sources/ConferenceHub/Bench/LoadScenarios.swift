@@ -81,6 +81,23 @@ final class Countdown: Sendable {
     func abandon() { done.succeed(()) }
 }
 
+/// What went wrong in a run (the first 20 problems, in the order found).
+final class RunProblems: Sendable {
+    private let list = NIOLockedValueBox<[String]>([])
+
+    func record(_ problem: String) {
+        list.withLockedValue { if $0.count < 20 { $0.append(problem) } }
+    }
+
+    var all: [String] { list.withLockedValue { $0 } }
+
+    /// Throws when anything went wrong.
+    func check(_ what: String) throws {
+        let found = all
+        guard found.isEmpty else { throw ClientFailure("\(what): \(found.joined(separator: "; "))") }
+    }
+}
+
 /// How far the first subscriber has got with each publisher's messages; wakes blocked publishers.
 final class DeliveryGate: @unchecked Sendable {
     private let lock = NSLock()
@@ -171,7 +188,7 @@ struct FanoutBench: AsyncParsableCommand {
         let stats = PerLoop(group)
         let expected = publishers * messages
         let complete = Countdown(subscribers, on: group.any())
-        let problems = NIOLockedValueBox<[String]>([])
+        let problems = RunProblems()
         let publishers = self.publishers
         // Each subscriber's next expected number per publisher (touched only on its loop).
         final class Progress: @unchecked Sendable { var next: [Int]; var count = 0; init(_ publishers: Int) { next = Array(repeating: 0, count: publishers) } }
@@ -181,9 +198,7 @@ struct FanoutBench: AsyncParsableCommand {
             guard let (publisher, number, sent) = FastJSON.loadMessage(buffer), publisher < publishers else { return }
             let state = progress[index]
             if number != state.next[publisher] {
-                problems.withLockedValue { list in
-                    if list.count < 20 { list.append("subscriber \(index): publisher \(publisher) message \(number), expected \(state.next[publisher])") }
-                }
+                problems.record("subscriber \(index): publisher \(publisher) message \(number), expected \(state.next[publisher])")
             }
             state.next[publisher] = number + 1
             state.count += 1
@@ -201,9 +216,7 @@ struct FanoutBench: AsyncParsableCommand {
                 guard progress[index].count < expected, !finished.withLockedValue({ $0 }) else { return }
                 let frame = (try? result.get()) ?? nil
                 let how = frame.map { "close \($0.code ?? 0) \($0.reason)" } ?? "closed without a close frame"
-                problems.withLockedValue { list in
-                    if list.count < 20 { list.append("subscriber \(index) was closed by the server after \(progress[index].count) of \(expected) messages (\(how))") }
-                }
+                problems.record("subscriber \(index) was closed by the server after \(progress[index].count) of \(expected) messages (\(how))")
                 complete.abandon()
             }
         }
@@ -218,6 +231,11 @@ struct FanoutBench: AsyncParsableCommand {
         let writerBox = NIOLockedValueBox<[LoadConnection]>([])
         let writers = try await openConnections(publishers, concurrency: 16, hub: hub, group: group, join: { _ in room }) { index, buffer in
             guard FastJSON.replyID(buffer) != nil else { return }
+            if let refusal = FastJSON.refusal(buffer) {
+                // The message will never arrive: fail now, with the hub's reason.
+                problems.record("publisher \(index): a post was refused: \(refusal)")
+                return complete.abandon()
+            }
             senders[index].acknowledged += 1
         }
         writerBox.withLockedValue { $0 = writers }
@@ -277,7 +295,7 @@ struct FanoutBench: AsyncParsableCommand {
         }
         for connection in readers + writers { await connection.close() }
         try? await group.shutdownGracefully()
-        let found = problems.withLockedValue { $0 }
+        let found = problems.all
         guard found.isEmpty, delivered == expected * subscribers else {
             throw ClientFailure("delivery check failed: \(delivered) of \(expected * subscribers) delivered; \(found.joined(separator: "; "))")
         }
@@ -322,8 +340,14 @@ struct DurableBench: AsyncParsableCommand {
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let writerBox = NIOLockedValueBox<[LoadConnection]>([])
         let rooms = hub.rooms
+        let problems = RunProblems()
         let writers = try await openConnections(publishers, concurrency: 32, hub: hub, group: group, join: { rooms[$0 % rooms.count] }) { index, buffer in
             guard FastJSON.replyID(buffer) != nil else { return }
+            if let refusal = FastJSON.refusal(buffer) {
+                // Only an `ok` reply says the post is on disk.
+                problems.record("publisher \(index): a post was refused: \(refusal)")
+                return complete.abandon()
+            }
             let sender = senders[index]
             let loop = stats.current
             loop.latency.record(microseconds: (monotonicNanoseconds() &- sender.sentAt) / 1_000)
@@ -347,6 +371,7 @@ struct DurableBench: AsyncParsableCommand {
             }
         }
         try await wait(complete.done.futureResult, seconds: timeout) { "\(complete.left) acknowledgements missing" }
+        try problems.check("durable run failed")
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9
         let cost = meter.figures(per: publishers * messages, unit: "post", storage: true)
         var latency = LatencyHistogram()
@@ -483,8 +508,14 @@ struct RecoverBench: AsyncParsableCommand {
         final class Sender: @unchecked Sendable { var sent = 0; var limit = 0; var round = 0; var acknowledged: Countdown? }
         let sender = Sender()
         let writerBox = NIOLockedValueBox<LoadConnection?>(nil)
+        let problems = RunProblems()
         let writer = try await LoadConnection.open(hub: hub, group: group, join: room) { buffer in
             guard FastJSON.replyID(buffer) != nil else { return }
+            if let refusal = FastJSON.refusal(buffer) {
+                problems.record("a post was refused: \(refusal)")
+                sender.acknowledged?.abandon()
+                return
+            }
             sender.acknowledged?.tick()
             guard sender.sent < sender.limit, let writer = writerBox.withLockedValue({ $0 }) else { return }
             let number = sender.sent
@@ -521,6 +552,7 @@ struct RecoverBench: AsyncParsableCommand {
                 }
             }.get()
             try await wait(acknowledged.done.futureResult, seconds: 300) { "\(acknowledged.left) posts unacknowledged" }
+            try problems.check("recover run failed")
             // Rejoin from the noted position and time the catch-up.
             guard let (epoch, seq) = position.withLockedValue({ $0 }) else { throw ClientFailure("no join position") }
             let caughtUp = Countdown(missed, on: group.any())
