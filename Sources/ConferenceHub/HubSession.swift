@@ -741,7 +741,7 @@ final class HubSession: ChannelInboundHandler {
             return send(context: context, Reply.error(id: id, code: .limitExceeded,
                                                       message: "a connection may join at most \(hub.configuration.maxRoomsPerConnection) rooms"))
         }
-        let store = hub.store, live = hub.rooms.room(room), channel = context.channel
+        let store = hub.store, live = hub.rooms.room(room, preferring: context.eventLoop), channel = context.channel
         let actor = identity.actor, maxReplay = hub.configuration.maxReplay, now = hub.clock.now()
         let logger = connection.logger
         busy = true

@@ -21,11 +21,12 @@ final class RoomHub: Sendable {
         self.coalescing = coalescing
     }
 
-    /// The live room `id`, created on first use.
-    func room(_ id: String) -> Room {
+    /// The live room `id`, created on first use on `preferred` (the first joiner's event loop,
+    /// so that a room whose members share one loop never hands its events to another thread).
+    func room(_ id: String, preferring preferred: EventLoop? = nil) -> Room {
         rooms.withLockedValue { rooms in
             if let room = rooms[id] { return room }
-            let room = Room(id: id, loop: group.next(), coalescing: coalescing)
+            let room = Room(id: id, loop: preferred ?? group.next(), coalescing: coalescing)
             rooms[id] = room
             return room
         }
