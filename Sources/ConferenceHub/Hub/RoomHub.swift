@@ -83,7 +83,9 @@ final class Room: @unchecked Sendable {
 
     /// Takes committed events in commit order. While the room's last batch is still being
     /// written on other event loops, or when it wrote less than `coalescing` ago, they wait (with
-    /// any that follow); otherwise they are written now. A quiet room adds no delay; a busy one
+    /// any that follow); otherwise they are written by a task queued behind the loop's waiting
+    /// tasks, so that the commits which arrived while this loop was busy (writing the last batch
+    /// to its own members, say) go out as one batch. A quiet room adds no delay; a busy one
     /// writes the next batch as soon as the last is out, so batches grow with the load on their
     /// own and no event waits for longer than one batch's writing.
     func deliver(_ events: [RoomEventRecord]) {
@@ -94,11 +96,14 @@ final class Room: @unchecked Sendable {
 
     private func writeWhenDue() {
         guard !writeScheduled, writesInFlight == 0, !buffered.isEmpty else { return }
+        writeScheduled = true
         let due = lastWrite + coalescing
         if coalescing == .zero || NIODeadline.now() >= due {
-            writeBuffered()
+            loop.execute { [self] in
+                writeScheduled = false
+                if writesInFlight == 0, !buffered.isEmpty { writeBuffered() }
+            }
         } else {
-            writeScheduled = true
             loop.scheduleTask(deadline: due) { [self] in
                 writeScheduled = false
                 writeWhenDue()
