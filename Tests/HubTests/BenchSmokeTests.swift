@@ -50,7 +50,8 @@ final class BenchSmokeTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
         for scenario in [["durable", "--publishers", "2", "--messages", "5"], ["fanout", "--subscribers", "2", "--publishers", "1", "--messages", "5"],
                          ["recover", "--missed", "5", "--runs", "1"]] {
-            let arguments = ["bench"] + scenario + ["--size", "64", "--hub-option=--max-text-length=40", "--client-threads", "1"]
+            // A short timeout, so that a run that waits for what will never come fails quickly.
+            let arguments = ["bench"] + scenario + ["--size", "64", "--hub-option=--max-text-length=40", "--client-threads", "1", "--timeout", "30"]
             let (status, output, errors) = try await runProcess(executable, arguments, input: "")
             XCTAssertEqual(status, 1, "\(scenario[0]): \(output)")
             XCTAssertTrue(errors.contains("a post was refused") && errors.contains("longer than 40 characters"), "\(scenario[0]): \(errors)")

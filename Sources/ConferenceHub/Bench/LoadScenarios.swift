@@ -493,8 +493,11 @@ struct RecoverBench: AsyncParsableCommand {
     @Option(help: "Events the client misses (at most the hub's replay limit, 10,000 by default).") var missed = 10_000
     @Option(help: "Rejoins to time.") var runs = 5
     @Option(help: "Message text size in bytes.") var size = 256
+    @Option(help: "Give up (and fail) when one step of a rejoin (the posts, the catch-up) takes longer than this many seconds.") var timeout = 300
 
-    func validate() throws { guard missed > 0, runs > 0, size >= 32, size <= 4_000 else { throw ValidationError("positive sizes; --size 32...4000") } }
+    func validate() throws {
+        guard missed > 0, runs > 0, size >= 32, size <= 4_000, timeout > 0 else { throw ValidationError("positive sizes; --size 32...4000") }
+    }
 
     func run() async throws {
         let hub = try await BenchHub.make(target)
@@ -551,7 +554,7 @@ struct RecoverBench: AsyncParsableCommand {
                     writer.send(postRequest(id: "\(number)", room: room, text: loadText(publisher: 0, number: number, size: size), key: "\(runID)-\(round)-\(number)"))
                 }
             }.get()
-            try await wait(acknowledged.done.futureResult, seconds: 300) { "\(acknowledged.left) posts unacknowledged" }
+            try await wait(acknowledged.done.futureResult, seconds: timeout) { "\(acknowledged.left) posts unacknowledged" }
             try problems.check("recover run failed")
             // Rejoin from the noted position and time the catch-up.
             guard let (epoch, seq) = position.withLockedValue({ $0 }) else { throw ClientFailure("no join position") }
@@ -566,7 +569,7 @@ struct RecoverBench: AsyncParsableCommand {
             }
             let begin = monotonicNanoseconds()
             reader.send(#"{"id":"r","type":"join","room":"\#(room)","last_seq":\#(seq),"epoch":"\#(epoch)"}"#)
-            try await wait(caughtUp.done.futureResult, seconds: 300) {
+            try await wait(caughtUp.done.futureResult, seconds: timeout) {
                 "\(caughtUp.left) missed events not replayed (join reply: \(replyText.withLockedValue { $0 ?? "none" }.prefix(300)))"
             }
             timings.append(Double(monotonicNanoseconds() - begin) / 1e6)
