@@ -1,6 +1,7 @@
-// RoomBatchingTests: how a live room groups committed events into writes to its members. On one
-// event loop (an EmbeddedEventLoop here), commits that queue up while the loop is busy must go out
-// as one batch, in order, each event once.
+// RoomBatchingTests: how a live room groups committed events into writes to its members, on
+// EmbeddedEventLoops run by hand. Commits that queue up while the room's loop is busy go out as
+// one batch; the next batch waits until the members on another loop have the last one; with
+// `--fanout-interval-ms`, at most one write per interval. Always in order, each event once.
 @testable import CaseCore
 @testable import ConferenceHub
 import Messaging
@@ -68,5 +69,52 @@ final class RoomBatchingTests: XCTestCase {
         loop.run()
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":2}"#, #"{"seq":3}"#, #"{"seq":4}"#]])
         XCTAssertEqual(room.memberCount, 1)
+    }
+
+    /// Members on another event loop get each batch from one task on that loop; the room writes
+    /// its next batch only once that loop is done with the last one, so what arrives meanwhile goes
+    /// out together, to every member, in order.
+    func testTheNextBatchWaitsForTheOtherLoop() throws {
+        let home = EmbeddedEventLoop(), other = EmbeddedEventLoop()
+        let room = Room(id: "case-1", loop: home)
+        let local = try member(of: room, on: home)
+        let remote = EmbeddedChannel(loop: other)
+        XCTAssertFalse(room.admit(channel: remote, person: PersonID("p"), unit: UnitID("u")), "the same person's second connection")
+        XCTAssertTrue(room.completeJoin(channel: remote, reply: ByteBuffer(string: "{}"), replay: [], replayedThrough: 0))
+        _ = try remote.readOutbound(as: WebSocketMessage.self)
+        home.execute { room.deliver([self.record(1)]) }
+        home.run()
+        XCTAssertEqual(try writes(to: local), [[#"{"seq":1}"#]])
+        home.execute { room.deliver([self.record(2)]) }
+        home.execute { room.deliver([self.record(3)]) }
+        home.run()
+        XCTAssertEqual(try writes(to: local), [], "the other loop has not written the first batch yet")
+        other.run()
+        XCTAssertEqual(try writes(to: remote), [[#"{"seq":1}"#]])
+        home.run()
+        XCTAssertEqual(try writes(to: local), [[#"{"seq":2}"#, #"{"seq":3}"#]])
+        other.run()
+        XCTAssertEqual(try writes(to: remote), [[#"{"seq":2}"#, #"{"seq":3}"#]])
+    }
+
+    /// `serve --fanout-interval-ms`: at most one write per interval; what arrives meanwhile waits
+    /// for the next one, in order.
+    func testWithAnIntervalARoomWritesAtMostOncePerInterval() throws {
+        let loop = EmbeddedEventLoop()
+        let room = Room(id: "case-1", loop: loop, coalescing: .milliseconds(50))
+        let channel = try member(of: room, on: loop)
+        loop.execute { room.deliver([self.record(1)]) }
+        loop.run()
+        XCTAssertEqual(try writes(to: channel), [[#"{"seq":1}"#]], "the first write does not wait")
+        loop.execute { room.deliver([self.record(2)]) }
+        loop.advanceTime(by: .milliseconds(10))
+        loop.execute { room.deliver([self.record(3)]) }
+        loop.advanceTime(by: .milliseconds(39))
+        XCTAssertEqual(try writes(to: channel), [], "49 ms after the last write: nothing yet")
+        loop.advanceTime(by: .milliseconds(1))
+        XCTAssertEqual(try writes(to: channel), [[#"{"seq":2}"#, #"{"seq":3}"#]], "50 ms after it: both, in one write")
+        loop.execute { room.deliver([self.record(4)]) }
+        loop.advanceTime(by: .milliseconds(50))
+        XCTAssertEqual(try writes(to: channel), [[#"{"seq":4}"#]])
     }
 }

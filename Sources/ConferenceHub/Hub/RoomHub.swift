@@ -71,7 +71,7 @@ final class Room: @unchecked Sendable {
     /// Committed events not yet written to the members, and when the room last wrote.
     private var buffered: [RoomEventRecord] = []
     private var writeScheduled = false
-    private var lastWrite = NIODeadline.distantPast
+    private var lastWrite: NIODeadline?
     /// Event loops still writing the last batch to their members.
     private var writesInFlight = 0
 
@@ -97,8 +97,9 @@ final class Room: @unchecked Sendable {
     private func writeWhenDue() {
         guard !writeScheduled, writesInFlight == 0, !buffered.isEmpty else { return }
         writeScheduled = true
-        let due = lastWrite + coalescing
-        if coalescing == .zero || NIODeadline.now() >= due {
+        // The loop's clock (the wall clock in production, a virtual one in tests).
+        let due = lastWrite.map { $0 + coalescing } ?? loop.now
+        if coalescing == .zero || loop.now >= due {
             loop.execute { [self] in
                 writeScheduled = false
                 if writesInFlight == 0, !buffered.isEmpty { writeBuffered() }
@@ -114,7 +115,7 @@ final class Room: @unchecked Sendable {
     private func writeBuffered() {
         let events = buffered
         buffered.removeAll(keepingCapacity: true)
-        lastWrite = .now()
+        lastWrite = loop.now
         write(events)
     }
 
