@@ -741,7 +741,7 @@ final class HubSession: ChannelInboundHandler {
             return send(context: context, Reply.error(id: id, code: .limitExceeded,
                                                       message: "a connection may join at most \(hub.configuration.maxRoomsPerConnection) rooms"))
         }
-        let store = hub.store, live = hub.rooms.room(room, preferring: context.eventLoop), channel = context.channel
+        let store = hub.store, rooms = hub.rooms, loop = context.eventLoop, channel = context.channel
         let actor = identity.actor, maxReplay = hub.configuration.maxReplay, now = hub.clock.now()
         let logger = connection.logger
         busy = true
@@ -759,6 +759,8 @@ final class HubSession: ChannelInboundHandler {
         }
         finished.completeWithTask {
             try await Self.authorize(room: room, actor: actor, store: store)
+            // Only a room the person may join gets live state (a request for another id creates nothing).
+            let live = rooms.room(room, preferring: loop)
             // Admit in catch-up state first: from here on, live events wait in the member's buffer.
             let first = try await live.loop.submit { live.admit(channel: channel, person: actor.person, unit: actor.unit) }.get()
             logger.debug("join: admitted", metadata: ["room": "\(room)", "first": "\(first)"])

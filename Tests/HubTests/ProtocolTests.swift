@@ -263,8 +263,13 @@ final class ProtocolTests: XCTestCase {
         let notJoined = try await officer.request(["id": "3", "type": "post", "room": room, "text": "hi", "key": "k"])
         XCTAssertEqual(errorCode(notJoined), "not_joined")
         let outsider = try await hub.connect(as: "d-officer")
+        let rooms = try XCTUnwrap(hub.hub).rooms
+        let live = rooms.liveRoomCount
         let refused = try await outsider.request(["id": "4", "type": "join", "room": room])
         XCTAssertEqual(errorCode(refused), "forbidden", "a unit not involved cannot join the case")
+        let missing = try await outsider.request(["id": "5", "type": "join", "room": "case-999999"])
+        XCTAssertEqual(errorCode(missing), "not_found", "\(missing)")
+        XCTAssertEqual(rooms.liveRoomCount, live, "a refused join leaves no live room behind")
         for client in [auditor, officer, outsider] { await client.close() }
         try await hub.stop()
     }

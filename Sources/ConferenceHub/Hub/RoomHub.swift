@@ -32,6 +32,9 @@ final class RoomHub: Sendable {
         }
     }
 
+    /// Rooms with live state (every room anyone was admitted to since the hub started).
+    var liveRoomCount: Int { rooms.withLockedValue { $0.count } }
+
     /// Committed events, in commit order (called on the store's writer thread).
     func deliver(_ records: [RoomEventRecord]) {
         var byRoom: [String: [RoomEventRecord]] = [:]
