@@ -85,6 +85,7 @@ final class RoomBatchingTests: XCTestCase {
         home.execute { room.deliver([self.record(1)]) }
         home.run()
         XCTAssertEqual(try writes(to: local), [[#"{"seq":1}"#]])
+        XCTAssertTrue(room.lastBatchTogether, "a quiet room: both loops write at once")
         home.execute { room.deliver([self.record(2)]) }
         home.execute { room.deliver([self.record(3)]) }
         home.run()
@@ -93,8 +94,17 @@ final class RoomBatchingTests: XCTestCase {
         XCTAssertEqual(try writes(to: remote), [[#"{"seq":1}"#]])
         home.run()
         XCTAssertEqual(try writes(to: local), [[#"{"seq":2}"#, #"{"seq":3}"#]])
+        XCTAssertFalse(room.lastBatchTogether, "a busy room: this loop first, then the other")
         other.run()
         XCTAssertEqual(try writes(to: remote), [[#"{"seq":2}"#, #"{"seq":3}"#]])
+        home.run()
+        // Quiet again: the next batch goes out on both loops at once.
+        home.execute { room.deliver([self.record(4)]) }
+        home.run()
+        other.run()
+        XCTAssertTrue(room.lastBatchTogether)
+        XCTAssertEqual(try writes(to: local), [[#"{"seq":4}"#]])
+        XCTAssertEqual(try writes(to: remote), [[#"{"seq":4}"#]])
     }
 
     /// `serve --fanout-interval-ms`: at most one write per interval; what arrives meanwhile waits

@@ -77,6 +77,11 @@ final class Room: @unchecked Sendable {
     private var lastWrite: NIODeadline?
     /// Event loops still writing the last batch to their members.
     private var writesInFlight = 0
+    /// Whether the buffered batch began in a quiet room (nothing being written when its first
+    /// event came).
+    private var batchBeganQuiet = true
+    /// How the last batch went out: every loop at once (true) or this loop first (false).
+    private(set) var lastBatchTogether = false
 
     init(id: String, loop: EventLoop, coalescing: TimeAmount = .zero) {
         self.id = id
@@ -93,6 +98,7 @@ final class Room: @unchecked Sendable {
     /// own and no event waits for longer than one batch's writing.
     func deliver(_ events: [RoomEventRecord]) {
         loop.assertInEventLoop()
+        if buffered.isEmpty { batchBeganQuiet = writesInFlight == 0 }
         buffered.append(contentsOf: events)
         writeWhenDue()
     }
@@ -119,7 +125,8 @@ final class Room: @unchecked Sendable {
         let events = buffered
         buffered.removeAll(keepingCapacity: true)
         lastWrite = loop.now
-        write(events)
+        lastBatchTogether = batchBeganQuiet
+        write(events, together: batchBeganQuiet)
     }
 
     /// Another event loop finished writing its members' share of a batch.
@@ -133,7 +140,12 @@ final class Room: @unchecked Sendable {
     /// every member; each member gets all of the commit's events and one flush (so its TLS layer
     /// seals them into as few records and socket writes as it can); and members on another event
     /// loop are reached with one task per loop, not one per member.
-    private func write(_ events: [RoomEventRecord]) {
+    ///
+    /// `together`: the other loops start first and write their share while this loop writes its
+    /// own (a quiet room: the least latency). Otherwise this loop writes first and the others
+    /// after it (a busy room: a batch takes longer to go out, so the next one is larger and each
+    /// delivery costs less, which is what keeps a loaded machine within its cores).
+    private func write(_ events: [RoomEventRecord], together: Bool) {
         loop.assertInEventLoop()
         guard !events.isEmpty, !members.isEmpty else { return }
         let payloads = events.map { ByteBuffer(bytes: $0.body) }
@@ -159,7 +171,7 @@ final class Room: @unchecked Sendable {
                 remote[ObjectIdentifier(channelLoop), default: (channelLoop, [])].writes.append((member.channel, frames))
             }
         }
-        Self.write(local)
+        if !together { Self.write(local) }
         for (_, entry) in remote {
             let writes = entry.writes
             writesInFlight += 1
@@ -171,6 +183,7 @@ final class Room: @unchecked Sendable {
                 loop.execute { self.remoteBatchWritten() }
             }
         }
+        if together { Self.write(local) }
     }
 
     private static func write(_ writes: [(Channel, WebSocketMessage)]) {
