@@ -131,7 +131,8 @@ final class HubSession: ChannelInboundHandler {
     /// gives up on, is decoded the general way.
     private func parse(_ data: ByteBuffer) throws(Unreadable) -> (String, HubCommand) {
         let maxTextLength = hub.configuration.maxTextLength
-        if let fields = FlatJSON.stringFields(data), fields["type"] == "post",
+        let flat = FlatJSON.stringFields(data)
+        if let fields = flat, fields["type"] == "post",
            let id = fields["id"], !id.isEmpty, id.utf8.count <= Request.maxIDLength {
             do {
                 if let command = try HubCommand.post(fields, maxTextLength: maxTextLength) { return (id, command) }
@@ -141,7 +142,7 @@ final class HubSession: ChannelInboundHandler {
         }
         let request: Request
         do {
-            request = try Request.decode(data)
+            request = try Request.decode(data, stringFields: flat)
         } catch {
             throw Unreadable(id: error.id, code: .badRequest, message: error.message)
         }
@@ -705,7 +706,7 @@ final class HubSession: ChannelInboundHandler {
             return
         }
         guard let caseID = RoomID.caseID(of: room) else { throw HubFailure(.notFound, "no room \(room)") }
-        _ = try await store.caseState(caseID, for: actor)
+        try await store.checkMayRead(caseID, by: actor)
     }
 
     /// A meeting as `actor` may see it: its invited units, chair and convener, and coordinators,
@@ -791,20 +792,22 @@ final class HubSession: ChannelInboundHandler {
                 } else {
                     reason = "no_last_seq"
                 }
-                let present = try await live.loop.submit { live.present() }.get()
-                var result: [String: Any] = [
-                    "room": room, "epoch": state?.epoch ?? "", "seq": current, "recovered": recovered, "replayed": replay.count,
-                    "presence": present.map { ["person": $0.person.rawValue, "unit": $0.unit.rawValue] },
-                ]
-                if let reason {
-                    result["reason"] = reason
-                    result["history"] = "page older events with {\"type\": \"history\", \"room\": \"\(room)\", \"before\": \(current + 1)}"
+                let epoch = state?.epoch ?? "", replayed = replay, reasonGiven = reason, isRecovered = recovered
+                // The reply names who is present as the member goes live.
+                let reply = { @Sendable (present: [(person: PersonID, unit: UnitID)]) -> ByteBuffer in
+                    var result: [String: Any] = [
+                        "room": room, "epoch": epoch, "seq": current, "recovered": isRecovered, "replayed": replayed.count,
+                        "presence": present.map { ["person": $0.person.rawValue, "unit": $0.unit.rawValue] },
+                    ]
+                    if let reasonGiven {
+                        result["reason"] = reasonGiven
+                        result["history"] = "page older events with {\"type\": \"history\", \"room\": \"\(room)\", \"before\": \(current + 1)}"
+                    }
+                    return Reply.ok(id: id, result: result)
                 }
-                let replyBytes = Reply.ok(id: id, result: result)
-                let replayed = replay
                 // Events up to `current` come from the replay (or were missed on purpose); later ones live.
                 let completed = try await live.loop.submit {
-                    live.completeJoin(channel: channel, reply: replyBytes, replay: replayed, replayedThrough: current)
+                    live.completeJoin(channel: channel, reply: reply, replay: replayed, replayedThrough: current)
                 }.get()
                 logger.debug("join: completed", metadata: ["room": "\(room)", "replayed": "\(replayed.count)", "member": "\(completed)"])
             } catch {

@@ -56,4 +56,51 @@ final class CaseAccessTests: XCTestCase {
         let petitioner = try await store.petitioner(of: id, for: Fixtures.auditor)
         XCTAssertEqual(petitioner?.contact, "138-0000-0000")
     }
+
+    /// `checkMayRead` (from the case_units projection, used when joining a case room) refuses
+    /// exactly when `caseState(_:for:)` (from the decoded case) does, as the units on a case change.
+    func testCheckMayReadAgreesWithTheDecodedCase() async throws {
+        let directory = NSTemporaryDirectory() + "chub-access-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: ManualClock(Fixtures.start))
+        defer { store.close() }
+        for unit in [Fixtures.bureau, Fixtures.housing, Fixtures.finance, Fixtures.district] {
+            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        }
+        let id = try await store.register(Fixtures.registration(units: [Fixtures.housing]), by: Fixtures.coordinator).caseID
+        let actors = [
+            Fixtures.coordinator, Fixtures.auditor, Fixtures.housingOfficer, Fixtures.financeOfficer, Fixtures.admin,
+            Actor(person: PersonID("d-l"), unit: Fixtures.district, roles: [.leader]),
+            Actor(person: PersonID("d-o"), unit: Fixtures.district, roles: [.officer]),
+        ]
+        func outcome(_ body: () async throws -> Void) async -> String {
+            do {
+                try await body()
+                return "ok"
+            } catch let refusal as CaseRefusal {
+                return "\(refusal.code)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        func compare(_ caseID: CaseID, _ stage: String) async -> [String: String] {
+            var seen: [String: String] = [:]
+            for actor in actors {
+                let decoded = await outcome { _ = try await store.caseState(caseID, for: actor) }
+                let quick = await outcome { try await store.checkMayRead(caseID, by: actor) }
+                XCTAssertEqual(quick, decoded, "\(stage): \(actor.person)")
+                seen[actor.person.rawValue] = quick
+            }
+            return seen
+        }
+        let registered = await compare(id, "registered")
+        XCTAssertEqual(registered[Fixtures.financeOfficer.person.rawValue], "forbidden")
+        XCTAssertEqual(registered[Fixtures.housingOfficer.person.rawValue], "ok")
+        _ = try await store.perform(.assigned(Assignment(lead: Fixtures.housing, coHandling: [Fixtures.finance])), on: id, by: Fixtures.coordinator)
+        let assigned = await compare(id, "assigned")
+        XCTAssertEqual(assigned[Fixtures.financeOfficer.person.rawValue], "ok", "a co-handling unit reads the case")
+        let missing = await compare(CaseID(id.rawValue + 1000), "no such case")
+        XCTAssertEqual(Set(missing.values), ["notFound"])
+    }
 }

@@ -198,6 +198,45 @@ final class ProtocolDocTests: XCTestCase {
         }
     }
 
+    func testRequestsReadTheSameWithAndWithoutTheFlatReader() throws {
+        // `Request.decode` takes a flat object of strings from FlatJSON and anything else from
+        // JSONSerialization: both must give the same request, or the same error.
+        let messages = [
+            #"{"id":"1","type":"auth","token":"t"}"#, #"{"type":"join","room":"case-1","id":"a"}"#,
+            #"{"id":"","type":"join"}"#, #"{"id":"1"}"#, #"{"id":"1","type":""}"#, #"{"type":"hello"}"#,
+            "{\"id\":\"\(String(repeating: "i", count: Request.maxIDLength + 1))\",\"type\":\"hello\"}",
+            "{\"id\":\"1\",\"type\":\"\(String(repeating: "t", count: Request.maxTypeLength + 1))\"}",
+            #"{"id":"1","type":"join","room":"case-1","last_seq":3}"#, #"{"id":1,"type":"auth"}"#, #"["a"]"#, #"{"#,
+        ]
+        func outcome(_ text: String, flat: Bool) -> String {
+            let buffer = ByteBuffer(string: text)
+            do {
+                let request = try Request.decode(buffer, stringFields: flat ? FlatJSON.stringFields(buffer) : nil)
+                return "\(request.id) \(request.type) " + request.fields.keys.sorted().map { "\($0)=\(request.fields[$0]!)" }.joined(separator: ",")
+            } catch {
+                return "error \(error.id ?? "-") \(error.message)"
+            }
+        }
+        for text in messages {
+            XCTAssertEqual(outcome(text, flat: true), outcome(text, flat: false), text)
+        }
+        // auth and join (connection set-up) skip the typed decoder when they hold nothing else;
+        // they read as the typed decoder reads them, and anything more goes to it.
+        let commands: [(String, String)] = [
+            (#"{"id":"1","type":"auth","token":"t"}"#, #"auth(token: "t")"#),
+            (#"{"id":"1","type":"join","room":"case-1"}"#, #"join(room: "case-1", lastSequence: nil, epoch: nil)"#),
+            (#"{"id":"1","type":"join","room":"case-1","lastSeq":4}"#, #"join(room: "case-1", lastSequence: Optional(4), epoch: nil)"#),
+            (#"{"id":"1","type":"join","room":"case-1","epoch":"e","last_seq":2}"#, #"join(room: "case-1", lastSequence: Optional(2), epoch: Optional("e"))"#),
+        ]
+        for (text, expected) in commands {
+            let request = try Request.decode(ByteBuffer(string: text))
+            XCTAssertEqual("\(try HubCommand.parse(request, maxTextLength: 4_000))", expected, text)
+        }
+        for text in [#"{"id":"1","type":"join","room":"nowhere"}"#, #"{"id":"1","type":"auth","token":""}"#] {
+            XCTAssertThrowsError(try HubCommand.parse(try Request.decode(ByteBuffer(string: text)), maxTextLength: 4_000), text)
+        }
+    }
+
     func testTheDirectJSONWriterIsWhatJSONSerializationWrites() throws {
         // Random objects of the shapes the hub builds, with keys that stress the key order
         // (`_`, digit runs with and without leading zeros, prefixes).
@@ -205,14 +244,19 @@ final class ProtocolDocTests: XCTestCase {
         let keyParts = ["a", "b", "z", "_", "1", "01", "9", "10", "case", "case_event", "id", "seq", "2"]
         func key() -> String { (0..<Int.random(in: 1...3, using: &generator)).map { _ in keyParts.randomElement(using: &generator)! }.joined() }
         func value(_ depth: Int) -> Any {
-            switch Int.random(in: 0..<(depth > 2 ? 6 : 8), using: &generator) {
-            case 0: return ["x", "", "信访 \"q\" \\ /", "line\nbreak\u{1}", "\u{2028}"].randomElement(using: &generator)!
+            let text = ["x", "", "信访 \"q\" \\ /", "line\nbreak\u{1}", "\u{2028}"]
+            switch Int.random(in: 0..<(depth > 2 ? 9 : 11), using: &generator) {
+            case 0: return text.randomElement(using: &generator)!
             case 1: return Int.random(in: -1_000_000...1_000_000, using: &generator)
             case 2: return Int64.random(in: Int64.min...Int64.max, using: &generator)
             case 3: return Bool.random(using: &generator)
             case 4: return NSNull()
             case 5: return Int32.random(in: Int32.min...Int32.max, using: &generator)
-            case 6: return (0..<Int.random(in: 0...4, using: &generator)).map { _ in value(depth + 1) }
+            // Concrete collection types the hub builds (string lists, string maps, presence lists).
+            case 6: return (0..<Int.random(in: 0...3, using: &generator)).map { _ in text.randomElement(using: &generator)! }
+            case 7: return Dictionary((0..<Int.random(in: 0...3, using: &generator)).map { _ in (key(), text.randomElement(using: &generator)!) }, uniquingKeysWith: { first, _ in first })
+            case 8: return (0..<Int.random(in: 0...3, using: &generator)).map { _ in ["person": text.randomElement(using: &generator)!, "unit": "u"] }
+            case 9: return (0..<Int.random(in: 0...4, using: &generator)).map { _ in value(depth + 1) }
             default: return Dictionary((0..<Int.random(in: 0...6, using: &generator)).map { _ in (key(), value(depth + 1)) }, uniquingKeysWith: { first, _ in first })
             }
         }

@@ -32,7 +32,7 @@ final class RoomBatchingTests: XCTestCase {
     private func member(of room: Room, on loop: EmbeddedEventLoop) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
         XCTAssertTrue(room.admit(channel: channel, person: PersonID("p"), unit: UnitID("u")))
-        XCTAssertTrue(room.completeJoin(channel: channel, reply: ByteBuffer(string: "{}"), replay: [], replayedThrough: 0))
+        XCTAssertTrue(room.completeJoin(channel: channel, reply: { _ in ByteBuffer(string: "{}") }, replay: [], replayedThrough: 0))
         XCTAssertEqual(try channel.readOutbound(as: WebSocketMessage.self)?.kind, .text, "the join reply")
         return channel
     }
@@ -80,7 +80,7 @@ final class RoomBatchingTests: XCTestCase {
         let local = try member(of: room, on: home)
         let remote = EmbeddedChannel(loop: other)
         XCTAssertFalse(room.admit(channel: remote, person: PersonID("p"), unit: UnitID("u")), "the same person's second connection")
-        XCTAssertTrue(room.completeJoin(channel: remote, reply: ByteBuffer(string: "{}"), replay: [], replayedThrough: 0))
+        XCTAssertTrue(room.completeJoin(channel: remote, reply: { _ in ByteBuffer(string: "{}") }, replay: [], replayedThrough: 0))
         _ = try remote.readOutbound(as: WebSocketMessage.self)
         home.execute { room.deliver([self.record(1)]) }
         home.run()

@@ -4,8 +4,13 @@
 public enum CaseAccess {
     /// Coordinators, leaders and auditors see every case; anyone else only cases their unit is on.
     public static func mayRead(_ state: PetitionCase, by actor: Actor) -> Bool {
-        if actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor) { return true }
-        return state.involves(actor.unit)
+        mayRead(involvingTheirUnit: state.involves(actor.unit), by: actor)
+    }
+
+    /// The same rule, given whether the case involves the actor's unit (lead, co-handling or
+    /// involved).
+    public static func mayRead(involvingTheirUnit involved: Bool, by actor: Actor) -> Bool {
+        actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor) || involved
     }
 
     /// The petitioner's name and contact: only the units on the case, coordinators and auditors
@@ -22,6 +27,24 @@ extension CaseStore {
         guard let state = try await caseState(id) else { throw CaseRefusal(.notFound, "no case \(id)") }
         guard CaseAccess.mayRead(state, by: viewer) else { throw CaseRefusal(.forbidden, "\(id) does not involve your unit") }
         return state
+    }
+
+    /// Refuses exactly as `caseState(_:for:)` does (`not_found`, `forbidden`) without reading the
+    /// case: whether it involves the viewer's unit comes from the `case_units` projection, written
+    /// in the same transaction as the state (what `PetitionCase.involves` checks). Joining a case
+    /// room asks only this.
+    public func checkMayRead(_ id: CaseID, by viewer: Actor) async throws {
+        let unit = viewer.unit.rawValue
+        let (exists, involved) = try await read { connection -> (Bool, Bool) in
+            let row = try connection.query(
+                "SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?), EXISTS (SELECT 1 FROM case_units WHERE case_id = ? AND unit_id = ?)",
+                [.integer(id.rawValue), .integer(id.rawValue), .text(unit)]).first
+            return (row?.int(0) == 1, row?.int(1) == 1)
+        }
+        guard exists else { throw CaseRefusal(.notFound, "no case \(id)") }
+        guard CaseAccess.mayRead(involvingTheirUnit: involved, by: viewer) else {
+            throw CaseRefusal(.forbidden, "\(id) does not involve your unit")
+        }
     }
 
     /// The history as `viewer` may see it: petitioner data withheld unless they are entitled to it.

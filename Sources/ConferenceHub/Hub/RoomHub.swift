@@ -199,15 +199,17 @@ final class Room: @unchecked Sendable {
         return count == 1
     }
 
-    /// Ends catch-up: writes `reply`, then `replay`, then the live events that arrived meanwhile
-    /// (skipping any already replayed), and switches the member to live delivery.
-    /// Returns false when the member had left meanwhile (nothing is written then).
+    /// Ends catch-up: writes the reply (built from who is present now), then `replay`, then the
+    /// live events that arrived meanwhile (skipping any already replayed), and switches the member
+    /// to live delivery. Returns false when the member had left meanwhile (nothing is written then).
     @discardableResult
-    func completeJoin(channel: Channel, reply: ByteBuffer, replay: [RoomEventRecord], replayedThrough: Int64) -> Bool {
+    func completeJoin(
+        channel: Channel, reply: ([(person: PersonID, unit: UnitID)]) -> ByteBuffer, replay: [RoomEventRecord], replayedThrough: Int64
+    ) -> Bool {
         loop.assertInEventLoop()
         let key = ObjectIdentifier(channel)
         guard var member = members[key] else { return false }
-        channel.write(WebSocketMessage(kind: .text, data: reply), promise: nil)
+        channel.write(WebSocketMessage(kind: .text, data: reply(present())), promise: nil)
         var last = replayedThrough
         for event in replay {
             channel.write(WebSocketMessage(kind: .text, data: ByteBuffer(bytes: event.body)), promise: nil)

@@ -141,6 +141,11 @@ enum HubCommand {
         case "hello":
             return .hello
         case "auth":
+            // Connection set-up: when the request holds nothing but id, type and this string, it
+            // is taken from the parsed envelope (the typed decoder would read the same).
+            if request.fields.count == 3, let token = request.fields["token"] as? String {
+                return .auth(token: try check(token, "token", max: Limits.maxToken))
+            }
             let params = try decode(AuthParams.self)
             return .auth(token: try check(params.token, "token", max: Limits.maxToken))
         case "rooms":
@@ -148,6 +153,9 @@ enum HubCommand {
             return .rooms(after: try params.after.map { text throws(ParseError) in try check(text, "after", max: Limits.maxRoom) },
                           limit: try limit(params.limit))
         case "join":
+            if request.fields.count == 3, let room = request.fields["room"] as? String {
+                return .join(room: try Self.room(room), lastSequence: nil, epoch: nil)
+            }
             let params = try decode(JoinParams.self)
             return .join(room: try room(params.room), lastSequence: try sequence(params.lastSeq, "last_seq"),
                          epoch: try params.epoch.map { text throws(ParseError) in try check(text, "epoch", max: Limits.maxEpoch) })

@@ -155,7 +155,13 @@ public enum WebSocketClient {
         }
         let channel: Channel
         do {
-            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+            // An address given as an IP literal needs no name resolution (NIO would hand it to
+            // getaddrinfo on another thread and race the results); a host name does.
+            if let address = try? SocketAddress(ipAddress: configuration.host, port: configuration.port) {
+                channel = try await bootstrap.connect(to: address).get()
+            } else {
+                channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+            }
         } catch {
             continuation.finish()
             let failure = WebSocketClientError("could not connect to \(configuration.host):\(configuration.port): \(error)")

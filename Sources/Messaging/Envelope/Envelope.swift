@@ -58,15 +58,28 @@ public struct Request {
 
     /// Decodes one text message.
     public static func decode(_ data: ByteBuffer) throws(DecodeError) -> Request {
-        let parsed: Any
+        try decode(data, stringFields: FlatJSON.stringFields(data))
+    }
+
+    /// Decodes one text message whose `FlatJSON.stringFields` the caller already has (nil when
+    /// it is not a flat object of strings). A flat object is taken from those fields; anything
+    /// else goes through `JSONSerialization`. Both give the same fields and the same errors.
+    public static func decode(_ data: ByteBuffer, stringFields: [String: String]?) throws(DecodeError) -> Request {
         let raw = Data(data.readableBytesView)
-        do {
-            parsed = try JSONSerialization.jsonObject(with: raw, options: [])
-        } catch {
-            throw DecodeError(id: nil, message: "the message is not valid JSON")
-        }
-        guard let object = parsed as? [String: Any] else {
-            throw DecodeError(id: nil, message: "a request must be a JSON object")
+        let object: [String: Any]
+        if let stringFields {
+            object = stringFields
+        } else {
+            let parsed: Any
+            do {
+                parsed = try JSONSerialization.jsonObject(with: raw, options: [])
+            } catch {
+                throw DecodeError(id: nil, message: "the message is not valid JSON")
+            }
+            guard let dictionary = parsed as? [String: Any] else {
+                throw DecodeError(id: nil, message: "a request must be a JSON object")
+            }
+            object = dictionary
         }
         let rawID = object["id"]
         let id = rawID as? String

@@ -11,11 +11,21 @@ public enum JSONText {
     /// Appends `value` to `buffer`; false (with `buffer` partly written) when a key or value is
     /// outside what this writer handles.
     public static func write(_ value: Any, to buffer: inout ByteBuffer) -> Bool {
-        if let text = value as? String {
-            Reply.writeJSONString(text, to: &buffer)
+        // The exact types the hub builds first: comparing metadata is cheap, while a cast that
+        // does not match outright (`as? String` on a dictionary, `as? [String: Any]` on a
+        // `[String: String]`) walks the runtime's bridging paths, which on Linux cost more than
+        // writing the value.
+        let type = Swift.type(of: value)
+        if type == String.self {
+            Reply.writeJSONString(value as! String, to: &buffer)
             return true
         }
-        let type = Swift.type(of: value)
+        if type == [String: Any].self { return writeObject(value as! [String: Any], to: &buffer) }
+        if type == [String: String].self { return writeObject(value as! [String: String], to: &buffer) }
+        if type == [Any].self { return writeArray(value as! [Any], to: &buffer) }
+        if type == [[String: Any]].self { return writeArray(value as! [[String: Any]], to: &buffer) }
+        if type == [[String: String]].self { return writeArray(value as! [[String: String]], to: &buffer) }
+        if type == [String].self { return writeArray(value as! [String], to: &buffer) }
         if type == Bool.self {
             buffer.writeStaticString((value as! Bool) ? "true" : "false")
             return true
@@ -27,34 +37,43 @@ public enum JSONText {
             buffer.writeStaticString("null")
             return true
         }
-        if let object = value as? [String: Any] {
-            var keys: [String] = []
-            keys.reserveCapacity(object.count)
-            for key in object.keys {
-                guard isPlainKey(key) else { return false }
-                keys.append(key)
-            }
-            keys.sort(by: keyPrecedes)
-            buffer.writeInteger(UInt8(ascii: "{"))
-            for (index, key) in keys.enumerated() {
-                if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-                Reply.writeJSONString(key, to: &buffer)
-                buffer.writeInteger(UInt8(ascii: ":"))
-                guard write(object[key]!, to: &buffer) else { return false }
-            }
-            buffer.writeInteger(UInt8(ascii: "}"))
+        // Anything else that casts (an NSString, a dictionary or array of other element types).
+        if let text = value as? String {
+            Reply.writeJSONString(text, to: &buffer)
             return true
         }
-        if let array = value as? [Any] {
-            buffer.writeInteger(UInt8(ascii: "["))
-            for (index, element) in array.enumerated() {
-                if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-                guard write(element, to: &buffer) else { return false }
-            }
-            buffer.writeInteger(UInt8(ascii: "]"))
-            return true
-        }
+        if let object = value as? [String: Any] { return writeObject(object, to: &buffer) }
+        if let array = value as? [Any] { return writeArray(array, to: &buffer) }
         return false
+    }
+
+    private static func writeObject<Value>(_ object: [String: Value], to buffer: inout ByteBuffer) -> Bool {
+        var keys: [String] = []
+        keys.reserveCapacity(object.count)
+        for key in object.keys {
+            guard isPlainKey(key) else { return false }
+            keys.append(key)
+        }
+        keys.sort(by: keyPrecedes)
+        buffer.writeInteger(UInt8(ascii: "{"))
+        for (index, key) in keys.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            Reply.writeJSONString(key, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: ":"))
+            guard write(object[key]!, to: &buffer) else { return false }
+        }
+        buffer.writeInteger(UInt8(ascii: "}"))
+        return true
+    }
+
+    private static func writeArray<Element>(_ array: [Element], to buffer: inout ByteBuffer) -> Bool {
+        buffer.writeInteger(UInt8(ascii: "["))
+        for (index, element) in array.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            guard write(element, to: &buffer) else { return false }
+        }
+        buffer.writeInteger(UInt8(ascii: "]"))
+        return true
     }
 
     private static func writeInteger(_ value: Int, to buffer: inout ByteBuffer) -> Bool {
