@@ -29,6 +29,8 @@ final class HubSession: ChannelInboundHandler {
     private var queue: [WebSocketMessage] = []
     private var busy = false
     private var joined: Set<String> = []
+    /// Set once the connection is inactive (its rooms left); a join finishing after it leaves too.
+    private var closed = false
     private var bucket: TokenBucket
     private var authTimer: Scheduled<Void>?
     private var failedAuthentications = 0
@@ -71,6 +73,7 @@ final class HubSession: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         authTimer?.cancel()
+        closed = true
         hub.unregister(context.channel)
         for room in joined { leaveRoom(room, channel: context.channel) }
         joined.removeAll()
@@ -303,8 +306,15 @@ final class HubSession: ChannelInboundHandler {
             guard joined.remove(room) != nil else {
                 return send(context: context, Reply.error(id: id, code: .notJoined, message: "not in \(room)"))
             }
-            leaveRoom(room, channel: context.channel)
-            send(context: context, Reply.ok(id: id, result: ["room": room]))
+            // The reply comes once the member is out: no event of the room follows it.
+            busy = true
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            leaveRoom(room, channel: context.channel).hop(to: context.eventLoop).whenComplete { _ in
+                let (session, context) = loopBound.value
+                session.send(context: context, Reply.ok(id: id, result: ["room": room]))
+                session.busy = false
+                session.serveNext(context: context)
+            }
 
         case .post(let room, let text, let key):
             let actor = actor!
@@ -358,7 +368,10 @@ final class HubSession: ChannelInboundHandler {
             guard joined.contains(room) else {
                 return send(context: context, Reply.error(id: id, code: .notJoined, message: "join \(room) to see who is there"))
             }
-            let live = hub.rooms.room(room)
+            // A joined room has live state (this connection is in it).
+            guard let live = hub.rooms.existingRoom(room) else {
+                return send(context: context, Reply.ok(id: id, result: ["room": room, "members": [Any]()]))
+            }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             busy = true
             live.loop.submit { live.present().map { ["person": $0.person.rawValue, "unit": $0.unit.rawValue] } }
@@ -743,7 +756,7 @@ final class HubSession: ChannelInboundHandler {
                                                       message: "a connection may join at most \(hub.configuration.maxRoomsPerConnection) rooms"))
         }
         let store = hub.store, rooms = hub.rooms, loop = context.eventLoop, channel = context.channel
-        let actor = identity.actor, maxReplay = hub.configuration.maxReplay, now = hub.clock.now()
+        let actor = identity.actor, maxReplay = hub.configuration.maxReplay, now = hub.clock.now(), joinAdmittedHook = hub.joinAdmittedHook
         let logger = connection.logger
         busy = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -752,6 +765,11 @@ final class HubSession: ChannelInboundHandler {
             let (session, context) = loopBound.value
             if case .failure(let error) = result {
                 session.send(context: context, session.errorReply(id: id, command: "join", error: error))
+            } else if session.closed {
+                // The connection closed while it was joining, after its rooms were left: leave
+                // this one too, or the member would stay present for good. (The channel as the
+                // join knew it: once closed, the context's channel is NIO's placeholder.)
+                session.leaveRoom(room, channel: channel)
             } else {
                 session.joined.insert(room)
             }
@@ -760,10 +778,19 @@ final class HubSession: ChannelInboundHandler {
         }
         finished.completeWithTask {
             try await Self.authorize(room: room, actor: actor, store: store)
-            // Only a room the person may join gets live state (a request for another id creates nothing).
-            let live = rooms.room(room, preferring: loop)
+            // Only a room the person may join gets live state (a request for another id creates
+            // nothing). It is pinned until the member is in, so that it is not dropped meanwhile.
+            let live = rooms.pinRoom(room, preferring: loop)
             // Admit in catch-up state first: from here on, live events wait in the member's buffer.
-            let first = try await live.loop.submit { live.admit(channel: channel, person: actor.person, unit: actor.unit) }.get()
+            let first: Bool
+            do {
+                first = try await live.loop.submit { live.admit(channel: channel, person: actor.person, unit: actor.unit) }.get()
+                rooms.unpin(live)
+            } catch {
+                rooms.unpin(live)
+                throw error
+            }
+            if let hook = joinAdmittedHook.withLockedValue({ $0 }) { await hook(channel) }
             logger.debug("join: admitted", metadata: ["room": "\(room)", "first": "\(first)"])
             do {
                 if first {
@@ -811,16 +838,26 @@ final class HubSession: ChannelInboundHandler {
                 }.get()
                 logger.debug("join: completed", metadata: ["room": "\(room)", "replayed": "\(replayed.count)", "member": "\(completed)"])
             } catch {
-                _ = try? await live.loop.submit { live.remove(channel: channel) }.get()
+                _ = try? await live.loop.submit {
+                    _ = live.remove(channel: channel)
+                    rooms.dropIfIdle(live)
+                }.get()
                 throw error
             }
         }
     }
 
-    private func leaveRoom(_ room: String, channel: Channel) {
-        let live = hub.rooms.room(room), store = hub.store, now = hub.clock.now(), logger = connection.logger
-        live.loop.execute {
-            guard let (person, unit) = live.remove(channel: channel) else { return }
+    /// Takes this connection out of `room` (dropping the room's live state if it was the last
+    /// member) and records the person's departure if it was their last connection there; the
+    /// future completes once the member is out.
+    @discardableResult
+    private func leaveRoom(_ room: String, channel: Channel) -> EventLoopFuture<Void> {
+        let rooms = hub.rooms, store = hub.store, now = hub.clock.now(), logger = connection.logger
+        guard let live = rooms.existingRoom(room) else { return channel.eventLoop.makeSucceededVoidFuture() }
+        return live.loop.submit {
+            let left = live.remove(channel: channel)
+            rooms.dropIfIdle(live)
+            guard let (person, unit) = left else { return }
             Task {
                 do {
                     _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in

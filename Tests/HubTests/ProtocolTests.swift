@@ -428,6 +428,42 @@ final class ProtocolTests: XCTestCase {
         try await hub.stop()
     }
 
+    /// A connection that closes while its join is under way (after it was admitted, before the
+    /// join finished) leaves the room like any other: its person's presence ends and the room's
+    /// live state goes with its last member.
+    func testAConnectionClosedWhileJoiningLeavesTheRoom() async throws {
+        let hub = try await HubTestServer.hub()
+        let server = try XCTUnwrap(hub.hub)
+        let room = try await makeCase(hub)
+        let watcher = try await hub.connect(as: "coord")
+        let watcherInbox = Inbox(watcher)
+        try await watcher.send(["id": "j", "type": "join", "room": room])
+        _ = try await watcherInbox.reply(to: "j")
+        server.joinAdmittedHook.withLockedValue {
+            $0 = { channel in
+                _ = try? await channel.close().get()
+                _ = try? await channel.eventLoop.submit {}.get()  // its channelInactive has run
+            }
+        }
+        let joining = try await hub.connect(as: "h-officer")
+        try await joining.send(["id": "j", "type": "join", "room": room])
+        let left = try await watcherInbox.events { $0["presence"] as? String == "left" }
+        XCTAssertEqual(left.filter { $0["presence"] as? String == "joined" }.last?["person"] as? String, "h-officer")
+        XCTAssertEqual(left.last?["person"] as? String, "h-officer", "the closed connection left")
+        server.joinAdmittedHook.withLockedValue { $0 = nil }
+        try await watcher.send(["id": "w", "type": "who", "room": room])
+        let who = try await watcherInbox.reply(to: "w")
+        XCTAssertEqual((result(who.reply)["members"] as? [[String: Any]])?.compactMap { $0["person"] as? String }, ["coord"])
+        // When the last member leaves, the room's live state goes too.
+        let live = server.rooms.liveRoomCount
+        try await watcher.send(["id": "l", "type": "leave", "room": room])
+        _ = try await watcherInbox.reply(to: "l")
+        XCTAssertEqual(server.rooms.liveRoomCount, live - 1, "an empty room is dropped")
+        XCTAssertNil(server.rooms.existingRoom(room))
+        await watcher.close()
+        try await hub.stop()
+    }
+
     // MARK: Bad input and limits
 
     func testBadInputGetsErrorRepliesAndTheConnectionStaysOpen() async throws {

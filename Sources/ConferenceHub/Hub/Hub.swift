@@ -25,6 +25,9 @@ final class Hub: Sendable {
     private let revocationWatermark: NIOLockedValueBox<Timestamp>
     private let revocationTask = NIOLockedValueBox<RepeatedTask?>(nil)
     private let sweepTask = NIOLockedValueBox<RepeatedTask?>(nil)
+    /// For tests: awaited in a `join` right after its member is admitted, with the joining
+    /// connection's channel (to close it there, as a dropped network would). Nil in the hub.
+    let joinAdmittedHook = NIOLockedValueBox<(@Sendable (Channel) async -> Void)?>(nil)
 
     init(store: CaseStore, group: EventLoopGroup, configuration: HubConfiguration = HubConfiguration(),
          clock: HubClock = SystemClock(), logger: Logger) {

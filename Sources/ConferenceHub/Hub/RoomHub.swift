@@ -7,9 +7,16 @@ import Messaging
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// All rooms with members.
+/// All rooms with members, or with someone joining. A room whose last member leaves is dropped
+/// (its next joiner starts a new one), so live state does not grow with every room ever joined.
 final class RoomHub: Sendable {
-    private let rooms = NIOLockedValueBox<[String: Room]>([:])
+    private struct Entry {
+        let room: Room
+        /// Joins under way that have not yet admitted their member.
+        var pins: Int
+    }
+
+    private let rooms = NIOLockedValueBox<[String: Entry]>([:])
     private let group: EventLoopGroup
     private let coalescing: TimeAmount
 
@@ -21,18 +28,51 @@ final class RoomHub: Sendable {
         self.coalescing = coalescing
     }
 
-    /// The live room `id`, created on first use on `preferred` (the first joiner's event loop,
-    /// so that a room whose members share one loop never hands its events to another thread).
-    func room(_ id: String, preferring preferred: EventLoop? = nil) -> Room {
+    /// The live room `id` for a join, created on first use on `preferred` (the first joiner's
+    /// event loop, so that a room whose members share one loop never hands its events to another
+    /// thread). The room is pinned: it is not dropped until `unpin(_:)`, which the joiner calls
+    /// once its member is admitted (or the join failed).
+    func pinRoom(_ id: String, preferring preferred: EventLoop? = nil) -> Room {
         rooms.withLockedValue { rooms in
-            if let room = rooms[id] { return room }
+            if var entry = rooms[id] {
+                entry.pins += 1
+                rooms[id] = entry
+                return entry.room
+            }
             let room = Room(id: id, loop: preferred ?? group.next(), coalescing: coalescing)
-            rooms[id] = room
+            rooms[id] = Entry(room: room, pins: 1)
             return room
         }
     }
 
-    /// Rooms with live state (every room anyone was admitted to since the hub started).
+    /// Ends a pin of `pinRoom(_:preferring:)`; the room is dropped if nobody is in it.
+    func unpin(_ room: Room) {
+        rooms.withLockedValue { rooms in
+            guard var entry = rooms[room.id], entry.room === room else { return }
+            entry.pins -= 1
+            rooms[room.id] = entry
+        }
+        room.loop.execute { self.dropIfIdle(room) }
+    }
+
+    /// The live room `id`, if it has live state.
+    func existingRoom(_ id: String) -> Room? {
+        rooms.withLockedValue { $0[id]?.room }
+    }
+
+    /// Drops `room` when it has no members and no join is under way (called on its loop after a
+    /// member left). A member is only ever admitted on this loop, and a join pins the room
+    /// before it admits, so a room found empty here with no pins stays empty until it is gone:
+    /// the next join creates a new one, and commits after that reach the new one.
+    func dropIfIdle(_ room: Room) {
+        room.loop.assertInEventLoop()
+        guard room.isEmpty else { return }
+        rooms.withLockedValue { rooms in
+            if let entry = rooms[room.id], entry.room === room, entry.pins == 0 { rooms[room.id] = nil }
+        }
+    }
+
+    /// Rooms with live state: rooms with members, or with a join under way.
     var liveRoomCount: Int { rooms.withLockedValue { $0.count } }
 
     /// Committed events, in commit order (called on the store's writer thread).
@@ -43,7 +83,7 @@ final class RoomHub: Sendable {
             if byRoom[record.position.room] == nil { order.append(record.position.room) }
             byRoom[record.position.room, default: []].append(record)
         }
-        let live = rooms.withLockedValue { rooms in order.compactMap { rooms[$0] } }
+        let live = rooms.withLockedValue { rooms in order.compactMap { rooms[$0]?.room } }
         for room in live {
             let events = byRoom[room.id] ?? []
             // One task per room per commit keeps each room's events in order on its loop.
@@ -248,5 +288,11 @@ final class Room: @unchecked Sendable {
     var memberCount: Int {
         loop.assertInEventLoop()
         return members.count
+    }
+
+    /// No members (none joining, none live).
+    var isEmpty: Bool {
+        loop.assertInEventLoop()
+        return members.isEmpty
     }
 }
