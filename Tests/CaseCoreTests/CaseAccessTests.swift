@@ -5,6 +5,17 @@ import XCTest
 @testable import CaseCore
 
 final class CaseAccessTests: XCTestCase {
+    /// A fresh store with the fixture units, and its directory (for removal).
+    private func makeStore() async throws -> (CaseStore, String) {
+        let directory = NSTemporaryDirectory() + "chub-access-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: ManualClock(Fixtures.start))
+        for unit in [Fixtures.bureau, Fixtures.housing, Fixtures.finance, Fixtures.district] {
+            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        }
+        return (store, directory)
+    }
+
     func testReadersOfCasesAndOfPetitionerData() {
         let state = CaseWalker.at(.assigned).state!  // housing leads, finance co-handles
         let districtOfficer = Actor(person: PersonID("d-o"), unit: Fixtures.district, roles: [.officer])
@@ -26,13 +37,10 @@ final class CaseAccessTests: XCTestCase {
     }
 
     func testStoreWithholdsPetitionerDataFromLeadersNotOnTheCase() async throws {
-        let directory = NSTemporaryDirectory() + "chub-access-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: ManualClock(Fixtures.start))
-        defer { store.close() }
-        for unit in [Fixtures.bureau, Fixtures.housing, Fixtures.finance, Fixtures.district] {
-            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        let (store, directory) = try await makeStore()
+        defer {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
         }
         let id = try await store.register(Fixtures.registration(), by: Fixtures.coordinator).caseID
         let outsiderLeader = Actor(person: PersonID("d-l"), unit: Fixtures.district, roles: [.leader])
@@ -60,13 +68,10 @@ final class CaseAccessTests: XCTestCase {
     /// `checkMayRead` (from the case_units projection, used when joining a case room) refuses
     /// exactly when `caseState(_:for:)` (from the decoded case) does, as the units on a case change.
     func testCheckMayReadAgreesWithTheDecodedCase() async throws {
-        let directory = NSTemporaryDirectory() + "chub-access-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: ManualClock(Fixtures.start))
-        defer { store.close() }
-        for unit in [Fixtures.bureau, Fixtures.housing, Fixtures.finance, Fixtures.district] {
-            try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
+        let (store, directory) = try await makeStore()
+        defer {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
         }
         let id = try await store.register(Fixtures.registration(units: [Fixtures.housing]), by: Fixtures.coordinator).caseID
         let actors = [

@@ -10,12 +10,6 @@ import NIOEmbedded
 import XCTest
 
 final class RoomBatchingTests: XCTestCase {
-    private func record(_ sequence: Int64) -> RoomEventRecord {
-        RoomEventRecord(
-            position: RoomPosition(room: "case-1", sequence: sequence, epoch: "e", at: Timestamp(milliseconds: 0)),
-            kind: "message", body: Array(#"{"seq":\#(sequence)}"#.utf8))
-    }
-
     /// The payloads of the text frames in one write, in order.
     private func payloads(_ message: WebSocketMessage) -> [String] {
         var data = message.data
@@ -52,7 +46,7 @@ final class RoomBatchingTests: XCTestCase {
         let room = Room(id: "case-1", loop: loop)
         let channel = try member(of: room, on: loop)
         // Three commits reach the room's loop back to back, as tasks queue while it is busy.
-        for sequence in Int64(1)...3 { loop.execute { room.deliver([self.record(sequence)]) } }
+        for sequence in Int64(1)...3 { loop.execute { room.deliver([RoomEventRecord.test(sequence)]) } }
         loop.run()
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":1}"#, #"{"seq":2}"#, #"{"seq":3}"#]], "one write with all three, in order")
     }
@@ -61,11 +55,11 @@ final class RoomBatchingTests: XCTestCase {
         let loop = EmbeddedEventLoop()
         let room = Room(id: "case-1", loop: loop)
         let channel = try member(of: room, on: loop)
-        loop.execute { room.deliver([self.record(1)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(1)]) }
         loop.run()
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":1}"#]], "no timer: written in the same turn of the loop")
-        loop.execute { room.deliver([self.record(2), self.record(3)]) }
-        loop.execute { room.deliver([self.record(4)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(2), RoomEventRecord.test(3)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(4)]) }
         loop.run()
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":2}"#, #"{"seq":3}"#, #"{"seq":4}"#]])
         XCTAssertEqual(room.memberCount, 1)
@@ -82,12 +76,12 @@ final class RoomBatchingTests: XCTestCase {
         XCTAssertFalse(room.admit(channel: remote, person: PersonID("p"), unit: UnitID("u")), "the same person's second connection")
         XCTAssertTrue(room.completeJoin(channel: remote, reply: { _ in ByteBuffer(string: "{}") }, replay: [], replayedThrough: 0))
         _ = try remote.readOutbound(as: WebSocketMessage.self)
-        home.execute { room.deliver([self.record(1)]) }
+        home.execute { room.deliver([RoomEventRecord.test(1)]) }
         home.run()
         XCTAssertEqual(try writes(to: local), [[#"{"seq":1}"#]])
         XCTAssertTrue(room.lastBatchTogether, "a quiet room: both loops write at once")
-        home.execute { room.deliver([self.record(2)]) }
-        home.execute { room.deliver([self.record(3)]) }
+        home.execute { room.deliver([RoomEventRecord.test(2)]) }
+        home.execute { room.deliver([RoomEventRecord.test(3)]) }
         home.run()
         XCTAssertEqual(try writes(to: local), [], "the other loop has not written the first batch yet")
         other.run()
@@ -99,7 +93,7 @@ final class RoomBatchingTests: XCTestCase {
         XCTAssertEqual(try writes(to: remote), [[#"{"seq":2}"#, #"{"seq":3}"#]])
         home.run()
         // Quiet again: the next batch goes out on both loops at once.
-        home.execute { room.deliver([self.record(4)]) }
+        home.execute { room.deliver([RoomEventRecord.test(4)]) }
         home.run()
         other.run()
         XCTAssertTrue(room.lastBatchTogether)
@@ -113,17 +107,17 @@ final class RoomBatchingTests: XCTestCase {
         let loop = EmbeddedEventLoop()
         let room = Room(id: "case-1", loop: loop, coalescing: .milliseconds(50))
         let channel = try member(of: room, on: loop)
-        loop.execute { room.deliver([self.record(1)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(1)]) }
         loop.run()
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":1}"#]], "the first write does not wait")
-        loop.execute { room.deliver([self.record(2)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(2)]) }
         loop.advanceTime(by: .milliseconds(10))
-        loop.execute { room.deliver([self.record(3)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(3)]) }
         loop.advanceTime(by: .milliseconds(39))
         XCTAssertEqual(try writes(to: channel), [], "49 ms after the last write: nothing yet")
         loop.advanceTime(by: .milliseconds(1))
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":2}"#, #"{"seq":3}"#]], "50 ms after it: both, in one write")
-        loop.execute { room.deliver([self.record(4)]) }
+        loop.execute { room.deliver([RoomEventRecord.test(4)]) }
         loop.advanceTime(by: .milliseconds(50))
         XCTAssertEqual(try writes(to: channel), [[#"{"seq":4}"#]])
     }

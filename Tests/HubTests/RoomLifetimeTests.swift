@@ -9,12 +9,6 @@ import NIOEmbedded
 import XCTest
 
 final class RoomLifetimeTests: XCTestCase {
-    private func record(_ sequence: Int64) -> RoomEventRecord {
-        RoomEventRecord(
-            position: RoomPosition(room: "case-1", sequence: sequence, epoch: "e", at: Timestamp(milliseconds: 0)),
-            kind: "message", body: Array(#"{"seq":\#(sequence)}"#.utf8))
-    }
-
     /// Joins `channel` to `id` the way a `join` does: pin, admit, unpin, go live.
     private func join(_ hub: RoomHub, _ id: String, _ channel: EmbeddedChannel, person: String, loop: EmbeddedEventLoop) throws -> Room {
         let room = hub.pinRoom(id, preferring: loop)
@@ -44,12 +38,12 @@ final class RoomLifetimeTests: XCTestCase {
         leave(hub, room, second)
         XCTAssertEqual(hub.liveRoomCount, 0, "the last member left")
         XCTAssertNil(hub.existingRoom("case-1"))
-        hub.deliver([record(1)])
+        hub.deliver([RoomEventRecord.test(1)])
         loop.run()
         XCTAssertNil(try first.readOutbound(as: WebSocketMessage.self), "nobody is written to")
         let again = try join(hub, "case-1", first, person: "a", loop: loop)
         XCTAssertFalse(again === room, "the next join starts the room anew")
-        hub.deliver([record(2)])
+        hub.deliver([RoomEventRecord.test(2)])
         loop.run()
         XCTAssertEqual(try first.readOutbound(as: WebSocketMessage.self)?.kind, .frames, "and gets its events")
     }
@@ -69,7 +63,7 @@ final class RoomLifetimeTests: XCTestCase {
         hub.unpin(room)
         loop.run()
         XCTAssertTrue(hub.existingRoom("case-1") === room, "its member keeps it now")
-        hub.deliver([record(1)])
+        hub.deliver([RoomEventRecord.test(1)])
         loop.run()
         XCTAssertTrue(room.completeJoin(channel: joining, reply: { _ in ByteBuffer(string: "{}") }, replay: [], replayedThrough: 0))
         XCTAssertEqual(try joining.readOutbound(as: WebSocketMessage.self)?.kind, .text, "the join reply")
@@ -88,5 +82,14 @@ final class RoomLifetimeTests: XCTestCase {
         XCTAssertEqual(hub.liveRoomCount, 1, "dropped on the room's loop")
         loop.run()
         XCTAssertEqual(hub.liveRoomCount, 0)
+    }
+}
+
+extension RoomEventRecord {
+    /// A committed message event of room `case-1` whose body is `{"seq":N}`.
+    static func test(_ sequence: Int64) -> RoomEventRecord {
+        RoomEventRecord(
+            position: RoomPosition(room: "case-1", sequence: sequence, epoch: "e", at: Timestamp(milliseconds: 0)),
+            kind: "message", body: Array(#"{"seq":\#(sequence)}"#.utf8))
     }
 }
