@@ -31,6 +31,8 @@ final class HubSession: ChannelInboundHandler {
     private var joined: Set<String> = []
     /// Set once the connection is inactive (its rooms left); a join finishing after it leaves too.
     private var closed = false
+    /// A flush of written replies is queued on the event loop.
+    private var flushScheduled = false
     private var bucket: TokenBucket
     private var authTimer: Scheduled<Void>?
     private var failedAuthentications = 0
@@ -218,8 +220,19 @@ final class HubSession: ChannelInboundHandler {
         connection.logger.notice("refused", metadata: metadata)
     }
 
+    /// Writes a reply; the flush follows the tasks already waiting on the event loop, so that a
+    /// reply and what they write to this connection (the room event of a `post`, typically)
+    /// leave in one TLS record and one socket write.
     private func send(context: ChannelHandlerContext, _ bytes: ByteBuffer) {
-        context.writeAndFlush(wrapOutboundOut(WebSocketMessage(kind: .text, data: bytes)), promise: nil)
+        context.write(wrapOutboundOut(WebSocketMessage(kind: .text, data: bytes)), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (session, context) = loopBound.value
+            session.flushScheduled = false
+            context.flush()
+        }
     }
 
     // MARK: Authentication
