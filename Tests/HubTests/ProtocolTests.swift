@@ -464,6 +464,51 @@ final class ProtocolTests: XCTestCase {
         try await hub.stop()
     }
 
+    /// Members come and go, each posting once per stay and staying until its post's event is in;
+    /// whenever the last one leaves, the room's live state is dropped and the next join starts it
+    /// anew. Every stay sees the room's events after its join reply's `seq` with no gap, and none
+    /// before its join reply or after its leave reply.
+    func testJoinAndLeaveChurnLosesNothing() async throws {
+        let hub = try await HubTestServer.hub()
+        let room = try await makeCase(hub)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for person in ["f-officer", "coord", "h-leader"] {
+                group.addTask {
+                    let client = try await hub.connect(as: person)
+                    let inbox = Inbox(client)
+                    var seen = 0
+                    for cycle in 0..<25 {
+                        try await client.send(["id": "j\(cycle)", "type": "join", "room": room])
+                        let joined = try await inbox.reply(to: "j\(cycle)")
+                        XCTAssertEqual(joined.events.count, 0, "\(person): no event before the join reply")
+                        let first = try XCTUnwrap(result(joined.reply)["seq"] as? Int, "\(joined.reply)")
+                        // Post, and stay until the post's own event is in (it comes live, so a
+                        // member left in a dropped room would never see it).
+                        let text = "\(person) \(cycle) \(UUID().uuidString)"
+                        try await client.send(["id": "p\(cycle)", "type": "post", "room": room, "text": text, "key": UUID().uuidString])
+                        var events = try await inbox.reply(to: "p\(cycle)").events
+                        if !events.contains(where: { $0["text"] as? String == text }) {
+                            events += try await inbox.events { $0["text"] as? String == text }
+                        }
+                        try await client.send(["id": "l\(cycle)", "type": "leave", "room": room])
+                        events += try await inbox.reply(to: "l\(cycle)").events
+                        let sequences = events.compactMap { $0["seq"] as? Int }
+                        XCTAssertEqual(sequences, Array((first + 1)..<(first + 1 + sequences.count)),
+                                       "\(person), stay \(cycle): the events after seq \(first), each once, in order")
+                        seen += sequences.count
+                    }
+                    await client.close()
+                    return seen
+                }
+            }
+            var total = 0
+            for try await seen in group { total += seen }
+            XCTAssertGreaterThan(total, 0)
+        }
+        XCTAssertNil(try XCTUnwrap(hub.hub).rooms.existingRoom(room), "everyone left: no live state")
+        try await hub.stop()
+    }
+
     // MARK: Bad input and limits
 
     func testBadInputGetsErrorRepliesAndTheConnectionStaysOpen() async throws {
