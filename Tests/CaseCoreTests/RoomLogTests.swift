@@ -99,6 +99,46 @@ final class RoomLogTests: XCTestCase {
         XCTAssertEqual(state?.lastSequence, 2)
     }
 
+    func testVersionSixRoomEventsSurviveTheMoveToARowidTable() async throws {
+        // A database at version 6 (room events clustered by room), with two rooms written in
+        // turn and a post key, brought to the latest version by opening a store on it.
+        let path = directory + "/v6.sqlite"
+        do {
+            let old = try SQLiteConnection(path: path)
+            try Migrator.migrate(old, migrations: Array(HubSchema.migrations.prefix(6)))
+            try old.execute("""
+                INSERT INTO rooms (id, epoch, created_at, last_seq) VALUES ('case-1', 'e1', 0, 3), ('case-2', 'e2', 0, 2);
+                INSERT INTO room_events (room_id, seq, kind, at, body) VALUES
+                    ('case-2', 1, 'message', 10, '{"n":"2.1"}'), ('case-1', 1, 'message', 11, '{"n":"1.1"}'),
+                    ('case-1', 2, 'presence', 12, '{"n":"1.2"}'), ('case-2', 2, 'message', 13, '{"n":"2.2"}'),
+                    ('case-1', 3, 'message', 14, '{"n":"1.3"}');
+                INSERT INTO post_keys (person_id, idempotency_key, room_id, seq) VALUES ('coord', 'k-old', 'case-1', 3);
+                """)
+        }
+        let migrated = try CaseStore(path: path, clock: clock)
+        defer { migrated.close() }
+        let one = try await migrated.roomEvents("case-1", after: 0, limit: 10)
+        XCTAssertEqual(one.map(\.position.sequence), [1, 2, 3])
+        XCTAssertEqual(one.map { String(decoding: $0.body, as: UTF8.self) }, [#"{"n":"1.1"}"#, #"{"n":"1.2"}"#, #"{"n":"1.3"}"#])
+        XCTAssertEqual(one.map(\.kind), ["message", "presence", "message"])
+        XCTAssertEqual(one.map(\.position.at.milliseconds), [11, 12, 14])
+        XCTAssertEqual(Set(one.map(\.position.epoch)), ["e1"])
+        let two = try await migrated.roomEvents("case-2", before: .max, limit: 10)
+        XCTAssertEqual(two.map { String(decoding: $0.body, as: UTF8.self) }, [#"{"n":"2.2"}"#, #"{"n":"2.1"}"#])
+        // A resent key still finds its post; a new post continues the room's sequence.
+        let resent = try await migrated.post(room: "case-1", idempotencyKey: "k-old", by: PersonID("coord"), at: clock.now()) { _ in Array("{}".utf8) }
+        XCTAssertEqual(resent, PostResult(position: RoomPosition(room: "case-1", sequence: 3, epoch: "e1", at: Timestamp(milliseconds: 14)), duplicate: true))
+        let next = try await migrated.post(room: "case-1", idempotencyKey: "k-new", by: PersonID("coord"), at: clock.now()) { _ in Array("{}".utf8) }
+        XCTAssertEqual(next.position.sequence, 4)
+        // Each room's order is still unique, and its queries use the index rather than a scan.
+        let connection = try SQLiteConnection(path: path)
+        XCTAssertThrowsError(try connection.run("INSERT INTO room_events (room_id, seq, kind, at, body) VALUES ('case-2', 2, 'message', 0, '{}')")) { error in
+            XCTAssertEqual((error as? SQLiteError)?.extendedCode, 2067, "SQLITE_CONSTRAINT_UNIQUE: \(error)")
+        }
+        let plan = try connection.query("EXPLAIN QUERY PLAN SELECT seq, kind, at, body FROM room_events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT 5", [.text("case-1"), .integer(0)])
+        XCTAssertTrue(plan.contains { ($0.string(3) ?? "").contains("room_events_by_room") }, "\(plan.map { $0.string(3) ?? "" })")
+    }
+
     func testCaseChangesAreAnnouncedInTheCaseRoomWithoutPetitionerData() async throws {
         let delivered = DeliveredEvents()
         store.rooming.setSink { events in delivered.append(events) }
