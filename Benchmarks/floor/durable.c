@@ -8,8 +8,14 @@
 // second, the thread's CPU per post (user and system) and the bytes written per post, so that
 // 1e6 / (CPU per post) is the most posts per second one SQLite writer allows here.
 //
+// LAYOUT is the room event table's: `rowid` (the hub's since schema version 7: rows in write
+// order, a unique index on room and sequence) or `clustered` (before: WITHOUT ROWID, keyed by room
+// and sequence). `nokey` is `rowid` without the insert of the idempotency key; `events` writes
+// only the event row of each post (rowid layout), no key, no look-up, no room update, no
+// savepoint: the least a durable post can cost here.
+//
 //   cc -O2 -o durable durable.c -lsqlite3
-//   ./durable DIRECTORY [rooms] [posts] [savepoints: 1 or 0]   # DIRECTORY: an empty scratch directory
+//   ./durable DIRECTORY [rooms] [posts] [rowid|clustered|nokey|events]   # DIRECTORY: an empty scratch directory
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,12 +69,15 @@ static long long writtenBytes(void) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: durable DIRECTORY [rooms] [posts] [savepoints]\n");
+        fprintf(stderr, "usage: durable DIRECTORY [rooms] [posts] [rowid|clustered|nokey|events]\n");
         return 2;
     }
     int rooms = argc > 2 ? atoi(argv[2]) : 100;
     int posts = argc > 3 ? atoi(argv[3]) : 100000;
-    int savepoints = argc > 4 ? atoi(argv[4]) : 1;
+    const char *layout = argc > 4 ? argv[4] : "rowid";
+    int clustered = strcmp(layout, "clustered") == 0, eventsOnly = strcmp(layout, "events") == 0;
+    int noKey = strcmp(layout, "nokey") == 0;
+    if (!clustered && !eventsOnly && !noKey && strcmp(layout, "rowid") != 0) fail("LAYOUT is rowid, clustered, nokey or events");
     if (rooms < 1 || posts < rooms) fail("rooms >= 1 and posts >= rooms");
     char path[4096];
     snprintf(path, sizeof path, "%s/durable-floor.sqlite", argv[1]);
@@ -79,10 +88,16 @@ int main(int argc, char **argv) {
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
     exec("CREATE TABLE rooms (id TEXT PRIMARY KEY NOT NULL, epoch TEXT NOT NULL, created_at INTEGER NOT NULL,"
-         " last_seq INTEGER NOT NULL DEFAULT 0) STRICT;"
-         "CREATE TABLE room_events (room_id TEXT NOT NULL REFERENCES rooms(id), seq INTEGER NOT NULL, kind TEXT NOT NULL,"
-         " at INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (room_id, seq)) STRICT, WITHOUT ROWID;"
-         "CREATE TABLE post_keys (person_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, room_id TEXT NOT NULL,"
+         " last_seq INTEGER NOT NULL DEFAULT 0) STRICT;");
+    if (clustered) {
+        exec("CREATE TABLE room_events (room_id TEXT NOT NULL REFERENCES rooms(id), seq INTEGER NOT NULL, kind TEXT NOT NULL,"
+             " at INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (room_id, seq)) STRICT, WITHOUT ROWID;");
+    } else {
+        exec("CREATE TABLE room_events (id INTEGER PRIMARY KEY, room_id TEXT NOT NULL REFERENCES rooms(id), seq INTEGER NOT NULL,"
+             " kind TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL) STRICT;"
+             "CREATE UNIQUE INDEX room_events_by_room ON room_events(room_id, seq);");
+    }
+    exec("CREATE TABLE post_keys (person_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, room_id TEXT NOT NULL,"
          " seq INTEGER NOT NULL, PRIMARY KEY (person_id, idempotency_key)) STRICT, WITHOUT ROWID;");
 
     char text[257];
@@ -123,16 +138,19 @@ int main(int argc, char **argv) {
                 "\"kind\":\"message\",\"from\":{\"person\":\"bench\",\"unit\":\"bench\"},\"text\":\"%s\"}",
                 id, seq, epoch, text);
             at++;
-            if (savepoints) finish(savepoint, SQLITE_DONE);
-            sqlite3_bind_text(lookup, 1, "bench", -1, SQLITE_STATIC);
-            sqlite3_bind_text(lookup, 2, key, -1, SQLITE_STATIC);
-            finish(lookup, SQLITE_DONE);  // a new key: no row
+            if (!eventsOnly) {
+                finish(savepoint, SQLITE_DONE);
+                sqlite3_bind_text(lookup, 1, "bench", -1, SQLITE_STATIC);
+                sqlite3_bind_text(lookup, 2, key, -1, SQLITE_STATIC);
+                finish(lookup, SQLITE_DONE);  // a new key: no row
+            }
             sqlite3_bind_text(insertEvent, 1, id, -1, SQLITE_STATIC);
             sqlite3_bind_int64(insertEvent, 2, seq);
             sqlite3_bind_text(insertEvent, 3, "message", -1, SQLITE_STATIC);
             sqlite3_bind_int64(insertEvent, 4, at);
             sqlite3_bind_text(insertEvent, 5, body, length, SQLITE_STATIC);
             finish(insertEvent, SQLITE_DONE);
+            if (eventsOnly) continue;
             sqlite3_bind_int64(updateRoom, 1, seq);
             sqlite3_bind_text(updateRoom, 2, id, -1, SQLITE_STATIC);
             finish(updateRoom, SQLITE_DONE);
@@ -140,16 +158,16 @@ int main(int argc, char **argv) {
             sqlite3_bind_text(insertKey, 2, key, -1, SQLITE_STATIC);
             sqlite3_bind_text(insertKey, 3, id, -1, SQLITE_STATIC);
             sqlite3_bind_int64(insertKey, 4, seq);
-            finish(insertKey, SQLITE_DONE);
-            if (savepoints) finish(release, SQLITE_DONE);
+            if (!noKey) finish(insertKey, SQLITE_DONE);
+            finish(release, SQLITE_DONE);
         }
         finish(commit, SQLITE_DONE);
     }
     double wall = seconds(CLOCK_MONOTONIC) - wallStart, cpu = seconds(CLOCK_THREAD_CPUTIME_ID) - cpuStart;
     long long done = (long long)batches * rooms;
-    printf("%lld posts in %d transactions of %d, savepoints %s: %.0f posts/s; CPU %.1f us per post"
+    printf("%lld posts in %d transactions of %d, layout %s: %.0f posts/s; CPU %.1f us per post"
            " (at most %.0f posts/s for one writer); %.1f KB written per post\n",
-           done, batches, rooms, savepoints ? "on" : "off", done / wall, cpu * 1e6 / done, done / cpu,
+           done, batches, rooms, layout, done / wall, cpu * 1e6 / done, done / cpu,
            (writtenBytes() - bytesBefore) / 1024.0 / done);
     sqlite3_close(db);
     return 0;
