@@ -7,8 +7,8 @@ import Messaging
 
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Manage units, people and credentials.",
-        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self])
+        commandName: "admin", abstract: "Manage units, people and credentials; back up the data directory.",
+        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self, BackupCommand.self])
 
     /// Opens the store of an initialized data directory.
     static func openStore(_ options: DataDirectoryOptions) throws -> (DataDirectory, CaseStore) {
@@ -183,5 +183,34 @@ struct CredentialCommand: AsyncParsableCommand {
                 print("revoked credential \(id)")
             }
         }
+    }
+}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the data directory (database, certificates, keys) into a new directory, while the hub keeps serving.",
+        discussion: """
+            The database is copied with SQLite's online backup as one consistent snapshot and checked \
+            with SQLite's integrity check; every other file keeps its mode (private keys stay 0600). \
+            The copy is a data directory: `serve --data-dir DIR` runs on it as it is. It holds \
+            private keys and petitioner personal data: keep it as safe as the original.
+            """)
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(help: "The new directory to create (it must not exist).") var to: String
+
+    func run() throws {
+        let summary: BackupSummary
+        do {
+            summary = try DataDirectory(data.dataDir).backup(to: to)
+        } catch let error as BackupError {
+            throw ValidationError(error.description)
+        }
+        let megabytes = String(format: "%.1f", Double(summary.databaseBytes) / 1_048_576)
+        print("""
+            backed up \(data.dataDir) to \(summary.destination): hub.sqlite \(megabytes) MB (schema version \(summary.schemaVersion), \
+            integrity ok; \(summary.cases) cases, \(summary.roomEvents) room events, \(summary.decisionLogEntries) decision log entries) \
+            and \(summary.files.count) other files, each with its mode
+            """)
     }
 }

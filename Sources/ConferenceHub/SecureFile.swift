@@ -14,6 +14,11 @@ enum SecureFile {
 
     /// Creates `path` with `mode` (failing if it exists) and writes `contents`.
     static func create(_ path: String, contents: String, mode: mode_t) throws {
+        try create(path, bytes: Array(contents.utf8), mode: mode)
+    }
+
+    /// Creates `path` with `mode` (failing if it exists), writes `bytes` and syncs the file.
+    static func create(_ path: String, bytes: [UInt8], mode: mode_t) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
             throw WriteError(description: "cannot create \(path): \(String(cString: strerror(errno)))")
@@ -21,10 +26,9 @@ enum SecureFile {
         defer { close(descriptor) }
         // The umask may have narrowed the mode; set it exactly (on the open descriptor).
         _ = fchmod(descriptor, mode)
-        var bytes = Array(contents.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             guard written > 0 else {
                 throw WriteError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
             }

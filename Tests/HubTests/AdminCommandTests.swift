@@ -72,6 +72,15 @@ final class AdminCommandTests: XCTestCase {
         XCTAssertNotEqual(try run(["admin", "credential", "revoke", "--data-dir", data, "\(tokenCredential.id)"]).0, 0, "already revoked")
         let revoked = try await store.identity(forDigest: CaseStore.tokenDigest(token), kind: .token)
         XCTAssertNil(revoked)
+
+        // A backup while the store is open; a second one to the same place is refused.
+        let backup = try run(["admin", "backup", "--data-dir", data, "--to", root + "/backup"])
+        XCTAssertEqual(backup.0, 0, backup.2)
+        XCTAssertTrue(backup.1.contains("integrity ok"), backup.1)
+        XCTAssertTrue(try run(["admin", "person", "list", "--data-dir", root + "/backup"]).1.contains("p-wang\thousing\tofficer\tWang Fang"))
+        let again = try run(["admin", "backup", "--data-dir", data, "--to", root + "/backup"])
+        XCTAssertNotEqual(again.0, 0)
+        XCTAssertTrue(again.2.contains("already exists"), again.2)
     }
 
     func testVerifyChecksTheRecordsAndMinutesExport() async throws {

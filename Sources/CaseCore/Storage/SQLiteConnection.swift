@@ -129,8 +129,11 @@ public final class SQLiteConnection {
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Copies the whole database to `destinationPath` with the online backup API, while other
-    /// connections may keep using it.
-    public func backup(to destinationPath: String, pagesPerStep: Int32 = 256) throws {
+    /// connections may keep using it. By default all pages are copied in one step, inside one read
+    /// transaction: a consistent snapshot that writers (in WAL mode) do not disturb. With fewer
+    /// pages per step, a write by another connection between steps restarts the copy, which under
+    /// steady writes may never finish.
+    public func backup(to destinationPath: String, pagesPerStep: Int32 = -1) throws {
         let destination = try SQLiteConnection(path: destinationPath)
         guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
             throw destination.error(sqlite3_errcode(destination.handle))
