@@ -120,6 +120,16 @@ struct DataDirectory {
         return Created(adminCertificate: adminCertificate, adminKey: adminKey, adminFingerprint: admin.fingerprintSHA256)
     }
 
+    /// The schema versions an open of the database will migrate between, when it will (nil for
+    /// a current database, a newer one — refused on open — or one that cannot be read here).
+    func pendingSchemaUpgrade() -> (from: Int, to: Int)? {
+        guard FileManager.default.fileExists(atPath: database),
+              let connection = try? SQLiteConnection(path: database, readOnly: true),
+              let version = try? Migrator.currentVersion(of: connection),
+              version < HubSchema.latestVersion else { return nil }
+        return (version, HubSchema.latestVersion)
+    }
+
     /// Reads a PEM file, with an error that names it.
     func read(_ file: String) throws -> String {
         do {

@@ -111,7 +111,17 @@ struct ServeCommand: AsyncParsableCommand {
             firstRun = try await directory.initialize()
         }
 
+        // A schema upgrade may rewrite a table (version 7 copies every room event): say so first.
+        let upgrade = directory.pendingSchemaUpgrade()
+        if let upgrade {
+            logger.notice("upgrading the database schema; this may take a while on a large database",
+                          metadata: ["from": "\(upgrade.from)", "to": "\(upgrade.to)"])
+        }
+        let opened = ContinuousClock.now
         let store = try CaseStore(path: directory.database, policy: policy)
+        if upgrade != nil {
+            logger.notice("database schema upgraded", metadata: ["seconds": "\(String(format: "%.1f", (ContinuousClock.now - opened) / .seconds(1)))"])
+        }
         store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
 
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))

@@ -110,4 +110,44 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
         try await hub.stop()
     }
+
+    func testServeSaysWhenItUpgradesTheDatabaseSchema() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
+        }
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        _ = try await directory.initialize()
+        XCTAssertNil(directory.pendingSchemaUpgrade(), "a new database is current")
+        // The same directory with a database from schema version 6.
+        try FileManager.default.removeItem(atPath: directory.database)
+        do {
+            let old = try SQLiteConnection(path: directory.database)
+            try Migrator.migrate(old, migrations: Array(HubSchema.migrations.prefix(6)))
+        }
+        let pending = try XCTUnwrap(directory.pendingSchemaUpgrade())
+        XCTAssertEqual(pending.from, 6)
+        XCTAssertEqual(pending.to, HubSchema.latestVersion)
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--data-dir", directory.root, "--port", "0", "--log-level", "notice"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        var text = ""
+        while !text.contains("listening on") {
+            let data = output.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        XCTAssertTrue(text.contains("listening on"), text)
+        process.terminate()
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, log)
+        XCTAssertTrue(log.contains("upgrading the database schema"), log)
+        XCTAssertTrue(log.contains("database schema upgraded"), log)
+        XCTAssertNil(directory.pendingSchemaUpgrade(), "upgraded")
+    }
 }
