@@ -191,7 +191,7 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Copy the data directory (database, certificates, keys) into a new directory, while the hub keeps serving.",
         discussion: """
-            The database is copied with SQLite's online backup as one consistent snapshot and checked \
+            The database is copied with SQLite's VACUUM INTO as one consistent, compacted snapshot and checked \
             with SQLite's integrity check; every other file keeps its mode (private keys stay 0600). \
             The copy is a data directory: `serve --data-dir DIR` runs on it as it is. It holds \
             private keys and petitioner personal data: keep it as safe as the original.

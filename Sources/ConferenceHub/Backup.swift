@@ -1,5 +1,5 @@
 // Backup: `conference-hub admin backup` copies a data directory — the database through SQLite's
-// online backup (one consistent snapshot, taken while the hub keeps serving) and every other file
+// VACUUM INTO (one consistent snapshot, taken while the hub keeps serving) and every other file
 // (certificates, private keys, the decision signing key, credentials) with its own mode — into a
 // new directory that `serve --data-dir` can run on as it is. The copy is built under a temporary
 // name and renamed into place only once the database in it passes SQLite's integrity check.
@@ -63,10 +63,11 @@ extension DataDirectory {
             // The copy holds petitioner personal data: readable by the owner only.
             try SecureFile.create(database, bytes: [], mode: 0o600)
             do {
+                // VACUUM INTO runs in one read transaction, so the copy is one consistent snapshot
+                // while the hub's writer goes on appending to its WAL; it writes the live pages
+                // only, compacted, as a plain rollback-journal database (no WAL beside it).
                 let connection = try SQLiteConnection(path: self.database, readOnly: true)
-                // All pages in one step (the default): one read transaction, so one consistent
-                // snapshot, while the hub's writer goes on appending to its WAL.
-                try connection.backup(to: database)
+                try connection.run("VACUUM INTO ?", [.text(database)])
             }
             let summary = try Self.check(database, destination: target, files: files)
             for leftover in ["-wal", "-shm", "-journal"] where fileManager.fileExists(atPath: database + leftover) {
@@ -127,7 +128,7 @@ extension DataDirectory {
     private static func check(_ database: String, destination: String, files: [String]) throws
         -> (databaseBytes: Int, schemaVersion: Int, cases: Int64, roomEvents: Int64, decisionLogEntries: Int64)
     {
-        let connection = try SQLiteConnection(path: database)
+        let connection = try SQLiteConnection(path: database, readOnly: true)
         let integrity = try connection.query("PRAGMA integrity_check").map { $0.string(0) ?? "" }
         guard integrity == ["ok"] else {
             throw BackupError(description: "the copied database failed SQLite's integrity check: \(integrity.prefix(5).joined(separator: "; "))")
@@ -135,7 +136,6 @@ extension DataDirectory {
         let version = try Migrator.currentVersion(of: connection)
         func count(_ table: String) throws -> Int64 { try connection.query("SELECT count(*) FROM \(table)").first?.int(0) ?? 0 }
         let counts = (try count("cases"), try count("room_events"), try count("decision_log"))
-        try connection.execute("PRAGMA journal_mode=DELETE")  // a single file, with no WAL beside it
         let size = (try? FileManager.default.attributesOfItem(atPath: database)[.size] as? Int) ?? 0
         return (size, version, counts.0, counts.1, counts.2)
     }

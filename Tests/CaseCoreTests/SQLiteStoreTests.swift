@@ -96,6 +96,21 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try Migrator.currentVersion(of: connection), HubSchema.latestVersion + 5)
     }
 
+    func testAWALGrownByOneLargeTransactionIsCutBackWhenReset() throws {
+        let path = try temporaryPath()
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("CREATE TABLE big (x BLOB)")
+        // About 80 MB in one transaction: the WAL grows past its usual size and past the limit.
+        try connection.transaction {
+            for _ in 0..<20_000 { try connection.run("INSERT INTO big VALUES (zeroblob(4000))") }
+        }
+        func walBytes() -> Int { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+        XCTAssertGreaterThan(walBytes(), 64 << 20)
+        // The automatic checkpoint after that commit copied it back; the next write resets the WAL.
+        try connection.run("INSERT INTO big VALUES (zeroblob(10))")
+        XCTAssertLessThanOrEqual(walBytes(), 64 << 20)
+    }
+
     func testOnlineBackupCopiesTheDatabase() throws {
         let source = try SQLiteConnection(path: try temporaryPath("source.sqlite"))
         try source.execute("CREATE TABLE t (v INTEGER)")

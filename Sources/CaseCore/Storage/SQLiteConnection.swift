@@ -46,6 +46,9 @@ public final class SQLiteConnection {
                 // Checkpoint every ~32 MB of WAL rather than SQLite's 4 MB: pages that many
                 // commits touch (the tail of each busy room) are copied back once, not each time.
                 try execute("PRAGMA wal_autocheckpoint=8192")
+                // A WAL that one large transaction (a schema upgrade rewriting a table) grew is
+                // cut back to 64 MB when it is next reset, rather than kept at its largest size.
+                try execute("PRAGMA journal_size_limit=67108864")
                 // The writer keeps the pages it touches (busy rooms' tails, indexes) in memory
                 // instead of reading them back from the WAL: 32 MB rather than 2 MB.
                 try execute("PRAGMA cache_size=-32768")
