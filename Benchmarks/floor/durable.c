@@ -84,6 +84,7 @@ int main(int argc, char **argv) {
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) fail("open");
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA wal_autocheckpoint=8192");
+    exec("PRAGMA journal_size_limit=67108864");
     exec("PRAGMA cache_size=-32768");
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
