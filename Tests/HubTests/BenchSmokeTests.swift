@@ -61,6 +61,39 @@ final class BenchSmokeTests: XCTestCase {
         XCTAssertTrue(errors.contains("the hub did not start") && errors.contains("no-such-option"), errors)
     }
 
+    /// Ctrl-C during a run stops the hub the bench started and removes its data directory.
+    func testAnInterruptedRunStopsTheHubItStarted() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["bench", "durable", "--publishers", "1", "--messages", "100000000", "--client-threads", "1", "--timeout", "300"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        // The bench says which hub it started once its signal handling is in place.
+        var text = ""
+        while !text.contains("\n") {
+            let data = errors.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let match = try XCTUnwrap(text.firstMatch(of: /started a hub, pid (\d+), .* data in (\S+)/), text)
+        let hubPID = try XCTUnwrap(Int32(match.1))
+        let directory = String(match.2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory))
+        XCTAssertEqual(kill(hubPID, 0), 0, "the hub runs")
+
+        process.interrupt()  // SIGINT
+        process.waitUntilExit()
+        text += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 128 + SIGINT, text)
+        XCTAssertTrue(text.contains("interrupted; stopping the hub it started"), text)
+        XCTAssertEqual(kill(hubPID, 0), -1, "the hub is gone")
+        XCTAssertEqual(errno, ESRCH)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory), "its data directory is removed")
+    }
+
     func testUnreachableTargetsAreRefused() async throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
         let (status, _, errors) = try await runProcess(executable, ["bench", "fanout", "--url", "wss://192.0.2.1:8443", "--ca", "x", "--token", "t", "--room", "r"], input: "")

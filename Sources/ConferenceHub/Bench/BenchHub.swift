@@ -150,17 +150,63 @@ final class BenchHub: @unchecked Sendable {
                 port = value
             } else if !process.isRunning || ContinuousClock.now > deadline {
                 let output = (try? String(contentsOfFile: root + "/serve.log", encoding: .utf8)) ?? ""
+                if process.isRunning {
+                    process.terminate()
+                    process.waitUntilExit()
+                }
+                try? FileManager.default.removeItem(atPath: root)
                 throw ClientFailure("the hub did not start: \(output.suffix(2_000))")
             } else {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-        return BenchHub(host: "127.0.0.1", port: port!, caPEM: try directory.read(directory.caCertificate), token: token, rooms: rooms,
-                        pid: process.processIdentifier, process: process, directory: root)
+        let hub = BenchHub(host: "127.0.0.1", port: port!, caPEM: try directory.read(directory.caCertificate), token: token, rooms: rooms,
+                           pid: process.processIdentifier, process: process, directory: root)
+        hub.stopOnTerminationSignal()
+        FileHandle.standardError.write(Data("bench: started a hub, pid \(process.processIdentifier), wss://127.0.0.1:\(port!)/v1/ws, data in \(root)\n".utf8))
+        return hub
     }
+
+    /// Stops the started hub if the run is interrupted (SIGINT, SIGTERM), so that neither the hub
+    /// process nor its data directory outlives the bench; then exits with 128 + the signal. The
+    /// handler runs on a dispatch queue, apart from the run's own tasks and event loops.
+    private func stopOnTerminationSignal() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                Self.interrupted.withLockedValue { $0 = true }
+                FileHandle.standardError.write(Data("bench: interrupted; stopping the hub it started\n".utf8))
+                stopOnce()
+                exit(128 + number)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// Set when a termination signal arrived: its handler then ends the process.
+    private static let interrupted = NIOLockedValueBox(false)
+    private var signalSources: [DispatchSourceSignal] = []
+    private let stopLock = NSLock()
+    private var stopped = false
 
     /// Stops a started hub (SIGTERM, then waits) and removes its files.
     func stop() {
+        stopOnce()
+        if Self.interrupted.withLockedValue({ $0 }) {
+            // The run failed because its hub went away on a signal: the signal's handler ends the
+            // process with 128 + the signal; this run must not end it first with its own error.
+            DispatchSemaphore(value: 0).wait()
+        }
+    }
+
+    /// The stop itself, done once however many callers (the run, a signal handler) ask.
+    private func stopOnce() {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        guard !stopped else { return }
+        stopped = true
         if let process, process.isRunning {
             process.terminate()
             process.waitUntilExit()

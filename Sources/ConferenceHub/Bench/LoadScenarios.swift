@@ -59,12 +59,13 @@ final class PerLoop: @unchecked Sendable {
 /// Counts down to zero once, then completes a promise.
 final class Countdown: Sendable {
     private let remaining: NIOLockedValueBox<Int>
+    private let completed = NIOLockedValueBox(false)
     let done: EventLoopPromise<Void>
 
     init(_ count: Int, on loop: EventLoop) {
         remaining = NIOLockedValueBox(count)
         done = loop.makePromise()
-        if count == 0 { done.succeed(()) }
+        if count == 0 { complete() }
     }
 
     func tick() {
@@ -72,13 +73,24 @@ final class Countdown: Sendable {
             value -= 1
             return value
         }
-        if left == 0 { done.succeed(()) }
+        if left == 0 { complete() }
     }
 
     var left: Int { remaining.withLockedValue { $0 } }
 
     /// Ends the wait early (the run has failed).
-    func abandon() { done.succeed(()) }
+    func abandon() { complete() }
+
+    private func complete() {
+        completed.withLockedValue { $0 = true }
+        done.succeed(())
+    }
+
+    deinit {
+        // A run that failed before anything counted down (a connection could not be opened, the
+        // hub went away) never waited on `done`: fail it rather than leave it unfulfilled.
+        if !completed.withLockedValue({ $0 }) { done.fail(ClientFailure("the run ended before its countdown")) }
+    }
 }
 
 /// What went wrong in a run (the first 20 problems, in the order found).
