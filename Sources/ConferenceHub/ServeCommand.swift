@@ -243,13 +243,33 @@ final class TerminationSignals: @unchecked Sendable {
     private var waiter: CheckedContinuation<Int32, Never>?
 
     init() {
+        let handler = Handler()
+        sources = Self.install { number in handler.target?.deliver(number) }
+        handler.target = self
+    }
+
+    private final class Handler: @unchecked Sendable {
+        weak var target: TerminationSignals?
+    }
+
+    /// Calls `handler` (on a dispatch queue) for SIGINT and SIGTERM instead of their default
+    /// action. Returns once the dispatch sources are registered (libdispatch installs its signal
+    /// handler then, not at `resume()`): a signal sent as soon as this returns — for example by a
+    /// script that read the line printed next — is handled, not ignored.
+    static func install(_ handler: @escaping @Sendable (Int32) -> Void) -> [DispatchSourceSignal] {
+        let registered = DispatchGroup()
+        var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.deliver(number) }
+            source.setEventHandler { handler(number) }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             sources.append(source)
         }
+        registered.wait()
+        return sources
     }
 
     private func deliver(_ number: Int32) {

@@ -66,7 +66,8 @@ final class BenchSmokeTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["bench", "durable", "--publishers", "1", "--messages", "100000000", "--client-threads", "1", "--timeout", "300"]
+        // A lost signal would let the run go on until its own timeout (60 s), then fail below.
+        process.arguments = ["bench", "durable", "--publishers", "1", "--messages", "100000000", "--client-threads", "1", "--timeout", "60"]
         let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
@@ -84,7 +85,7 @@ final class BenchSmokeTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory))
         XCTAssertEqual(kill(hubPID, 0), 0, "the hub runs")
 
-        process.interrupt()  // SIGINT
+        process.interrupt()  // SIGINT, the moment the line is read: the handler is already in place
         process.waitUntilExit()
         text += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(process.terminationStatus, 128 + SIGINT, text)

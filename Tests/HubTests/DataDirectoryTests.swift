@@ -111,6 +111,41 @@ final class DataDirectoryTests: XCTestCase {
         try await hub.stop()
     }
 
+    /// SIGTERM sent the moment `serve` says it listens is handled, not lost (its handler is in
+    /// place before the line is printed). Five starts, to give a lost signal a chance to show.
+    func testSIGTERMSentAsSoonAsServeListensStopsIt() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
+        }
+        let root = try temporaryDirectory() + "/hub-data"
+        for attempt in 1...5 {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            let exited = DispatchSemaphore(value: 0)
+            process.terminationHandler = { _ in exited.signal() }
+            try process.run()
+            var text = ""
+            while !text.contains("listening on") {
+                let data = output.fileHandleForReading.availableData
+                guard !data.isEmpty else { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            process.terminate()  // SIGTERM, at once
+            // A lost signal leaves the hub running: give up (and fail) after a minute.
+            if exited.wait(timeout: .now() + 60) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                XCTFail("attempt \(attempt): SIGTERM right after the listening line was lost")
+                exited.wait()
+                return
+            }
+            XCTAssertEqual(process.terminationStatus, 0, "attempt \(attempt)")
+        }
+    }
+
     func testServeSaysWhenItUpgradesTheDatabaseSchema() async throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")

@@ -171,17 +171,11 @@ final class BenchHub: @unchecked Sendable {
     /// process nor its data directory outlives the bench; then exits with 128 + the signal. The
     /// handler runs on a dispatch queue, apart from the run's own tasks and event loops.
     private func stopOnTerminationSignal() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in
-                Self.interrupted.withLockedValue { $0 = true }
-                FileHandle.standardError.write(Data("bench: interrupted; stopping the hub it started\n".utf8))
-                stopOnce()
-                exit(128 + number)
-            }
-            source.resume()
-            signalSources.append(source)
+        signalSources = TerminationSignals.install { [self] number in
+            Self.interrupted.withLockedValue { $0 = true }
+            FileHandle.standardError.write(Data("bench: interrupted; stopping the hub it started\n".utf8))
+            stopOnce()
+            exit(128 + number)
         }
     }
 
