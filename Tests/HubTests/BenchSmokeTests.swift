@@ -64,21 +64,11 @@ final class BenchSmokeTests: XCTestCase {
     /// Ctrl-C during a run stops the hub the bench started and removes its data directory.
     func testAnInterruptedRunStopsTheHubItStarted() throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
-        let process = Process()
-        process.executableURL = executable
         // A lost signal would let the run go on until its own timeout (60 s), then fail below.
-        process.arguments = ["bench", "durable", "--publishers", "1", "--messages", "100000000", "--client-threads", "1", "--timeout", "60"]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        let child = try ChildProcess(executable, ["bench", "durable", "--publishers", "1", "--messages", "100000000", "--client-threads", "1", "--timeout", "60"])
+        let process = child.process
         // The bench says which hub it started once its signal handling is in place.
-        var text = ""
-        while !text.contains("\n") {
-            let data = errors.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
+        var text = ChildProcess.read(child.errors, until: "\n")
         let match = try XCTUnwrap(text.firstMatch(of: /started a hub, pid (\d+), .* data in (\S+)/), text)
         let hubPID = try XCTUnwrap(Int32(match.1))
         let directory = String(match.2)
@@ -87,7 +77,7 @@ final class BenchSmokeTests: XCTestCase {
 
         process.interrupt()  // SIGINT, the moment the line is read: the handler is already in place
         process.waitUntilExit()
-        text += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        text += child.remainingErrors()
         XCTAssertEqual(process.terminationStatus, 128 + SIGINT, text)
         XCTAssertTrue(text.contains("interrupted; stopping the hub it started"), text)
         XCTAssertEqual(kill(hubPID, 0), -1, "the hub is gone")

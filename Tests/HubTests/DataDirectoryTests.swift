@@ -62,27 +62,14 @@ final class DataDirectoryTests: XCTestCase {
             throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
         }
         let root = try temporaryDirectory() + "/hub-data"
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve", "--data-dir", root, "--port", "0", "--log-level", "warning"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "warning"])
+        let process = child.process
 
-        // Read stdout line by line until the listening line names the port.
-        let reader = output.fileHandleForReading
-        var text = ""
-        var port: Int?
-        while port == nil {
-            let data = reader.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-            if let range = text.range(of: #"listening on wss://127\.0\.0\.1:(\d+)/v1/ws"#, options: .regularExpression) {
-                port = Int(text[range].split(separator: ":").last!.split(separator: "/").first!)
-            }
-        }
-        let boundPort = try XCTUnwrap(port, "no listening line in: \(text)")
+        // Read stdout until the listening line names the port.
+        let listening = /listening on wss:\/\/127\.0\.0\.1:(\d+)\/v1\/ws/
+        let text = ChildProcess.read(child.output) { $0.firstMatch(of: listening) != nil }
+        let match = text.firstMatch(of: listening)
+        let boundPort = try XCTUnwrap(match.flatMap { Int($0.1) }, "no listening line in: \(text)")
         XCTAssertTrue(text.contains("Initialized"), "first start prints what it created")
         XCTAssertTrue(text.contains("credentials/admin/cert.pem"))
 
@@ -119,30 +106,17 @@ final class DataDirectoryTests: XCTestCase {
         }
         let root = try temporaryDirectory() + "/hub-data"
         for attempt in 1...5 {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            let exited = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in exited.signal() }
-            try process.run()
-            var text = ""
-            while !text.contains("listening on") {
-                let data = output.fileHandleForReading.availableData
-                guard !data.isEmpty else { break }
-                text += String(decoding: data, as: UTF8.self)
-            }
-            process.terminate()  // SIGTERM, at once
+            let child = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"])
+            _ = ChildProcess.read(child.output, until: "listening on")
+            child.process.terminate()  // SIGTERM, at once
             // A lost signal leaves the hub running: give up (and fail) after a minute.
-            if exited.wait(timeout: .now() + 60) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
+            guard child.waitForExit(seconds: 60) else {
+                kill(child.process.processIdentifier, SIGKILL)
                 XCTFail("attempt \(attempt): SIGTERM right after the listening line was lost")
-                exited.wait()
+                child.process.waitUntilExit()
                 return
             }
-            XCTAssertEqual(process.terminationStatus, 0, "attempt \(attempt)")
+            XCTAssertEqual(child.process.terminationStatus, 0, "attempt \(attempt)")
         }
     }
 
@@ -163,24 +137,13 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(pending.from, 6)
         XCTAssertEqual(pending.to, HubSchema.latestVersion)
 
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve", "--data-dir", directory.root, "--port", "0", "--log-level", "notice"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        var text = ""
-        while !text.contains("listening on") {
-            let data = output.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
+        let child = try ChildProcess(executable, ["serve", "--data-dir", directory.root, "--port", "0", "--log-level", "notice"])
+        let text = ChildProcess.read(child.output, until: "listening on")
         XCTAssertTrue(text.contains("listening on"), text)
-        process.terminate()
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, log)
+        child.process.terminate()
+        let log = child.remainingErrors()
+        child.process.waitUntilExit()
+        XCTAssertEqual(child.process.terminationStatus, 0, log)
         XCTAssertTrue(log.contains("upgrading the database schema"), log)
         XCTAssertTrue(log.contains("database schema upgraded"), log)
         XCTAssertNil(directory.pendingSchemaUpgrade(), "upgraded")

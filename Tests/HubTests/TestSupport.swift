@@ -148,3 +148,47 @@ extension XCTestCase {
         return path
     }
 }
+
+/// A child process (`conference-hub serve` or `bench`) with its standard output and error piped.
+final class ChildProcess {
+    let process = Process()
+    let output = Pipe()
+    let errors = Pipe()
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(_ executable: URL, _ arguments: [String]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = errors
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+    }
+
+    /// Reads `pipe` until `marker` has been read or the stream ends; returns the text read.
+    static func read(_ pipe: Pipe, until marker: String) -> String {
+        read(pipe) { $0.contains(marker) }
+    }
+
+    /// Reads `pipe` until the text read so far satisfies `done` or the stream ends.
+    static func read(_ pipe: Pipe, until done: (String) -> Bool) -> String {
+        var text = ""
+        while !done(text) {
+            let data = pipe.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        return text
+    }
+
+    /// Waits for the process to end, at most `seconds`; false if it is still running then.
+    func waitForExit(seconds: Int) -> Bool {
+        exited.wait(timeout: .now() + .seconds(seconds)) == .success
+    }
+
+    /// The rest of standard error, once the process has ended.
+    func remainingErrors() -> String {
+        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+}
