@@ -171,13 +171,22 @@ final class ChildProcess {
         read(pipe) { $0.contains(marker) }
     }
 
-    /// Reads `pipe` until the text read so far satisfies `done` or the stream ends.
-    static func read(_ pipe: Pipe, until done: (String) -> Bool) -> String {
+    /// Reads `pipe` until the text read so far satisfies `done`, the stream ends, or `seconds`
+    /// pass (so that a test waiting for a line that never comes fails rather than hangs).
+    static func read(_ pipe: Pipe, seconds: Int = 60, until done: (String) -> Bool) -> String {
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
         while !done(text) {
-            let data = pipe.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(min(left.components.seconds * 1_000 + 1, 60_000))
+            guard poll(&entry, 1, milliseconds) > 0 else { continue }
+            let count = Glibc.read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            text += String(decoding: buffer[0..<count], as: UTF8.self)
         }
         return text
     }
@@ -190,5 +199,10 @@ final class ChildProcess {
     /// The rest of standard error, once the process has ended.
     func remainingErrors() -> String {
         String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// A test that failed part-way leaves no process behind.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
