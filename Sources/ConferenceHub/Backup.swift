@@ -78,8 +78,7 @@ extension DataDirectory {
                 throw BackupError(description: "cannot rename \(partial) to \(target): \(String(cString: strerror(errno)))")
             }
             try Self.sync(parent)
-            return BackupSummary(destination: target, databaseBytes: summary.databaseBytes, schemaVersion: summary.schemaVersion,
-                                 cases: summary.cases, roomEvents: summary.roomEvents, decisionLogEntries: summary.decisionLogEntries, files: files)
+            return summary
         } catch {
             try? fileManager.removeItem(atPath: partial)
             throw error
@@ -124,10 +123,8 @@ extension DataDirectory {
         return copied
     }
 
-    /// Opens the copied database and checks it: SQLite's integrity check and what it holds.
-    private static func check(_ database: String, destination: String, files: [String]) throws
-        -> (databaseBytes: Int, schemaVersion: Int, cases: Int64, roomEvents: Int64, decisionLogEntries: Int64)
-    {
+    /// Opens the copied database and checks it (SQLite's integrity check); says what it holds.
+    private static func check(_ database: String, destination: String, files: [String]) throws -> BackupSummary {
         let connection = try SQLiteConnection(path: database, readOnly: true)
         let integrity = try connection.query("PRAGMA integrity_check").map { $0.string(0) ?? "" }
         guard integrity == ["ok"] else {
@@ -135,9 +132,9 @@ extension DataDirectory {
         }
         let version = try Migrator.currentVersion(of: connection)
         func count(_ table: String) throws -> Int64 { try connection.query("SELECT count(*) FROM \(table)").first?.int(0) ?? 0 }
-        let counts = (try count("cases"), try count("room_events"), try count("decision_log"))
         let size = (try? FileManager.default.attributesOfItem(atPath: database)[.size] as? Int) ?? 0
-        return (size, version, counts.0, counts.1, counts.2)
+        return BackupSummary(destination: destination, databaseBytes: size, schemaVersion: version, cases: try count("cases"),
+                             roomEvents: try count("room_events"), decisionLogEntries: try count("decision_log"), files: files)
     }
 
     /// fsync on a directory, so that the entries created in it survive a crash.

@@ -243,13 +243,7 @@ final class TerminationSignals: @unchecked Sendable {
     private var waiter: CheckedContinuation<Int32, Never>?
 
     init() {
-        let handler = Handler()
-        sources = Self.install { number in handler.target?.deliver(number) }
-        handler.target = self
-    }
-
-    private final class Handler: @unchecked Sendable {
-        weak var target: TerminationSignals?
+        sources = Self.install { [weak self] number in self?.deliver(number) }
     }
 
     /// Calls `handler` (on a dispatch queue) for SIGINT and SIGTERM instead of their default
