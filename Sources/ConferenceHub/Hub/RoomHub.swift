@@ -196,13 +196,18 @@ final class Room: @unchecked Sendable {
         var local: [(Channel, WebSocketMessage)] = []
         // Members on other loops; nil frames stand for the whole batch.
         var remote: [ObjectIdentifier: (loop: EventLoop, writes: [(Channel, WebSocketMessage?)])] = [:]
-        for (key, member) in members {
-            if member.pending != nil {
-                members[key]!.pending!.append(contentsOf: events)
+        // Walked by index and updated in place: iterating `members` while assigning to it would
+        // copy the whole dictionary (every member) once per batch.
+        var index = members.startIndex
+        while index != members.endIndex {
+            defer { members.formIndex(after: &index) }
+            if members.values[index].pending != nil {
+                members.values[index].pending!.append(contentsOf: events)
                 continue
             }
+            let member = members.values[index]
             guard let first = sequences.firstIndex(where: { $0 > member.delivered }) else { continue }
-            members[key]!.delivered = sequences[sequences.count - 1]
+            members.values[index].delivered = sequences[sequences.count - 1]
             let frames = first == 0 ? nil : WebSocketMessage.encodedTextFrames(payloads[first...])
             let channelLoop = member.channel.eventLoop
             if channelLoop === loop {
