@@ -22,6 +22,10 @@ final class BenchSmokeTests: XCTestCase {
         XCTAssertEqual(result["scenario"] as? String, "fanout")
         XCTAssertEqual(result["deliveries"] as? Int, 800, "4 subscribers × 2 publishers × 100 messages")
         XCTAssertNotNil((result["latency"] as? [String: Any])?["p999_ms"])
+        // Each post's acknowledgement is timed too (zero throughout if none was recorded).
+        let acknowledgement = result["acknowledgement_latency"] as? [String: Double] ?? [:]
+        XCTAssertGreaterThan(acknowledgement["max_ms"] ?? 0, 0)
+        XCTAssertLessThanOrEqual(acknowledgement["p50_ms"] ?? .infinity, acknowledgement["max_ms"] ?? 0)
     }
 
     func testPacedFanout() async throws {

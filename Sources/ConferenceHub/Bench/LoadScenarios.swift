@@ -34,6 +34,8 @@ func openConnections(
 /// Per-event-loop counters, touched only on their loop (no locks on the fast path).
 final class LoopStats: @unchecked Sendable {
     var latency = LatencyHistogram()
+    /// A second figure where a scenario has one (fanout: post to its acknowledgement).
+    var acknowledgement = LatencyHistogram()
     var received = 0
 }
 
@@ -235,8 +237,14 @@ struct FanoutBench: AsyncParsableCommand {
 
         // Publishers: keep `window` posts in flight (or pace to the rate), each acknowledged once durable.
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        final class Sender: @unchecked Sendable { var sent = 0; var acknowledged = 0 }
-        let senders = (0..<publishers).map { _ in Sender() }
+        // Touched only on the publisher's loop: its posts, their replies and when each was sent.
+        final class Sender: @unchecked Sendable {
+            var sent = 0
+            var acknowledged = 0
+            var sentAt: [UInt64]
+            init(_ messages: Int) { sentAt = Array(repeating: 0, count: messages) }
+        }
+        let senders = (0..<publishers).map { _ in Sender(self.messages) }
         let size = self.size, window = self.window, messages = self.messages
         let pacing = rate > 0
         let room = hub.room
@@ -248,7 +256,11 @@ struct FanoutBench: AsyncParsableCommand {
                 problems.record("publisher \(index): a post was refused: \(refusal)")
                 return complete.abandon()
             }
-            senders[index].acknowledged += 1
+            let sender = senders[index]
+            sender.acknowledged += 1
+            if let id = FastJSON.replyID(buffer), let number = Int(id), number >= 0, number < sender.sentAt.count {
+                stats.current.acknowledgement.record(microseconds: (monotonicNanoseconds() &- sender.sentAt[number]) / 1_000)
+            }
         }
         writerBox.withLockedValue { $0 = writers }
         // Flat out: a publisher posts while fewer than `window` of its messages are on their way
@@ -263,6 +275,7 @@ struct FanoutBench: AsyncParsableCommand {
                 }
                 let number = sender.sent
                 sender.sent += 1
+                sender.sentAt[number] = monotonicNanoseconds()
                 writer.send(postRequest(id: "\(number)", room: room, text: loadText(publisher: index, number: number, size: size), key: "\(run)-\(index)-\(number)"))
             }
         }
@@ -282,6 +295,7 @@ struct FanoutBench: AsyncParsableCommand {
                     guard sender.sent < messages else { return task.cancel() }
                     let number = sender.sent
                     sender.sent += 1
+                    sender.sentAt[number] = monotonicNanoseconds()
                     writer.send(postRequest(id: "\(number)", room: room, text: loadText(publisher: index, number: number, size: size), key: "\(run)-\(index)-\(number)"))
                 })
             } else {
@@ -299,10 +313,11 @@ struct FanoutBench: AsyncParsableCommand {
         let cost = meter.figures(per: expected * subscribers, unit: "delivery")
         finished.withLockedValue { $0 = true }
         for pacer in pacers { pacer.cancel() }
-        var latency = LatencyHistogram()
+        var latency = LatencyHistogram(), acknowledgement = LatencyHistogram()
         var delivered = 0
         for loop in stats.all {
             latency.add(loop.latency)
+            acknowledgement.add(loop.acknowledgement)
             delivered += loop.received
         }
         for connection in readers + writers { await connection.close() }
@@ -319,9 +334,11 @@ struct FanoutBench: AsyncParsableCommand {
             figures: [("deliveries", "\(delivered) in \(String(format: "%.2f", elapsed)) s, every one checked for order and completeness"),
                       ("deliveries per second", BenchReport.rate(Double(delivered) / elapsed)),
                       ("posts per second", BenchReport.rate(Double(expected) / elapsed)),
-                      ("publish-to-delivery latency", BenchReport.milliseconds(summary))] + cost.rows,
+                      ("publish-to-delivery latency", BenchReport.milliseconds(summary)),
+                      ("post acknowledgement latency", BenchReport.milliseconds(acknowledgement.summary))] + cost.rows,
             result: ["deliveries": delivered, "seconds": elapsed, "deliveries_per_second": Double(delivered) / elapsed,
-                     "posts_per_second": Double(expected) / elapsed, "latency": summary].merging(cost.json) { first, _ in first },
+                     "posts_per_second": Double(expected) / elapsed, "latency": summary,
+                     "acknowledgement_latency": acknowledgement.summary].merging(cost.json) { first, _ in first },
             json: target.json)
     }
 }
