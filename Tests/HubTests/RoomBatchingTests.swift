@@ -23,9 +23,9 @@ final class RoomBatchingTests: XCTestCase {
     }
 
     /// A member in live delivery on `loop`, its join reply already read.
-    private func member(of room: Room, on loop: EmbeddedEventLoop) throws -> EmbeddedChannel {
+    private func member(of room: Room, on loop: EmbeddedEventLoop, person: String = "p") throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
-        XCTAssertTrue(room.admit(channel: channel, person: PersonID("p"), unit: UnitID("u")))
+        XCTAssertTrue(room.admit(channel: channel, person: PersonID(person), unit: UnitID("u")))
         XCTAssertTrue(room.completeJoin(channel: channel, reply: { _ in ByteBuffer(string: "{}") }, replay: [], replayedThrough: 0))
         XCTAssertEqual(try channel.readOutbound(as: WebSocketMessage.self)?.kind, .text, "the join reply")
         return channel
@@ -99,6 +99,40 @@ final class RoomBatchingTests: XCTestCase {
         XCTAssertTrue(room.lastBatchTogether)
         XCTAssertEqual(try writes(to: local), [[#"{"seq":4}"#]])
         XCTAssertEqual(try writes(to: remote), [[#"{"seq":4}"#]])
+    }
+
+    /// A batch for many members goes out a chunk of members at a time. Between chunks the loop
+    /// is free for other work (on a real loop: reading its sockets, so that a post is not held up
+    /// until a thousand members have the last batch); the next batch waits until every chunk of
+    /// the last is out, and each member gets every event once, in order.
+    func testABatchForManyMembersGoesOutAChunkAtATime() throws {
+        let loop = EmbeddedEventLoop()
+        let room = Room(id: "case-1", loop: loop, writeChunk: 2)
+        let channels = try (0..<5).map { try member(of: room, on: loop, person: "p\($0)") }
+        var received = Array(repeating: [[String]](), count: channels.count)
+        func collect() throws -> Int {
+            for (index, channel) in channels.enumerated() { received[index] += try writes(to: channel) }
+            return received.filter { !$0.isEmpty }.count
+        }
+        loop.execute { room.deliver([RoomEventRecord.test(1)]) }
+        loop.run()
+        XCTAssertEqual(try collect(), 2, "the first chunk only; the rest wait while the loop does other work")
+        var otherWorkRan = false
+        loop.execute {
+            otherWorkRan = true
+            room.deliver([RoomEventRecord.test(2)])
+        }
+        loop.run()
+        XCTAssertTrue(otherWorkRan)
+        XCTAssertEqual(try collect(), 2)
+        XCTAssertFalse(received.joined().contains([#"{"seq":2}"#]), "the next batch waits for the last one's remaining chunks")
+        loop.advanceTime(by: Room.pauseBetweenChunks)
+        XCTAssertEqual(try collect(), 4)
+        for _ in 0..<6 { loop.advanceTime(by: Room.pauseBetweenChunks) }
+        XCTAssertEqual(try collect(), 5)
+        for writes in received {
+            XCTAssertEqual(writes, [[#"{"seq":1}"#], [#"{"seq":2}"#]], "every member: each batch once, in order")
+        }
     }
 
     /// `serve --fanout-interval-ms`: at most one write per interval; what arrives meanwhile waits

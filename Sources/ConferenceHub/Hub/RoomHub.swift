@@ -111,6 +111,8 @@ final class Room: @unchecked Sendable {
     /// Connections per person present.
     private var presence: [PersonID: (unit: UnitID, connections: Int)] = [:]
     private let coalescing: TimeAmount
+    /// Members written to in one go before the loop turns to other work (see `write(_:from:chunk:on:then:)`).
+    private let writeChunk: Int
     /// Committed events not yet written to the members, and when the room last wrote.
     private var buffered: [RoomEventRecord] = []
     private var writeScheduled = false
@@ -123,10 +125,12 @@ final class Room: @unchecked Sendable {
     /// How the last batch went out: every loop at once (true) or this loop first (false).
     private(set) var lastBatchTogether = false
 
-    init(id: String, loop: EventLoop, coalescing: TimeAmount = .zero) {
+    init(id: String, loop: EventLoop, coalescing: TimeAmount = .zero, writeChunk: Int = 50) {
+        precondition(writeChunk > 0)
         self.id = id
         self.loop = loop
         self.coalescing = coalescing
+        self.writeChunk = writeChunk
     }
 
     /// Takes committed events in commit order. While the room's last batch is still being
@@ -169,8 +173,8 @@ final class Room: @unchecked Sendable {
         write(events, together: batchBeganQuiet)
     }
 
-    /// Another event loop finished writing its members' share of a batch.
-    private func remoteBatchWritten() {
+    /// An event loop (this one or another) finished writing its members' share of a batch.
+    private func shareWritten() {
         loop.assertInEventLoop()
         writesInFlight -= 1
         writeWhenDue()
@@ -216,23 +220,53 @@ final class Room: @unchecked Sendable {
                 remote[ObjectIdentifier(channelLoop), default: (channelLoop, [])].writes.append((member.channel, frames))
             }
         }
-        if !together { Self.write(local) }
-        for (_, entry) in remote {
-            let writes = entry.writes
-            writesInFlight += 1
-            entry.loop.execute { [self] in
-                // The shared batch gets a copy of its own on this loop, so that the reference
-                // counting of a thousand writes does not bounce one cache line between cores.
-                let copy = WebSocketMessage(kind: whole.kind, data: ByteBuffer(buffer: whole.data))
-                Self.write(writes.map { ($0.0, $0.1 ?? copy) })
-                loop.execute { self.remoteBatchWritten() }
+        // In flight until this loop's share is written (and, in a busy room, the others' started).
+        writesInFlight += 1
+        let others = remote, chunk = writeChunk
+        let startOthers: @Sendable () -> Void = { [self] in
+            for (_, entry) in others {
+                let writes = entry.writes
+                writesInFlight += 1
+                entry.loop.execute { [self] in
+                    // The shared batch gets a copy of its own on this loop, so that the reference
+                    // counting of a thousand writes does not bounce one cache line between cores.
+                    let copy = WebSocketMessage(kind: whole.kind, data: ByteBuffer(buffer: whole.data))
+                    Self.write(writes.map { ($0.0, $0.1 ?? copy) }, chunk: chunk, on: entry.loop) {
+                        self.loop.execute { self.shareWritten() }
+                    }
+                }
             }
         }
-        if together { Self.write(local) }
+        if together {
+            startOthers()
+            Self.write(local, chunk: chunk, on: loop) { [self] in shareWritten() }
+        } else {
+            Self.write(local, chunk: chunk, on: loop) { [self] in
+                startOthers()
+                shareWritten()
+            }
+        }
     }
 
-    private static func write(_ writes: [(Channel, WebSocketMessage)]) {
-        for (channel, frames) in writes { channel.writeAndFlush(frames, promise: nil) }
+    /// How long a loop steps away between two chunks of a batch's writes. Any future deadline
+    /// makes NIO poll its sockets before it runs the next chunk; with 1 µs the deadline had often
+    /// passed by the time the loop looked, and the next chunk ran at once.
+    static let pauseBetweenChunks = TimeAmount.microseconds(20)
+
+    /// Writes to the members `chunk` at a time, then calls `done` on `loop`. Between two chunks
+    /// the loop reads its sockets and runs what else waits (a scheduled task does that; tasks
+    /// queued with `execute` all run before NIO polls again), so that a batch for a thousand
+    /// members does not hold up the requests of everyone on the loop until it is out.
+    private static func write(
+        _ writes: [(Channel, WebSocketMessage)], from start: Int = 0, chunk: Int, on loop: EventLoop, then done: @escaping @Sendable () -> Void
+    ) {
+        let end = min(start + chunk, writes.count)
+        for index in start..<end { writes[index].0.writeAndFlush(writes[index].1, promise: nil) }
+        if end < writes.count {
+            loop.scheduleTask(in: pauseBetweenChunks) { write(writes, from: end, chunk: chunk, on: loop, then: done) }
+        } else {
+            done()
+        }
     }
 
     /// Adds a member in catch-up state; returns whether this is the person's first connection here.
