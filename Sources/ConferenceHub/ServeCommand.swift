@@ -1,5 +1,6 @@
 // `conference-hub serve`: run the hub. On first start with an empty data directory it initializes
-// it. SIGINT/SIGTERM stop accepting, close WebSockets with 1001 and exit 0.
+// it. SIGINT/SIGTERM (or, with --parent-pid, the end of the process that started it) stop
+// accepting, close WebSockets with 1001 and exit 0.
 import ArgumentParser
 import CaseCore
 import Foundation
@@ -81,6 +82,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Echo every WebSocket message back (conformance testing only; not the hub protocol).")
     var echo: Bool = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Stop, as on SIGTERM, once the process with this id is no longer the hub's parent (checked every second).",
+        discussion: "For a tool that starts the hub as its child, such as bench, so that the hub does not outlive it."))
+    var parentPid: Int32?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxMessageBytes >= 125 else { throw ValidationError("--max-message-bytes must be at least 125") }
@@ -92,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--ping-interval, --pong-timeout and --handshake-timeout must be positive")
         }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let parentPid, parentPid <= 1 { throw ValidationError("--parent-pid must be a process id above 1") }
         guard rateLimit > 0, maxRooms > 0, maxConnectionsPerPerson > 0, authTimeout > 0 else {
             throw ValidationError("--rate-limit, --max-rooms, --max-connections-per-person and --auth-timeout must be positive")
         }
@@ -103,6 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         HubLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "conferencehub")
+        if let parentPid, getppid() != parentPid {
+            throw ValidationError("--parent-pid: process \(parentPid) is not this hub's parent (it may have ended already)")
+        }
         // Settings first, so that a mistake in them changes nothing on disk.
         let policy = try HubSettings.deadlinePolicy(calendar: calendar, timeLimits: timeLimits, timeZone: timeZone)
         let directory = DataDirectory(data.dataDir)
@@ -136,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let signals = TerminationSignals()
+        let parentWatch = parentPid.map { pid in
+            ParentWatch(pid) { signals.stop(because: "its parent process \(pid) ended") }
+        }
         var hubConfiguration = HubConfiguration()
         hubConfiguration.requestsPerSecond = Double(rateLimit)
         hubConfiguration.requestBurst = Double(rateLimit * 2)
@@ -157,8 +170,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let portFile {
             try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
         }
-        let signal = await signals.wait()
-        logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
+        let reason = await signals.wait()
+        parentWatch?.cancel()
+        logger.info("stopping", metadata: ["reason": "\(reason)"])
         hub.stopRevocationWatch()
         hub.stopDeadlineSweep()
         await server.shutdown()
@@ -235,15 +249,21 @@ enum HubServer {
     }
 }
 
-/// Waits for SIGINT or SIGTERM (installed before the server starts, so none is missed).
+/// Waits for SIGINT or SIGTERM (installed before the server starts, so none is missed), or for
+/// `stop(because:)`.
 final class TerminationSignals: @unchecked Sendable {
     private let lock = NIOLock()
     private var sources: [DispatchSourceSignal] = []
-    private var received: Int32?
-    private var waiter: CheckedContinuation<Int32, Never>?
+    private var received: String?
+    private var waiter: CheckedContinuation<String, Never>?
 
     init() {
-        sources = Self.install { [weak self] number in self?.deliver(number) }
+        sources = Self.install { [weak self] number in self?.deliver(number == SIGTERM ? "SIGTERM" : "SIGINT") }
+    }
+
+    /// Ends `wait()` as a signal would, for a stop that does not come as one.
+    func stop(because reason: String) {
+        deliver(reason)
     }
 
     /// Calls `handler` (on a dispatch queue) for SIGINT and SIGTERM instead of their default
@@ -266,26 +286,49 @@ final class TerminationSignals: @unchecked Sendable {
         return sources
     }
 
-    private func deliver(_ number: Int32) {
-        let continuation: CheckedContinuation<Int32, Never>? = lock.withLock {
+    private func deliver(_ reason: String) {
+        let continuation: CheckedContinuation<String, Never>? = lock.withLock {
             guard received == nil else { return nil }
-            received = number
+            received = reason
             defer { waiter = nil }
             return waiter
         }
-        continuation?.resume(returning: number)
+        continuation?.resume(returning: reason)
     }
 
-    /// Returns the first termination signal received.
-    func wait() async -> Int32 {
+    /// Returns why the hub is to stop: the first termination signal received ("SIGTERM",
+    /// "SIGINT") or the reason given to `stop(because:)`.
+    func wait() async -> String {
         await withCheckedContinuation { continuation in
-            let already: Int32? = lock.withLock {
+            let already: String? = lock.withLock {
                 if let received { return received }
                 waiter = continuation
                 return nil
             }
             if let already { continuation.resume(returning: already) }
         }
+    }
+}
+
+/// Calls `ended` (once, on a dispatch queue) when process `pid` is no longer this process's
+/// parent: it ended and this process was handed to another (init or a subreaper). Checked every
+/// second; a process cannot be told when its parent ends without asking the kernel to signal it,
+/// which Linux does per parent thread, not per process.
+final class ParentWatch: @unchecked Sendable {
+    private let timer = DispatchSource.makeTimerSource(queue: .global())
+
+    init(_ pid: Int32, ended: @escaping @Sendable () -> Void) {
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [timer] in
+            guard getppid() != pid else { return }
+            timer.cancel()
+            ended()
+        }
+        timer.resume()
+    }
+
+    func cancel() {
+        timer.cancel()
     }
 }
 

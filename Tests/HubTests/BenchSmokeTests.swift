@@ -78,6 +78,10 @@ final class BenchSmokeTests: XCTestCase {
         let directory = String(match.2)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory))
         XCTAssertEqual(kill(hubPID, 0), 0, "the hub runs")
+        // Told to stop by itself should the bench be killed outright (DataDirectoryTests checks serve does).
+        let command = try String(contentsOfFile: "/proc/\(hubPID)/cmdline", encoding: .utf8).split(separator: "\0").map(String.init)
+        let watched = try XCTUnwrap(command.firstIndex(of: "--parent-pid"), "\(command)")
+        XCTAssertEqual(command.dropFirst(watched + 1).first, "\(process.processIdentifier)")
 
         process.interrupt()  // SIGINT, the moment the line is read: the handler is already in place
         process.waitUntilExit()

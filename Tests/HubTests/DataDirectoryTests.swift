@@ -120,6 +120,35 @@ final class DataDirectoryTests: XCTestCase {
         }
     }
 
+    /// `serve --parent-pid`: a hub whose starter is killed outright (as a bench can be, by
+    /// SIGKILL, which it cannot handle) stops by itself instead of running on.
+    func testServeStopsOnceTheProcessThatStartedItEnds() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
+        }
+        let root = try temporaryDirectory() + "/hub-data"
+        // A shell starts the hub as its child, names it, and waits.
+        let script = #""$0" serve --data-dir "$1" --port 0 --log-level info --parent-pid $$ & echo "hub $!"; wait"#
+        let shell = try ChildProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script, executable.path, root])
+        let started = ChildProcess.read(shell.output, until: "listening on")
+        let hubPID = try XCTUnwrap(started.firstMatch(of: /hub (\d+)/).flatMap { Int32($0.1) }, started)
+        defer { kill(hubPID, SIGKILL) }  // should it not stop, the test fails and leaves nothing running
+        XCTAssertTrue(started.contains("listening on"), started)
+
+        kill(shell.process.processIdentifier, SIGKILL)
+        // The hub's standard error ends with its last line once it has stopped (a minute at most).
+        let log = ChildProcess.read(shell.errors) { $0.contains("stopped") }
+        XCTAssertTrue(log.contains("reason=its parent process \(shell.process.processIdentifier) ended"), log)
+        XCTAssertTrue(log.contains("stopped"), log)
+
+        // A pid that is not the hub's parent is refused before anything is written.
+        let elsewhere = try temporaryDirectory() + "/hub-data"
+        let (status, _, errors) = try await runProcess(executable, ["serve", "--data-dir", elsewhere, "--port", "0", "--parent-pid", "2"], input: "")
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(errors.contains("process 2 is not this hub's parent"), errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere))
+    }
+
     func testServeSaysWhenItUpgradesTheDatabaseSchema() async throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")

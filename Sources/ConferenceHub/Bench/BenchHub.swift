@@ -133,6 +133,9 @@ final class BenchHub: @unchecked Sendable {
         var arguments = [
             "serve", "--data-dir", directory.root, "--port", "0", "--port-file", portFile, "--log-level", "error",
             "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-rooms", "16",
+            // Killed outright (SIGKILL, which no handler sees), the bench cannot stop its hub; the
+            // hub then stops by itself once it notices.
+            "--parent-pid", "\(getpid())",
         ]
         if let threads { arguments += ["--threads", "\(threads)"] }
         arguments += extra
