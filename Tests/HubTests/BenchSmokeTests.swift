@@ -28,6 +28,25 @@ final class BenchSmokeTests: XCTestCase {
         XCTAssertLessThanOrEqual(acknowledgement["p50_ms"] ?? .infinity, acknowledgement["max_ms"] ?? 0)
     }
 
+    /// `bench cases` at a small size: it fills a database through the real store, then times every
+    /// query; run again on the same file, it reuses the data as it is.
+    func testCasesFillsADatabaseAndTimesEveryQuery() async throws {
+        let database = try temporaryDirectory() + "/cases.sqlite"
+        let arguments = ["cases", "--cases", "120", "--events-per-case", "10", "--writers", "4", "--runs", "2", "--database", database]
+        let filled = try await bench(arguments)
+        XCTAssertEqual(filled["scenario"] as? String, "cases")
+        XCTAssertEqual(filled["cases"] as? Int, 120)
+        XCTAssertGreaterThan(filled["events"] as? Int ?? 0, 120 * 3, "each case goes through several changes")
+        XCTAssertNotNil(filled["fillSeconds"] as? Double)
+        let queries = filled["queries"] as? [String: [String: Double]] ?? [:]
+        XCTAssertEqual(queries.count, 11, "\(queries.keys.sorted())")
+        XCTAssertTrue(queries.values.allSatisfy { ($0["p50"] ?? -1) >= 0 && ($0["max"] ?? -1) >= ($0["p50"] ?? 0) }, "\(queries)")
+        let reused = try await bench(arguments)
+        XCTAssertEqual(reused["cases"] as? Int, 120, "not filled twice")
+        XCTAssertEqual(reused["events"] as? Int, filled["events"] as? Int)
+        XCTAssertNil(reused["fillSeconds"], "nothing filled")
+    }
+
     func testPacedFanout() async throws {
         let result = try await bench(["fanout", "--subscribers", "2", "--publishers", "1", "--messages", "50", "--rate", "500", "--client-threads", "1"])
         XCTAssertEqual(result["deliveries"] as? Int, 100)
