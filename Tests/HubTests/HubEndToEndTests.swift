@@ -196,6 +196,6 @@ final class HubEndToEndTests: XCTestCase {
         XCTAssertEqual(firstClose?.code, 1001)
         XCTAssertEqual(secondClose?.code, 1001)
         try await first.closed.get()
-        try await hub.group.shutdownGracefully()
+        try await hub.stop()  // the rest of the stop: the store, the event loops, the hub's files
     }
 }

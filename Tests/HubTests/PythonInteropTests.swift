@@ -58,34 +58,47 @@ final class PythonInteropTests: XCTestCase {
     }
 
     func testPythonWebsocketsWithClientCertificate() async throws {
+        let python = try interopPython()  // skips before a hub is started
         let hub = try await HubTestServer.hub(mode: .optional)
-        let directory = try temporaryDirectory()
-        let files = try writePEMFiles(in: directory)
-        let port = hub.port
-        let arguments = ["wss://localhost:\(port)/v1/ws", files.ca, files.cert, files.key]
-        let replies = try await Task.detached { [directory, arguments] in
-            try runPythonClient(in: directory, arguments: arguments)
-        }.value
-        try checkReplies(replies, expectCertificate: true)
+        do {
+            let directory = try temporaryDirectory()
+            let files = try writePEMFiles(in: directory)
+            let port = hub.port
+            let arguments = ["wss://localhost:\(port)/v1/ws", files.ca, files.cert, files.key]
+            let replies = try await Task.detached { [directory, arguments] in
+                try runPythonClient(python, in: directory, arguments: arguments)
+            }.value
+            try checkReplies(replies, expectCertificate: true)
+        } catch {
+            try await hub.stop()
+            throw error
+        }
         try await hub.stop()
     }
 
     func testPythonWebsocketsWithoutClientCertificate() async throws {
+        let python = try interopPython()  // skips before a hub is started
         let hub = try await HubTestServer.hub(mode: .optional)
-        let directory = try temporaryDirectory()
-        let files = try writePEMFiles(in: directory)
-        let port = hub.port
-        let arguments = ["wss://127.0.0.1:\(port)/v1/ws", files.ca]
-        let replies = try await Task.detached { [directory, arguments] in
-            try runPythonClient(in: directory, arguments: arguments)
-        }.value
-        try checkReplies(replies, expectCertificate: false)
+        do {
+            let directory = try temporaryDirectory()
+            let files = try writePEMFiles(in: directory)
+            let port = hub.port
+            let arguments = ["wss://127.0.0.1:\(port)/v1/ws", files.ca]
+            let replies = try await Task.detached { [directory, arguments] in
+                try runPythonClient(python, in: directory, arguments: arguments)
+            }.value
+            try checkReplies(replies, expectCertificate: false)
+        } catch {
+            try await hub.stop()
+            throw error
+        }
         try await hub.stop()
     }
 }
 
-/// Runs the client script; returns its standard output (one JSON object).
-func runPythonClient(in directory: String, arguments: [String]) throws -> Data {
+/// The Python with `websockets` that scripts/test provides; skips the test without it (fails it
+/// when CONFERENCEHUB_REQUIRE_INTEROP=1).
+func interopPython() throws -> String {
     let environment = ProcessInfo.processInfo.environment
     guard let python = environment["CONFERENCEHUB_PYTHON"] else {
         if environment["CONFERENCEHUB_REQUIRE_INTEROP"] == "1" {
@@ -93,6 +106,11 @@ func runPythonClient(in directory: String, arguments: [String]) throws -> Data {
         }
         throw XCTSkip("set CONFERENCEHUB_PYTHON to a Python with `websockets` (scripts/test does)")
     }
+    return python
+}
+
+/// Runs the client script; returns its standard output (one JSON object).
+func runPythonClient(_ python: String, in directory: String, arguments: [String]) throws -> Data {
     let scriptPath = directory + "/client.py"
     try PythonInteropTests.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
     let process = Process()
