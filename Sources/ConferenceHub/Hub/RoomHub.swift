@@ -117,7 +117,7 @@ final class Room: @unchecked Sendable {
     private var buffered: [RoomEventRecord] = []
     private var writeScheduled = false
     private var lastWrite: NIODeadline?
-    /// Event loops still writing the last batch to their members.
+    /// Event loops (this one included) still writing the last batch to their members.
     private var writesInFlight = 0
     /// Whether the buffered batch began in a quiet room (nothing being written when its first
     /// event came).
@@ -182,8 +182,9 @@ final class Room: @unchecked Sendable {
 
     /// Writes events to the members: each event's bytes are encoded once and shared by
     /// every member; each member gets all of the commit's events and one flush (so its TLS layer
-    /// seals them into as few records and socket writes as it can); and members on another event
-    /// loop are reached with one task per loop, not one per member.
+    /// seals them into as few records and socket writes as it can); members on another event
+    /// loop are reached with one task per loop, not one per member; and each loop writes its share
+    /// a chunk of members at a time, serving its other connections in between.
     ///
     /// `together`: the other loops start first and write their share while this loop writes its
     /// own (a quiet room: the least latency). Otherwise this loop writes first and the others
