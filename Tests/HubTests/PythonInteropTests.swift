@@ -58,36 +58,26 @@ final class PythonInteropTests: XCTestCase {
     }
 
     func testPythonWebsocketsWithClientCertificate() async throws {
-        let python = try interopPython()  // skips before a hub is started
-        let hub = try await HubTestServer.hub(mode: .optional)
-        do {
-            let directory = try temporaryDirectory()
-            let files = try writePEMFiles(in: directory)
-            let port = hub.port
-            let arguments = ["wss://localhost:\(port)/v1/ws", files.ca, files.cert, files.key]
-            let replies = try await Task.detached { [directory, arguments] in
-                try runPythonClient(python, in: directory, arguments: arguments)
-            }.value
-            try checkReplies(replies, expectCertificate: true)
-        } catch {
-            try await hub.stop()
-            throw error
-        }
-        try await hub.stop()
+        try await runInterop(host: "localhost", withCertificate: true)
     }
 
     func testPythonWebsocketsWithoutClientCertificate() async throws {
-        let python = try interopPython()  // skips before a hub is started
+        try await runInterop(host: "127.0.0.1", withCertificate: false)
+    }
+
+    /// Runs the Python client against a fresh hub (skipped before the hub starts when there is no
+    /// Python) and checks its replies; the hub is stopped whether or not the check passes.
+    private func runInterop(host: String, withCertificate: Bool) async throws {
+        let python = try interopPython()
         let hub = try await HubTestServer.hub(mode: .optional)
         do {
             let directory = try temporaryDirectory()
             let files = try writePEMFiles(in: directory)
-            let port = hub.port
-            let arguments = ["wss://127.0.0.1:\(port)/v1/ws", files.ca]
+            let arguments = ["wss://\(host):\(hub.port)/v1/ws", files.ca] + (withCertificate ? [files.cert, files.key] : [])
             let replies = try await Task.detached { [directory, arguments] in
                 try runPythonClient(python, in: directory, arguments: arguments)
             }.value
-            try checkReplies(replies, expectCertificate: false)
+            try checkReplies(replies, expectCertificate: withCertificate)
         } catch {
             try await hub.stop()
             throw error
