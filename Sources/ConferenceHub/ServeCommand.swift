@@ -58,8 +58,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection has to authenticate.")
     var authTimeout: Int = 10
 
-    @Option(name: .long, help: "Least milliseconds between a room's writes to its members (0: the next batch goes as soon as the last is written).")
+    @Option(name: .long, help: "Least milliseconds between two writes of a room to one member (0: none).")
     var fanoutIntervalMs = 0
+
+    @Option(name: .long, help: "Microseconds per member that a room's round of writes on one event loop takes at least (0: no pacing).")
+    var fanoutPaceUs = 60
 
     @Option(name: .long, help: "Seconds between checks for lapsed negotiation and decision deadlines.")
     var deadlineSweepSeconds = 30
@@ -104,6 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard (1...100_000).contains(maxTextLength) else { throw ValidationError("--max-text-length must be 1...100000") }
         guard (0...1_000).contains(fanoutIntervalMs) else { throw ValidationError("--fanout-interval-ms must be 0...1000") }
+        guard (0...10_000).contains(fanoutPaceUs) else { throw ValidationError("--fanout-pace-us must be 0...10000") }
         guard (1...3_600).contains(deadlineSweepSeconds) else { throw ValidationError("--deadline-sweep-seconds must be 1...3600") }
     }
 
@@ -157,7 +161,8 @@ struct ServeCommand: AsyncParsableCommand {
         hubConfiguration.maxTextLength = maxTextLength
         hubConfiguration.authenticationTimeout = .seconds(Int64(authTimeout))
         hubConfiguration.deadlineSweepInterval = .seconds(Int64(deadlineSweepSeconds))
-        hubConfiguration.fanoutInterval = .milliseconds(Int64(fanoutIntervalMs))
+        hubConfiguration.fanoutPacing = FanoutPacing(
+            interval: .milliseconds(Int64(fanoutIntervalMs)), perMember: .microseconds(Int64(fanoutPaceUs)))
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))

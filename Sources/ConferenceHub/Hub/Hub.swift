@@ -32,7 +32,7 @@ final class Hub: Sendable {
     init(store: CaseStore, group: EventLoopGroup, configuration: HubConfiguration = HubConfiguration(),
          clock: HubClock = SystemClock(), logger: Logger) {
         self.store = store
-        self.rooms = RoomHub(group: group, coalescing: configuration.fanoutInterval)
+        self.rooms = RoomHub(group: group, pacing: configuration.fanoutPacing)
         self.configuration = configuration
         self.logger = logger
         self.clock = clock

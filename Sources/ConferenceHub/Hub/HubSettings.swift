@@ -21,11 +21,11 @@ struct HubConfiguration: Sendable {
     var maxQueuedRequests = 64
     /// How often the hub looks for revoked credentials. Default 2 s.
     var revocationPollInterval: TimeAmount = .seconds(2)
-    /// The least time between a room's writes to its members. A room always batches on its own:
-    /// events that arrive while its last batch is still being written go out together as the
-    /// next one. A nonzero interval adds a fixed pause on top (`serve --fanout-interval-ms`,
-    /// default 0).
-    var fanoutInterval: TimeAmount = .zero
+    /// How often a room may write to one member (`serve --fanout-interval-ms`, default 0, and
+    /// `--fanout-pace-us`, default 60). A room's event loops go round its members and write to
+    /// each what it does not have yet; pacing makes a large room's rounds longer, so that each
+    /// write carries more events.
+    var fanoutPacing = FanoutPacing(interval: .zero, perMember: .microseconds(60))
     /// How often the hub records lapsed negotiation and decision deadlines. Default 30 s.
     var deadlineSweepInterval: TimeAmount = .seconds(30)
 }

@@ -18,14 +18,13 @@ final class RoomHub: Sendable {
 
     private let rooms = NIOLockedValueBox<[String: Entry]>([:])
     private let group: EventLoopGroup
-    private let coalescing: TimeAmount
+    private let pacing: FanoutPacing
 
-    /// `coalescing`: under load, a room writes to its members at most once per this interval, so
-    /// that each member gets several events per TLS record and socket write (zero: every commit
-    /// is written at once).
-    init(group: EventLoopGroup, coalescing: TimeAmount = .zero) {
+    /// `pacing`: how often a room may write to one member (see `FanoutPacing`; zero: as soon as
+    /// the member's turn comes).
+    init(group: EventLoopGroup, pacing: FanoutPacing = FanoutPacing()) {
         self.group = group
-        self.coalescing = coalescing
+        self.pacing = pacing
     }
 
     /// The live room `id` for a join, created on first use on `preferred` (the first joiner's
@@ -39,7 +38,7 @@ final class RoomHub: Sendable {
                 rooms[id] = entry
                 return entry.room
             }
-            let room = Room(id: id, loop: preferred ?? group.next(), coalescing: coalescing)
+            let room = Room(id: id, loop: preferred ?? group.next(), pacing: pacing)
             rooms[id] = Entry(room: room, pins: 1)
             return room
         }
@@ -97,10 +96,9 @@ struct RoomMember {
     let channel: Channel
     let person: PersonID
     let unit: UnitID
-    /// While catching up, live events wait here.
+    /// While catching up, live events wait here; nil once live (its event loop's `RoomSweep`
+    /// writes to it from then on).
     var pending: [RoomEventRecord]?
-    /// The highest sequence written to this member.
-    var delivered: Int64 = 0
 }
 
 /// One room's live state. Touched only on `loop`.
@@ -108,165 +106,42 @@ final class Room: @unchecked Sendable {
     let id: String
     let loop: EventLoop
     private var members: [ObjectIdentifier: RoomMember] = [:]
+    /// Members still catching up.
+    private var joining: Set<ObjectIdentifier> = []
     /// Connections per person present.
     private var presence: [PersonID: (unit: UnitID, connections: Int)] = [:]
-    private let coalescing: TimeAmount
-    /// Members written to in one go before the loop turns to other work (see `write(_:from:chunk:on:then:)`).
+    /// What writes to the live members, one per event loop that has any, with how many it has.
+    private var sweeps: [ObjectIdentifier: (sweep: RoomSweep, members: Int)] = [:]
+    /// How often a member may be written to (`serve --fanout-interval-ms`, `--fanout-pace-us`).
+    private let pacing: FanoutPacing
+    /// Members written to in one go before a loop turns to other work (see `RoomSweep`).
     private let writeChunk: Int
-    /// Committed events not yet written to the members, and when the room last wrote.
-    private var buffered: [RoomEventRecord] = []
-    private var writeScheduled = false
-    private var lastWrite: NIODeadline?
-    /// Event loops (this one included) still writing the last batch to their members.
-    private var writesInFlight = 0
-    /// Whether the buffered batch began in a quiet room (nothing being written when its first
-    /// event came).
-    private var batchBeganQuiet = true
-    /// How the last batch went out: every loop at once (true) or this loop first (false).
-    private(set) var lastBatchTogether = false
 
-    init(id: String, loop: EventLoop, coalescing: TimeAmount = .zero, writeChunk: Int = 50) {
+    init(id: String, loop: EventLoop, pacing: FanoutPacing = FanoutPacing(), writeChunk: Int = 50) {
         precondition(writeChunk > 0)
         self.id = id
         self.loop = loop
-        self.coalescing = coalescing
+        self.pacing = pacing
         self.writeChunk = writeChunk
     }
 
-    /// Takes committed events in commit order. While the room's last batch is still being
-    /// written on other event loops, or when it wrote less than `coalescing` ago, they wait (with
-    /// any that follow); otherwise they are written by a task queued behind the loop's waiting
-    /// tasks, so that the commits which arrived while this loop was busy (writing the last batch
-    /// to its own members, say) go out as one batch. A quiet room adds no delay; a busy one
-    /// writes the next batch as soon as the last is out, so batches grow with the load on their
-    /// own and no event waits for longer than one batch's writing.
+    /// Takes committed events in commit order. Members still catching up keep them for the end
+    /// of their join; for the live ones the events are encoded as frames once, here, and each
+    /// event loop with live members gets them (one task per loop) and writes them to its
+    /// members as its `RoomSweep` comes round to each.
     func deliver(_ events: [RoomEventRecord]) {
         loop.assertInEventLoop()
-        if buffered.isEmpty { batchBeganQuiet = writesInFlight == 0 }
-        buffered.append(contentsOf: events)
-        writeWhenDue()
-    }
-
-    private func writeWhenDue() {
-        guard !writeScheduled, writesInFlight == 0, !buffered.isEmpty else { return }
-        writeScheduled = true
-        // The loop's clock (the wall clock in production, a virtual one in tests).
-        let due = lastWrite.map { $0 + coalescing } ?? loop.now
-        if coalescing == .zero || loop.now >= due {
-            loop.execute { [self] in
-                writeScheduled = false
-                if writesInFlight == 0, !buffered.isEmpty { writeBuffered() }
-            }
-        } else {
-            loop.scheduleTask(deadline: due) { [self] in
-                writeScheduled = false
-                writeWhenDue()
-            }
-        }
-    }
-
-    private func writeBuffered() {
-        let events = buffered
-        buffered.removeAll(keepingCapacity: true)
-        lastWrite = loop.now
-        lastBatchTogether = batchBeganQuiet
-        write(events, together: batchBeganQuiet)
-    }
-
-    /// An event loop (this one or another) finished writing its members' share of a batch.
-    private func shareWritten() {
-        loop.assertInEventLoop()
-        writesInFlight -= 1
-        writeWhenDue()
-    }
-
-    /// Writes events to the members: each event's bytes are encoded once and shared by
-    /// every member; each member gets all of the commit's events and one flush (so its TLS layer
-    /// seals them into as few records and socket writes as it can); members on another event
-    /// loop are reached with one task per loop, not one per member; and each loop writes its share
-    /// a chunk of members at a time, serving its other connections in between.
-    ///
-    /// `together`: the other loops start first and write their share while this loop writes its
-    /// own (a quiet room: the least latency). Otherwise this loop writes first and the others
-    /// after it (a busy room: a batch takes longer to go out, so the next one is larger and each
-    /// delivery costs less, which is what keeps a loaded machine within its cores).
-    private func write(_ events: [RoomEventRecord], together: Bool) {
-        loop.assertInEventLoop()
-        guard !events.isEmpty, !members.isEmpty else { return }
-        let payloads = events.map { ByteBuffer(bytes: $0.body) }
-        let sequences = events.map(\.position.sequence)
-        // The whole batch as frames, encoded once; a member that already has the first events
-        // (from its replay) gets the frames of the rest, encoded for it.
-        let whole = WebSocketMessage.encodedTextFrames(payloads)
-        var local: [(Channel, WebSocketMessage)] = []
-        // Members on other loops; nil frames stand for the whole batch.
-        var remote: [ObjectIdentifier: (loop: EventLoop, writes: [(Channel, WebSocketMessage?)])] = [:]
-        // Walked by index and updated in place: iterating `members` while assigning to it would
-        // copy the whole dictionary (every member) once per batch.
-        var index = members.startIndex
-        while index != members.endIndex {
-            defer { members.formIndex(after: &index) }
-            if members.values[index].pending != nil {
-                members.values[index].pending!.append(contentsOf: events)
-                continue
-            }
-            let member = members.values[index]
-            guard let first = sequences.firstIndex(where: { $0 > member.delivered }) else { continue }
-            members.values[index].delivered = sequences[sequences.count - 1]
-            let frames = first == 0 ? nil : WebSocketMessage.encodedTextFrames(payloads[first...])
-            let channelLoop = member.channel.eventLoop
-            if channelLoop === loop {
-                local.append((member.channel, frames ?? whole))
+        guard !events.isEmpty else { return }
+        for key in joining { members[key]?.pending?.append(contentsOf: events) }
+        guard !sweeps.isEmpty else { return }
+        let batch = RoomSweep.Batch(events)
+        for (_, entry) in sweeps {
+            let sweep = entry.sweep
+            if sweep.loop === loop {
+                sweep.append(batch)
             } else {
-                remote[ObjectIdentifier(channelLoop), default: (channelLoop, [])].writes.append((member.channel, frames))
+                sweep.loop.execute { sweep.append(batch) }
             }
-        }
-        // In flight until this loop's share is written (and, in a busy room, the others' started).
-        writesInFlight += 1
-        let others = remote, chunk = writeChunk
-        let startOthers: @Sendable () -> Void = { [self] in
-            for (_, entry) in others {
-                let writes = entry.writes
-                writesInFlight += 1
-                entry.loop.execute { [self] in
-                    // The shared batch gets a copy of its own on this loop, so that the reference
-                    // counting of a thousand writes does not bounce one cache line between cores.
-                    let copy = WebSocketMessage(kind: whole.kind, data: ByteBuffer(buffer: whole.data))
-                    Self.write(writes.map { ($0.0, $0.1 ?? copy) }, chunk: chunk, on: entry.loop) {
-                        self.loop.execute { self.shareWritten() }
-                    }
-                }
-            }
-        }
-        if together {
-            startOthers()
-            Self.write(local, chunk: chunk, on: loop) { [self] in shareWritten() }
-        } else {
-            Self.write(local, chunk: chunk, on: loop) { [self] in
-                startOthers()
-                shareWritten()
-            }
-        }
-    }
-
-    /// How long a loop steps away between two chunks of a batch's writes. Any future deadline
-    /// makes NIO poll its sockets before it runs the next chunk; with 1 µs the deadline had often
-    /// passed by the time the loop looked, and the next chunk ran at once.
-    static let pauseBetweenChunks = TimeAmount.microseconds(20)
-
-    /// Writes to the members `chunk` at a time, then calls `done` on `loop`. Between two chunks
-    /// the loop reads its sockets and runs what else waits (a scheduled task does that; tasks
-    /// queued with `execute` all run before NIO polls again), so that a batch for a thousand
-    /// members does not hold up the requests of everyone on the loop until it is out.
-    private static func write(
-        _ writes: [(Channel, WebSocketMessage)], from start: Int = 0, chunk: Int, on loop: EventLoop, then done: @escaping @Sendable () -> Void
-    ) {
-        let end = min(start + chunk, writes.count)
-        for index in start..<end { writes[index].0.writeAndFlush(writes[index].1, promise: nil) }
-        if end < writes.count {
-            loop.scheduleTask(in: pauseBetweenChunks) { write(writes, from: end, chunk: chunk, on: loop, then: done) }
-        } else {
-            done()
         }
     }
 
@@ -274,6 +149,7 @@ final class Room: @unchecked Sendable {
     func admit(channel: Channel, person: PersonID, unit: UnitID) -> Bool {
         loop.assertInEventLoop()
         members[ObjectIdentifier(channel)] = RoomMember(channel: channel, person: person, unit: unit, pending: [])
+        joining.insert(ObjectIdentifier(channel))
         let count = (presence[person]?.connections ?? 0) + 1
         presence[person] = (unit, count)
         return count == 1
@@ -301,15 +177,45 @@ final class Room: @unchecked Sendable {
         }
         channel.flush()
         member.pending = nil
-        member.delivered = last
         members[key] = member
+        joining.remove(key)
+        // From here on the member's loop writes to it every event after `last`. Its events and
+        // this task reach that loop in the order this loop sent them, after the writes above.
+        let memberLoop = channel.eventLoop, loopKey = ObjectIdentifier(memberLoop)
+        let sweep: RoomSweep
+        if let entry = sweeps[loopKey] {
+            sweep = entry.sweep
+            sweeps[loopKey] = (sweep, entry.members + 1)
+        } else {
+            sweep = RoomSweep(loop: memberLoop, chunk: writeChunk, pacing: pacing)
+            sweeps[loopKey] = (sweep, 1)
+        }
+        if memberLoop === loop {
+            sweep.add(channel, delivered: last)
+        } else {
+            let delivered = last
+            memberLoop.execute { sweep.add(channel, delivered: delivered) }
+        }
         return true
     }
 
     /// Removes a member; returns the person and unit if it was their last connection here.
     func remove(channel: Channel) -> (PersonID, UnitID)? {
         loop.assertInEventLoop()
-        guard let member = members.removeValue(forKey: ObjectIdentifier(channel)) else { return nil }
+        let key = ObjectIdentifier(channel)
+        guard let member = members.removeValue(forKey: key) else { return nil }
+        if joining.remove(key) == nil {
+            let loopKey = ObjectIdentifier(channel.eventLoop)
+            if let entry = sweeps[loopKey] {
+                sweeps[loopKey] = entry.members > 1 ? (entry.sweep, entry.members - 1) : nil
+                let sweep = entry.sweep
+                if sweep.loop === loop {
+                    sweep.remove(channel)
+                } else {
+                    sweep.loop.execute { sweep.remove(channel) }
+                }
+            }
+        }
         guard let entry = presence[member.person] else { return nil }
         if entry.connections <= 1 {
             presence[member.person] = nil
@@ -323,6 +229,12 @@ final class Room: @unchecked Sendable {
     func present() -> [(person: PersonID, unit: UnitID)] {
         loop.assertInEventLoop()
         return presence.map { ($0.key, $0.value.unit) }.sorted { $0.person < $1.person }
+    }
+
+    /// What writes to the live members on `loop`, if any are there.
+    func sweep(on loop: EventLoop) -> RoomSweep? {
+        self.loop.assertInEventLoop()
+        return sweeps[ObjectIdentifier(loop)]?.sweep
     }
 
     var memberCount: Int {

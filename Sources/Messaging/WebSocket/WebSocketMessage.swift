@@ -37,21 +37,26 @@ public struct WebSocketMessage: Sendable, Equatable {
         var size = 0
         for payload in payloads { size += payload.readableBytes + 10 }
         var buffer = ByteBufferAllocator().buffer(capacity: size)
-        for payload in payloads {
-            let length = payload.readableBytes
-            buffer.writeInteger(UInt8(0x81))
-            if length < 126 {
-                buffer.writeInteger(UInt8(length))
-            } else if length <= Int(UInt16.max) {
-                buffer.writeInteger(UInt8(126))
-                buffer.writeInteger(UInt16(length))
-            } else {
-                buffer.writeInteger(UInt8(127))
-                buffer.writeInteger(UInt64(length))
-            }
-            buffer.writeImmutableBuffer(payload)
-        }
+        for payload in payloads { appendTextFrame(payload.readableBytesView, to: &buffer) }
         return WebSocketMessage(kind: .frames, data: buffer)
+    }
+
+    /// Appends one server-to-client text frame (FIN set, unmasked) carrying `payload` to
+    /// `buffer`; returns the number of bytes written.
+    @discardableResult
+    public static func appendTextFrame<Bytes: Collection>(_ payload: Bytes, to buffer: inout ByteBuffer) -> Int where Bytes.Element == UInt8 {
+        let length = payload.count
+        var written = buffer.writeInteger(UInt8(0x81))
+        if length < 126 {
+            written += buffer.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            written += buffer.writeInteger(UInt8(126))
+            written += buffer.writeInteger(UInt16(length))
+        } else {
+            written += buffer.writeInteger(UInt8(127))
+            written += buffer.writeInteger(UInt64(length))
+        }
+        return written + buffer.writeBytes(payload)
     }
 
     /// The payload as a string, for text messages.
