@@ -1,6 +1,8 @@
 // BenchSmokeTests: a short run of every `conference-hub bench` scenario (a few hundred messages),
 // so that the load tool cannot rot. Timings are printed by the tool, never checked here.
+@testable import ConferenceHub
 import Foundation
+import NIOCore
 import XCTest
 
 final class BenchSmokeTests: XCTestCase {
@@ -30,6 +32,30 @@ final class BenchSmokeTests: XCTestCase {
 
     /// `bench cases` at a small size: it fills a database through the real store, then times every
     /// query; run again on the same file, it reuses the data as it is.
+    /// The load generator's reading of messages: keys found wherever they are (start, end, after
+    /// near misses), not found when absent or cut short.
+    func testTheLoadGeneratorFindsWhatItReads() {
+        func find(_ needle: String, in text: String) -> Int? {
+            Array(text.utf8).withUnsafeBytes { FastJSON.find(FastJSON.Needle(needle), in: $0) }
+        }
+        XCTAssertEqual(find(#""id":""#, in: #""id":"7"}"#), 0)
+        XCTAssertEqual(find(#""id":""#, in: #"{"idx":1,"id":"7"}"#), 9)
+        XCTAssertEqual(find("xyz", in: "xxyxyz"), 3)
+        XCTAssertEqual(find("xyz", in: "abcxyz"), 3, "at the very end")
+        XCTAssertNil(find("xyz", in: "abcxy"), "cut short")
+        XCTAssertNil(find("xyz", in: "xy"), "longer than the text")
+        XCTAssertNil(find(#""type":"ok""#, in: #"{"type":"error"}"#))
+        let event = ByteBuffer(string: #"{"at":"2026-11-22T00:00:00.000Z","seq":9,"text":"p3 m41 t123456 xxxx","type":"event"}"#)
+        XCTAssertEqual(FastJSON.loadMessage(event)?.publisher, 3)
+        XCTAssertEqual(FastJSON.loadMessage(event)?.number, 41)
+        XCTAssertEqual(FastJSON.loadMessage(event)?.sent, 123_456)
+        XCTAssertNil(FastJSON.replyID(event), "an event is not a reply")
+        let reply = ByteBuffer(string: #"{"id":"42","result":{},"type":"ok"}"#)
+        XCTAssertEqual(FastJSON.replyID(reply), "42")
+        XCTAssertTrue(FastJSON.isOK(reply))
+        XCTAssertNil(FastJSON.loadMessage(reply))
+    }
+
     func testCasesFillsADatabaseAndTimesEveryQuery() async throws {
         let database = try temporaryDirectory() + "/cases.sqlite"
         let arguments = ["cases", "--cases", "120", "--events-per-case", "10", "--writers", "4", "--runs", "2", "--database", database]

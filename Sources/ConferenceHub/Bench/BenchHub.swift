@@ -316,34 +316,51 @@ final class LoadConnection: Sendable {
 /// Just enough JSON reading for the load generator's fast path: the reply id, ok or not, and the
 /// `text` of a message event. Our hub and the peer both write compact JSON.
 enum FastJSON {
-    static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int = 0) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        var index = start
-        let last = bytes.count - needle.count
-        while index <= last {
-            if bytes[index] == needle[0] {
-                var match = true
-                for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
-                    match = false
-                    break
-                }
-                if match { return index }
-            }
-            index += 1
+    /// A byte string to look for, with the byte of it that is least common in JSON text, which
+    /// the search jumps between with `memchr`.
+    struct Needle {
+        let bytes: [UInt8]
+        let anchor: Int
+
+        init(_ text: String) {
+            let bytes = Array(text.utf8)
+            precondition(!bytes.isEmpty)
+            // Most common first; a byte not listed is rarer than all of them.
+            let common = Array(#"":,etaoinsrlcdumphgyfbwvk0123456789{}-_"#.utf8)
+            let rank = { (byte: UInt8) in common.firstIndex(of: byte) ?? common.count }
+            self.bytes = bytes
+            anchor = bytes.indices.max { rank(bytes[$0]) < rank(bytes[$1]) }!
+        }
+    }
+
+    /// Where `needle` first occurs in `bytes` (this runs for every delivery the load generator
+    /// checks; a byte-by-byte search was 4 % of its time).
+    static func find(_ needle: Needle, in bytes: UnsafeRawBufferPointer) -> Int? {
+        let count = needle.bytes.count, anchor = needle.anchor, anchorByte = Int32(needle.bytes[anchor])
+        guard count <= bytes.count, let base = bytes.baseAddress else { return nil }
+        var from = anchor
+        let last = bytes.count - count + anchor
+        while from <= last {
+            guard let hit = memchr(base + from, anchorByte, last - from + 1) else { return nil }
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            let start = at - anchor
+            if needle.bytes.withUnsafeBytes({ memcmp(base + start, $0.baseAddress!, count) }) == 0 { return start }
+            from = at + 1
         }
         return nil
     }
 
-    private static let idKey = Array(#""id":""#.utf8)
-    private static let okType = Array(#""type":"ok""#.utf8)
-    private static let textKey = Array(#""text":"p"#.utf8)
+    private static let eventType = Needle(#""type":"event""#)
+    private static let idKey = Needle(#""id":""#)
+    private static let okType = Needle(#""type":"ok""#)
+    private static let textKey = Needle(#""text":"p"#)
 
     /// The `id` of a reply (nil for events).
     static func replyID(_ buffer: ByteBuffer) -> String? {
         buffer.withUnsafeReadableBytes { bytes in
-            if find(Array(#""type":"event""#.utf8), in: bytes) != nil { return nil }
+            if find(eventType, in: bytes) != nil { return nil }
             guard let start = find(idKey, in: bytes) else { return nil }
-            let from = start + idKey.count
+            let from = start + idKey.bytes.count
             var end = from
             while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
@@ -364,7 +381,7 @@ enum FastJSON {
     static func loadMessage(_ buffer: ByteBuffer) -> (publisher: Int, number: Int, sent: UInt64)? {
         buffer.withUnsafeReadableBytes { bytes in
             guard var index = find(textKey, in: bytes) else { return nil }
-            index += textKey.count
+            index += textKey.bytes.count
             func number() -> UInt64? {
                 var value: UInt64 = 0
                 var digits = 0
