@@ -25,13 +25,13 @@ struct FanoutPacing: Sendable, Equatable {
 /// written waits for that batch to reach every member, then goes out with the next one, which
 /// takes as long again; under load the wait before the last member has it is up to two batch
 /// writes. Going round, each member is written to once per round and gets everything that arrived
-/// since its last turn: an event waits at most one round for any member. Rounds take longer the
-/// more there is to write, so each member gets more events per TLS record and socket write as
-/// the load grows, as batches did, with no pause of its own. A loop reads its sockets between two
-/// chunks (a task scheduled after `pauseBetweenChunks`; tasks queued with `execute` all run
-/// before NIO polls again), so a round over a thousand members does not hold up the requests of
-/// everyone else on the loop. With `interval` (`serve --fanout-interval-ms`) a member gets at
-/// most one write per interval.
+/// since its last turn: an event waits at most one round for any member. `pacing` spaces the
+/// writes to each member (`serve --fanout-pace-us` times the members here, or
+/// `--fanout-interval-ms`), so that in a large room each write carries several events: unpaced,
+/// rounds ran as fast as the cores allowed and each write carried about one. A loop reads its
+/// sockets between two chunks (a task scheduled after `pauseBetweenChunks`; tasks queued with
+/// `execute` all run before NIO polls again), so a round over a thousand members does not hold
+/// up the requests of everyone else on the loop.
 ///
 /// Created by its room on the room's loop; touched only on `loop` after that.
 final class RoomSweep: @unchecked Sendable {
