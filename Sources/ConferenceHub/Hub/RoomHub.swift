@@ -137,12 +137,14 @@ final class Room: @unchecked Sendable {
         let batch = RoomSweep.Batch(events)
         for (_, entry) in sweeps {
             let sweep = entry.sweep
-            if sweep.loop === loop {
-                sweep.append(batch)
-            } else {
-                sweep.loop.execute { sweep.append(batch) }
-            }
+            onLoop(of: sweep) { sweep.append(batch) }
         }
+    }
+
+    /// Runs `body` on `sweep`'s loop: at once when that is this loop, else as a task there (tasks
+    /// from this loop reach it in the order they were sent).
+    private func onLoop(of sweep: RoomSweep, _ body: @escaping @Sendable () -> Void) {
+        if sweep.loop === loop { body() } else { sweep.loop.execute(body) }
     }
 
     /// Adds a member in catch-up state; returns whether this is the person's first connection here.
@@ -190,12 +192,8 @@ final class Room: @unchecked Sendable {
             sweep = RoomSweep(loop: memberLoop, chunk: writeChunk, pacing: pacing)
             sweeps[loopKey] = (sweep, 1)
         }
-        if memberLoop === loop {
-            sweep.add(channel, delivered: last)
-        } else {
-            let delivered = last
-            memberLoop.execute { sweep.add(channel, delivered: delivered) }
-        }
+        let delivered = last
+        onLoop(of: sweep) { sweep.add(channel, delivered: delivered) }
         return true
     }
 
@@ -209,11 +207,7 @@ final class Room: @unchecked Sendable {
             if let entry = sweeps[loopKey] {
                 sweeps[loopKey] = entry.members > 1 ? (entry.sweep, entry.members - 1) : nil
                 let sweep = entry.sweep
-                if sweep.loop === loop {
-                    sweep.remove(channel)
-                } else {
-                    sweep.loop.execute { sweep.remove(channel) }
-                }
+                onLoop(of: sweep) { sweep.remove(channel) }
             }
         }
         guard let entry = presence[member.person] else { return nil }

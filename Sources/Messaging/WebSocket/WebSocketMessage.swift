@@ -32,15 +32,6 @@ public struct WebSocketMessage: Sendable, Equatable {
         WebSocketMessage(kind: .binary, data: data)
     }
 
-    /// Server-to-client text frames (FIN set, unmasked) for `payloads`, in one buffer.
-    public static func encodedTextFrames<Payloads: Collection>(_ payloads: Payloads) -> WebSocketMessage where Payloads.Element == ByteBuffer {
-        var size = 0
-        for payload in payloads { size += payload.readableBytes + 10 }
-        var buffer = ByteBufferAllocator().buffer(capacity: size)
-        for payload in payloads { appendTextFrame(payload.readableBytesView, to: &buffer) }
-        return WebSocketMessage(kind: .frames, data: buffer)
-    }
-
     /// Appends one server-to-client text frame (FIN set, unmasked) carrying `payload` to
     /// `buffer`; returns the number of bytes written.
     @discardableResult
