@@ -64,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Microseconds per member that a room's round of writes on one event loop takes at least (0: no pacing).")
     var fanoutPaceUs = 60
 
+    @Option(name: .long, help: "Log a warning for each database transaction that takes this many milliseconds or more (0: never).")
+    var slowCommitMs = 100
+
     @Option(name: .long, help: "Seconds between checks for lapsed negotiation and decision deadlines.")
     var deadlineSweepSeconds = 30
 
@@ -109,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...1_000).contains(fanoutIntervalMs) else { throw ValidationError("--fanout-interval-ms must be 0...1000") }
         guard (0...10_000).contains(fanoutPaceUs) else { throw ValidationError("--fanout-pace-us must be 0...10000") }
         guard (1...3_600).contains(deadlineSweepSeconds) else { throw ValidationError("--deadline-sweep-seconds must be 1...3600") }
+        guard (0...60_000).contains(slowCommitMs) else { throw ValidationError("--slow-commit-ms must be 0...60000") }
     }
 
     func run() async throws {
@@ -137,6 +141,16 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("database schema upgraded", metadata: ["seconds": "\(String(format: "%.1f", (ContinuousClock.now - opened) / .seconds(1)))"])
         }
         store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
+        if slowCommitMs > 0 {
+            // Every write waits for its transaction: a slow one is usually storage stalling on fsync.
+            let storeLogger = logger
+            store.setSlowCommitObserver(threshold: .milliseconds(slowCommitMs)) { slow in
+                storeLogger.warning("slow commit", metadata: [
+                    "duration_ms": "\(SlowCommitFormat.milliseconds(slow.duration))",
+                    "commit_ms": "\(SlowCommitFormat.milliseconds(slow.commitDuration))", "writes": "\(slow.writes)",
+                ])
+            }
+        }
 
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))
         configuration.host = host
@@ -352,5 +366,12 @@ enum HubLogging {
             handler.logLevel = level
             return handler
         }
+    }
+}
+
+/// How `serve` writes a slow commit's durations in its warning (and `bench` reads them back).
+enum SlowCommitFormat {
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15)
     }
 }

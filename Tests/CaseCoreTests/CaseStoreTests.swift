@@ -127,6 +127,28 @@ final class CaseStoreTests: XCTestCase {
         XCTAssertEqual(violations, [])
     }
 
+    /// A slow-commit observer hears of each transaction at or over its threshold, with its
+    /// durations and how many writes shared it; none under it; nothing once removed.
+    func testSlowCommitsAreReported() async throws {
+        let store = try await makeStore()
+        defer { store.close() }
+        let reports = LockedList<SlowCommit>()
+        store.setSlowCommitObserver(threshold: .zero) { reports.append($0) }
+        _ = try await store.register(Fixtures.registration(), by: Fixtures.coordinator)
+        var seen = reports.all
+        XCTAssertEqual(seen.count, 1, "every transaction takes at least zero")
+        XCTAssertEqual(seen.first?.writes, 1)
+        XCTAssertGreaterThanOrEqual(seen.first?.duration ?? .zero, seen.first?.commitDuration ?? .seconds(1))
+        XCTAssertGreaterThan(seen.first?.commitDuration ?? .zero, .zero)
+
+        store.setSlowCommitObserver(threshold: .seconds(3_600)) { reports.append($0) }
+        _ = try await store.register(Fixtures.registration(), by: Fixtures.coordinator)
+        store.setSlowCommitObserver(threshold: .zero, nil)
+        _ = try await store.register(Fixtures.registration(), by: Fixtures.coordinator)
+        seen = reports.all
+        XCTAssertEqual(seen.count, 1, "nothing under the threshold, nothing once removed")
+    }
+
     func testChainsVerifyAndProjectionEqualsRebuild() async throws {
         let store = try await makeStore()
         defer { store.close() }
@@ -266,4 +288,12 @@ final class CaseStoreTests: XCTestCase {
         let coordinator = try await store.person(PersonID("coord"))
         XCTAssertEqual(coordinator?.roles, [.coordinator])
     }
+}
+
+/// A list appended to from the writer thread and read from the test.
+final class LockedList<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+    func append(_ item: Element) { lock.withLock { items.append(item) } }
+    var all: [Element] { lock.withLock { items } }
 }

@@ -28,6 +28,57 @@ final class BenchSmokeTests: XCTestCase {
         let acknowledgement = result["acknowledgement_latency"] as? [String: Double] ?? [:]
         XCTAssertGreaterThan(acknowledgement["max_ms"] ?? 0, 0)
         XCTAssertLessThanOrEqual(acknowledgement["p50_ms"] ?? .infinity, acknowledgement["max_ms"] ?? 0)
+        // Every delivery is also counted in the second its message was sent in.
+        let seconds = result["latency_by_second"] as? [[String: Any]] ?? []
+        XCTAssertFalse(seconds.isEmpty)
+        XCTAssertEqual(seconds.compactMap { $0["count"] as? Int }.reduce(0, +), 800)
+        // The started hub logs slow commits; the run counts those in its span.
+        XCTAssertEqual((result["slow_commits"] as? [String: Any])?["threshold_ms"] as? Int, BenchHub.defaultSlowCommitMs)
+    }
+
+    /// Slow commits as `serve` logs them, read back by the bench; the threshold it was started with.
+    func testSlowCommitsAreReadFromTheHubsLog() {
+        let line = { (duration: String) in
+            "2026-11-22T18:00:00+0000 warning conferencehub : commit_ms=\(duration) duration_ms=\(duration) writes=3 [ConferenceHub] slow commit"
+        }
+        let log = [line("120.5"), "2026-11-22T18:00:01+0000 warning conferencehub : [Messaging] closing a peer that is not reading", line("60.0")]
+            .joined(separator: "\n")
+        let slow = SlowCommits(log: log, threshold: 50)
+        XCTAssertEqual(slow.durations, [120.5, 60.0])
+        XCTAssertEqual(slow.row.0, "commits of 50 ms or more")
+        XCTAssertEqual(slow.row.1, "2, longest 120.5 ms, 180 ms in all")
+        XCTAssertEqual(SlowCommits(log: "", threshold: 50).row.1, "none")
+        XCTAssertEqual(SlowCommitFormat.milliseconds(.microseconds(120_450)), "120.5")
+        XCTAssertTrue(line(SlowCommitFormat.milliseconds(.milliseconds(75))).contains("duration_ms=75.0"))
+        XCTAssertEqual(BenchHub.slowCommitThreshold(in: ["serve", "--slow-commit-ms", "50", "--slow-commit-ms=10"]), 10, "the last one counts")
+        XCTAssertEqual(BenchHub.slowCommitThreshold(in: ["serve", "--slow-commit-ms", "0"]), 0)
+        XCTAssertNil(BenchHub.slowCommitThreshold(in: ["serve"]))
+    }
+
+    /// Latencies by the second their message was sent in: each second's p99, the machine's
+    /// share stolen in it where sampled, and the worst second named.
+    func testLatencyBySecond() throws {
+        let origin: UInt64 = 5_000_000_000
+        var first = LatencyBySecond(), second = LatencyBySecond()
+        for index in 0..<100 {
+            // Second 0: 1-100 ms; second 2: 200 ms each; a message sent before the origin counts in second 0.
+            first.record(sent: origin + UInt64(index) * 1_000_000, origin: origin, microseconds: UInt64(index + 1) * 1_000)
+            second.record(sent: origin + 2_500_000_000, origin: origin, microseconds: 200_000)
+        }
+        second.record(sent: origin - 1, origin: origin, microseconds: 1_000)
+        second.record(sent: origin + UInt64(LatencyBySecond.limit) * 1_000_000_000, origin: origin, microseconds: 1_000)
+        first.add(second)
+        XCTAssertEqual(first.seconds.map(\.count), [101, 0, 100], "second 1 had nothing; past the limit is not kept")
+        let machine = [MachineSeconds.Second(busy: 50, steal: 1), MachineSeconds.Second(busy: 60, steal: 2), MachineSeconds.Second(busy: 90, steal: 12.5)]
+        let report = try XCTUnwrap(first.report(machine: machine))
+        XCTAssertEqual(report.json.map { $0["second"] as? Int }, [0, 2], "seconds without messages are left out")
+        XCTAssertEqual(report.json.map { $0["count"] as? Int }, [101, 100])
+        XCTAssertEqual(report.json[0]["p99_ms"] as? Double ?? 0, 99, accuracy: 1)
+        XCTAssertEqual(report.json[1]["p99_ms"] as? Double ?? 0, 200, accuracy: 2)
+        XCTAssertEqual(report.json[1]["steal_percent"] as? Double, 12.5)
+        XCTAssertTrue(report.row.contains("over 2 s"), report.row)
+        XCTAssertTrue(report.row.contains("(second 2, 12.5 % stolen in it)"), report.row)
+        XCTAssertNil(LatencyBySecond().report(machine: []))
     }
 
     /// `bench cases` at a small size: it fills a database through the real store, then times every

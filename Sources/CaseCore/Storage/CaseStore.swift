@@ -84,6 +84,13 @@ public final class CaseStore: Sendable {
     /// Transactions committed so far.
     public var commitCount: Int { writer.commitCount }
 
+    /// Calls `observer` on the writer thread for every transaction that takes `threshold` or
+    /// longer from BEGIN to the end of COMMIT (nil: no more calls). It must only hand the
+    /// report on (log it): every write waits while it runs.
+    public func setSlowCommitObserver(threshold: Duration, _ observer: (@Sendable (SlowCommit) -> Void)?) {
+        writer.setSlowCommitObserver(threshold: threshold, observer)
+    }
+
     /// Runs `body` on the writer connection in the next group-committed transaction.
     func write<T: Sendable>(_ body: @escaping (SQLiteConnection) throws -> T) async throws -> T {
         try await writer.write { context in try body(context.connection) }

@@ -16,6 +16,17 @@ protocol WriterLifecycle: AnyObject, SendableMetatype {
     func transactionRolledBack()
 }
 
+/// A transaction that took longer than the threshold set with
+/// ``CaseStore/setSlowCommitObserver(threshold:_:)``: usually storage that stalled on fsync.
+public struct SlowCommit: Sendable, Equatable {
+    /// From BEGIN to the end of COMMIT.
+    public let duration: Duration
+    /// The COMMIT alone (the WAL write and its fsync).
+    public let commitDuration: Duration
+    /// Writes committed together in it (each waited for all of it).
+    public let writes: Int
+}
+
 /// Runs write jobs on one dedicated thread, batching them into transactions.
 final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     private struct Job {
@@ -36,6 +47,8 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     /// Transactions committed so far (for tests and benchmarks).
     private(set) var commitCount = 0
     private let finished = DispatchSemaphore(value: 0)
+    private let observerLock = NSLock()
+    private var slowCommitObserver: (threshold: Duration, observer: @Sendable (SlowCommit) -> Void)?
 
     /// - Parameters:
     ///   - context: what jobs receive (it holds `connection`); used only on the writer thread.
@@ -48,6 +61,12 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
         thread.name = name
         self.thread = thread
         thread.start()
+    }
+
+    /// Calls `observer` (on the writer thread, after the writes are answered) for each
+    /// transaction that takes `threshold` or longer; nil stops it.
+    func setSlowCommitObserver(threshold: Duration, _ observer: (@Sendable (SlowCommit) -> Void)?) {
+        observerLock.withLock { slowCommitObserver = observer.map { (threshold, $0) } }
     }
 
     /// Stops after the queued jobs; waits for the thread to end.
@@ -118,6 +137,8 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Job]) {
+        let clock = ContinuousClock()
+        let began = clock.now
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -141,6 +162,7 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
                 return
             }
         }
+        let committing = clock.now
         do {
             try connection.execute("COMMIT")
             commitCount += 1
@@ -150,8 +172,12 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
             batch.forEach { $0.finish(error) }
             return
         }
+        let ended = clock.now
         context.transactionCommitted()
         batch.forEach { $0.finish(nil) }
+        if let (threshold, observer) = observerLock.withLock({ slowCommitObserver }), ended - began >= threshold {
+            observer(SlowCommit(duration: ended - began, commitDuration: ended - committing, writes: batch.count))
+        }
     }
 }
 

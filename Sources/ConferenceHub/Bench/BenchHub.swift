@@ -72,8 +72,14 @@ final class BenchHub: @unchecked Sendable {
     let pid: Int32?
     private let process: Process?
     private let directory: String?
+    /// The started hub's `--slow-commit-ms` (nil for a hub given by options: its log is not ours).
+    let slowCommitMs: Int?
 
-    private init(host: String, port: Int, caPEM: String, token: String, rooms: [String], pid: Int32?, process: Process?, directory: String?) {
+    /// What a started hub logs as slow: commits that take this long are what stall a run.
+    static let defaultSlowCommitMs = 50
+
+    private init(host: String, port: Int, caPEM: String, token: String, rooms: [String], pid: Int32?, process: Process?, directory: String?,
+                 slowCommitMs: Int? = nil) {
         self.host = host
         self.port = port
         self.caPEM = caPEM
@@ -82,7 +88,24 @@ final class BenchHub: @unchecked Sendable {
         self.pid = pid
         self.process = process
         self.directory = directory
+        self.slowCommitMs = slowCommitMs
     }
+
+    /// The last `--slow-commit-ms` in `serve` arguments (a `--hub-option` overrides the bench's).
+    static func slowCommitThreshold(in arguments: [String]) -> Int? {
+        var found: Int?
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--slow-commit-ms", index + 1 < arguments.count {
+                found = Int(arguments[index + 1])
+            } else if argument.hasPrefix("--slow-commit-ms=") {
+                found = Int(argument.dropFirst("--slow-commit-ms=".count))
+            }
+        }
+        return found
+    }
+
+    /// The started hub's log (standard output and error).
+    var logPath: String? { directory.map { $0 + "/serve.log" } }
 
     /// The target given by options, or a hub started for the run.
     static func make(_ options: HubTargetOptions, rooms: Int = 1) async throws -> BenchHub {
@@ -131,8 +154,10 @@ final class BenchHub: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
-            "serve", "--data-dir", directory.root, "--port", "0", "--port-file", portFile, "--log-level", "error",
+            "serve", "--data-dir", directory.root, "--port", "0", "--port-file", portFile, "--log-level", "warning",
             "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-rooms", "16",
+            // Transactions this slow are logged; the scenarios that commit count them.
+            "--slow-commit-ms", "\(defaultSlowCommitMs)",
             // Killed outright (SIGKILL, which no handler sees), the bench cannot stop its hub; the
             // hub then stops by itself once it notices.
             "--parent-pid", "\(getpid())",
@@ -164,7 +189,8 @@ final class BenchHub: @unchecked Sendable {
             }
         }
         let hub = BenchHub(host: "127.0.0.1", port: port!, caPEM: try directory.read(directory.caCertificate), token: token, rooms: rooms,
-                           pid: process.processIdentifier, process: process, directory: root)
+                           pid: process.processIdentifier, process: process, directory: root,
+                           slowCommitMs: slowCommitThreshold(in: arguments) ?? defaultSlowCommitMs)
         hub.stopOnTerminationSignal()
         FileHandle.standardError.write(Data("bench: started a hub, pid \(process.processIdentifier), wss://127.0.0.1:\(port!)/v1/ws, data in \(root)\n".utf8))
         return hub
@@ -404,7 +430,13 @@ enum FastJSON {
 
 /// Latencies in microseconds, with HdrHistogram.
 struct LatencyHistogram {
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram: Histogram<UInt64>
+
+    /// `digits`: the precision kept (three for a run's figures; two for its seconds, at a tenth
+    /// of the memory).
+    init(digits: SignificantDigits = .three) {
+        histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: digits)
+    }
 
     mutating func record(microseconds: UInt64) { _ = histogram.record(min(microseconds, 600_000_000)) }
     mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
@@ -418,6 +450,123 @@ struct LatencyHistogram {
             "p50_ms": Double(histogram.valueAtPercentile(50)) / 1000, "p99_ms": Double(histogram.valueAtPercentile(99)) / 1000,
             "p999_ms": Double(histogram.valueAtPercentile(99.9)) / 1000, "max_ms": Double(histogram.max) / 1000,
         ]
+    }
+}
+
+/// Slow commits read from a hub's log (`serve` warns of each, with `duration_ms=`).
+struct SlowCommits: Equatable {
+    let threshold: Int
+    private(set) var durations: [Double] = []
+
+    init(log: String, threshold: Int) {
+        self.threshold = threshold
+        for line in log.split(separator: "\n") where line.contains("slow commit") {
+            guard let range = line.range(of: "duration_ms=") else { continue }
+            let value = line[range.upperBound...].prefix { $0.isNumber || $0 == "." }
+            if let milliseconds = Double(value) { durations.append(milliseconds) }
+        }
+    }
+
+    var row: (String, String) {
+        let name = "commits of \(threshold) ms or more"
+        guard let longest = durations.max() else { return (name, "none") }
+        return (name, String(format: "%d, longest %.1f ms, %.0f ms in all", durations.count, longest, durations.reduce(0, +)))
+    }
+
+    var json: [String: Any] {
+        ["threshold_ms": threshold, "count": durations.count, "longest_ms": durations.max() ?? 0, "total_ms": durations.reduce(0, +)]
+    }
+}
+
+/// Latencies by the second in which each message was sent (counted from an origin), so that a
+/// run's tail can be told apart: steady in every second, or from a few bad ones. Read together
+/// with ``MachineSeconds``, which says how much time the hypervisor stole in each.
+struct LatencyBySecond {
+    /// Seconds kept; later messages are not counted here (the run's own figures count them).
+    static let limit = 600
+    private(set) var seconds: [LatencyHistogram] = []
+
+    mutating func record(sent: UInt64, origin: UInt64, microseconds: UInt64) {
+        let second = sent > origin ? Int((sent - origin) / 1_000_000_000) : 0
+        guard second < Self.limit else { return }
+        while seconds.count <= second { seconds.append(LatencyHistogram(digits: .two)) }
+        seconds[second].record(microseconds: microseconds)
+    }
+
+    mutating func add(_ other: LatencyBySecond) {
+        while seconds.count < other.seconds.count { seconds.append(LatencyHistogram(digits: .two)) }
+        for (index, histogram) in other.seconds.enumerated() { seconds[index].add(histogram) }
+    }
+
+    /// One entry per second with messages: its count, p99 and max (ms), and the machine's busy
+    /// and stolen share in that second when `machine` has it.
+    func report(machine: [MachineSeconds.Second]) -> (row: String, json: [[String: Any]])? {
+        var entries: [(second: Int, count: UInt64, p99: Double, max: Double)] = []
+        for (second, histogram) in seconds.enumerated() where histogram.count > 0 {
+            let summary = histogram.summary
+            entries.append((second, histogram.count, summary["p99_ms"] ?? 0, summary["max_ms"] ?? 0))
+        }
+        guard !entries.isEmpty else { return nil }
+        let json: [[String: Any]] = entries.map { entry in
+            var object: [String: Any] = ["second": entry.second, "count": Int(entry.count), "p99_ms": entry.p99, "max_ms": entry.max]
+            if entry.second < machine.count {
+                object["busy_percent"] = machine[entry.second].busy
+                object["steal_percent"] = machine[entry.second].steal
+            }
+            return object
+        }
+        let sorted = entries.sorted { $0.p99 < $1.p99 }
+        let worst = sorted.last!
+        let stolen = worst.second < machine.count ? String(format: ", %.1f %% stolen in it", machine[worst.second].steal) : ""
+        let row = String(format: "median %.2f ms over %d s, best %.2f ms, worst %.2f ms",
+                         sorted[sorted.count / 2].p99, sorted.count, sorted[0].p99, worst.p99) + " (second \(worst.second)\(stolen))"
+        return (row, json)
+    }
+}
+
+/// The machine's busy and stolen share of each second from an origin, sampled from /proc/stat
+/// by a repeated task (touched only on its event loop).
+final class MachineSeconds: @unchecked Sendable {
+    struct Second: Sendable {
+        let busy: Double
+        let steal: Double
+    }
+
+    private let loop: EventLoop
+    private var seconds: [Second] = []
+    private var last: [Int]?
+    private var task: RepeatedTask?
+
+    /// Samples on `loop` every second from `origin` (a `monotonicNanoseconds()` value, now or
+    /// just past), for at most `LatencyBySecond.limit` seconds.
+    init(loop: EventLoop, origin: UInt64) {
+        self.loop = loop
+        loop.execute {
+            self.last = CostMeter.machineTicks()
+            let first = NIODeadline.uptimeNanoseconds(origin) + .seconds(1) - .now()
+            self.task = loop.scheduleRepeatedTask(initialDelay: max(.zero, first), delay: .seconds(1)) { task in
+                guard self.seconds.count < LatencyBySecond.limit else { return task.cancel() }
+                self.sample()
+            }
+        }
+    }
+
+    private func sample() {
+        let now = CostMeter.machineTicks()
+        defer { last = now }
+        guard let before = last, let after = now else { return seconds.append(Second(busy: 0, steal: 0)) }
+        let delta = zip(before, after).map { $1 - $0 }
+        let total = delta.reduce(0, +)
+        guard total > 0 else { return seconds.append(Second(busy: 0, steal: 0)) }
+        seconds.append(Second(busy: Double(total - delta[3] - delta[4]) / Double(total) * 100, steal: Double(delta[7]) / Double(total) * 100))
+    }
+
+    /// Stops sampling and returns what was sampled, one entry per whole second.
+    func stop() async -> [Second] {
+        (try? await loop.submit { () -> [Second] in
+            self.task?.cancel()
+            return self.seconds
+        }.get()) ?? []
     }
 }
 
@@ -456,6 +605,8 @@ struct CostMeter {
     private let ownCPU: Double?
     private let written: Int?
     private let machine: [Int]?
+    /// Where the started hub's log stood when the measured part began.
+    private let logOffset: UInt64?
 
     init(_ hub: BenchHub) {
         self.hub = hub
@@ -463,11 +614,22 @@ struct CostMeter {
         ownCPU = BenchHub.cpuSeconds(pid: getpid())
         written = hub.storageWriteBytes()
         machine = Self.machineTicks()
+        logOffset = hub.logPath.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? UInt64 }
+    }
+
+    /// The slow commits the started hub logged since `init`: how many, the longest and their
+    /// sum (ms). Nil for a hub given by options.
+    func slowCommits() -> SlowCommits? {
+        guard let path = hub.logPath, let offset = logOffset, let threshold = hub.slowCommitMs, threshold > 0,
+              let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        guard (try? file.seek(toOffset: offset)) != nil, let data = try? file.readToEnd() ?? Data() else { return nil }
+        return SlowCommits(log: String(decoding: data, as: UTF8.self), threshold: threshold)
     }
 
     /// The machine's CPU time counters (the `cpu` line of /proc/stat: user, nice, system, idle,
     /// iowait, irq, softirq, steal, …).
-    private static func machineTicks() -> [Int]? {
+    static func machineTicks() -> [Int]? {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
               let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
         let ticks = line.split(separator: " ").dropFirst().compactMap { Int($0) }

@@ -37,6 +37,9 @@ final class LoopStats: @unchecked Sendable {
     /// A second figure where a scenario has one (fanout: post to its acknowledgement).
     var acknowledgement = LatencyHistogram()
     var received = 0
+    /// `latency` by the second each message was sent in, counted from `origin` (fanout).
+    var bySecond = LatencyBySecond()
+    var origin: UInt64 = 0
 }
 
 /// A stat object per event loop of `group`, found from the current loop.
@@ -56,6 +59,14 @@ final class PerLoop: @unchecked Sendable {
 
     /// Read once the run is over (every loop is idle).
     var all: [LoopStats] { Array(stats.values) }
+
+    /// Sets every loop's `origin` on that loop, before the messages it times are sent.
+    func setOrigin(_ origin: UInt64, group: MultiThreadedEventLoopGroup) async throws {
+        for loop in group.makeIterator() {
+            let found = stats[ObjectIdentifier(loop)]!
+            try await loop.submit { found.origin = origin }.get()
+        }
+    }
 }
 
 /// Counts down to zero once, then completes a promise.
@@ -219,7 +230,9 @@ struct FanoutBench: AsyncParsableCommand {
             if index == 0 { gate.delivered(publisher, through: number + 1) }
             let loop = stats.current
             loop.received += 1
-            loop.latency.record(microseconds: (monotonicNanoseconds() &- sent) / 1_000)
+            let latency = (monotonicNanoseconds() &- sent) / 1_000
+            loop.latency.record(microseconds: latency)
+            loop.bySecond.record(sent: sent, origin: loop.origin, microseconds: latency)
             if state.count == expected { complete.tick() }
         }
 
@@ -281,6 +294,8 @@ struct FanoutBench: AsyncParsableCommand {
         }
         gate.onProgress = { index in writers[index].connection.channel.eventLoop.execute { sendable(index) } }
         let started = monotonicNanoseconds()
+        try await stats.setOrigin(started, group: group)
+        let machine = MachineSeconds(loop: group.any(), origin: started)
         let meter = CostMeter(hub)
         var pacers: [RepeatedTask] = []
         for (index, writer) in writers.enumerated() {
@@ -311,15 +326,20 @@ struct FanoutBench: AsyncParsableCommand {
         }
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9
         let cost = meter.figures(per: expected * subscribers, unit: "delivery")
+        let slow = meter.slowCommits()
         finished.withLockedValue { $0 = true }
         for pacer in pacers { pacer.cancel() }
+        let machineSeconds = await machine.stop()
         var latency = LatencyHistogram(), acknowledgement = LatencyHistogram()
+        var bySecond = LatencyBySecond()
         var delivered = 0
         for loop in stats.all {
             latency.add(loop.latency)
             acknowledgement.add(loop.acknowledgement)
+            bySecond.add(loop.bySecond)
             delivered += loop.received
         }
+        let seconds = bySecond.report(machine: machineSeconds)
         for connection in readers + writers { await connection.close() }
         try? await group.shutdownGracefully()
         let found = problems.all
@@ -334,11 +354,14 @@ struct FanoutBench: AsyncParsableCommand {
             figures: [("deliveries", "\(delivered) in \(String(format: "%.2f", elapsed)) s, every one checked for order and completeness"),
                       ("deliveries per second", BenchReport.rate(Double(delivered) / elapsed)),
                       ("posts per second", BenchReport.rate(Double(expected) / elapsed)),
-                      ("publish-to-delivery latency", BenchReport.milliseconds(summary)),
-                      ("post acknowledgement latency", BenchReport.milliseconds(acknowledgement.summary))] + cost.rows,
+                      ("publish-to-delivery latency", BenchReport.milliseconds(summary))]
+                + (seconds.map { [("p99 of each second of posting", $0.row)] } ?? [])
+                + [("post acknowledgement latency", BenchReport.milliseconds(acknowledgement.summary))] + cost.rows
+                + (slow.map { [$0.row] } ?? []),
             result: ["deliveries": delivered, "seconds": elapsed, "deliveries_per_second": Double(delivered) / elapsed,
-                     "posts_per_second": Double(expected) / elapsed, "latency": summary,
-                     "acknowledgement_latency": acknowledgement.summary].merging(cost.json) { first, _ in first },
+                     "posts_per_second": Double(expected) / elapsed, "latency": summary, "latency_by_second": seconds?.json ?? [],
+                     "acknowledgement_latency": acknowledgement.summary, "slow_commits": slow?.json as Any? ?? NSNull()]
+                .merging(cost.json) { first, _ in first },
             json: target.json)
     }
 }
@@ -403,6 +426,7 @@ struct DurableBench: AsyncParsableCommand {
         try problems.check("durable run failed")
         let elapsed = Double(monotonicNanoseconds() - started) / 1e9
         let cost = meter.figures(per: publishers * messages, unit: "post", storage: true)
+        let slow = meter.slowCommits()
         var latency = LatencyHistogram()
         for loop in stats.all { latency.add(loop.latency) }
         for writer in writers { await writer.close() }
@@ -413,8 +437,9 @@ struct DurableBench: AsyncParsableCommand {
             scenario: "durable", parameters: ["publishers": publishers, "messages_per_publisher": messages, "size_bytes": size, "target": target.url ?? "started hub"],
             figures: [("acknowledged posts", "\(total) in \(String(format: "%.2f", elapsed)) s (each acknowledged after its commit is on disk)"),
                       ("acknowledged posts per second", BenchReport.rate(Double(total) / elapsed)),
-                      ("acknowledgement latency", BenchReport.milliseconds(summary))] + cost.rows,
-            result: ["posts": total, "seconds": elapsed, "posts_per_second": Double(total) / elapsed, "latency": summary]
+                      ("acknowledgement latency", BenchReport.milliseconds(summary))] + cost.rows + (slow.map { [$0.row] } ?? []),
+            result: ["posts": total, "seconds": elapsed, "posts_per_second": Double(total) / elapsed, "latency": summary,
+                     "slow_commits": slow?.json as Any? ?? NSNull()]
                 .merging(cost.json) { first, _ in first }, json: target.json)
     }
 }
