@@ -63,8 +63,8 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
         thread.start()
     }
 
-    /// Calls `observer` (on the writer thread, after the writes are answered) for each
-    /// transaction that takes `threshold` or longer; nil stops it.
+    /// Calls `observer` (on the writer thread, before the transaction's writes are answered) for
+    /// each transaction that takes `threshold` or longer; nil stops it.
     func setSlowCommitObserver(threshold: Duration, _ observer: (@Sendable (SlowCommit) -> Void)?) {
         observerLock.withLock { slowCommitObserver = observer.map { (threshold, $0) } }
     }
@@ -174,10 +174,12 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
         }
         let ended = clock.now
         context.transactionCommitted()
-        batch.forEach { $0.finish(nil) }
+        // Told before the writes are answered, so that a caller that has its answer also finds
+        // the report made (a report is rare and only handed on).
         if let (threshold, observer) = observerLock.withLock({ slowCommitObserver }), ended - began >= threshold {
             observer(SlowCommit(duration: ended - began, commitDuration: ended - committing, writes: batch.count))
         }
+        batch.forEach { $0.finish(nil) }
     }
 }
 
