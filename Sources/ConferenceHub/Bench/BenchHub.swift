@@ -554,11 +554,8 @@ final class MachineSeconds: @unchecked Sendable {
     private func sample() {
         let now = CostMeter.machineTicks()
         defer { last = now }
-        guard let before = last, let after = now else { return seconds.append(Second(busy: 0, steal: 0)) }
-        let delta = zip(before, after).map { $1 - $0 }
-        let total = delta.reduce(0, +)
-        guard total > 0 else { return seconds.append(Second(busy: 0, steal: 0)) }
-        seconds.append(Second(busy: Double(total - delta[3] - delta[4]) / Double(total) * 100, steal: Double(delta[7]) / Double(total) * 100))
+        let shares = last.flatMap { CostMeter.shares(from: $0, to: now) }
+        seconds.append(Second(busy: shares?.busy ?? 0, steal: shares?.steal ?? 0))
     }
 
     /// Stops sampling and returns what was sampled, one entry per whole second.
@@ -636,6 +633,16 @@ struct CostMeter {
         return ticks.count >= 8 ? ticks : nil
     }
 
+    /// The machine's busy and stolen shares (percent) between two readings of `machineTicks()`;
+    /// nil when either is missing or no time passed.
+    static func shares(from before: [Int], to after: [Int]?) -> (busy: Double, steal: Double)? {
+        guard let after else { return nil }
+        let delta = zip(before, after).map { $1 - $0 }
+        let total = delta.reduce(0, +)
+        guard total > 0 else { return nil }
+        return (Double(total - delta[3] - delta[4]) / Double(total) * 100, Double(delta[7]) / Double(total) * 100)
+    }
+
     /// Table rows and JSON fields per `count` operations called `unit`.
     func figures(per count: Int, unit: String, storage: Bool = false) -> (rows: [(String, String)], json: [String: Any]) {
         var rows: [(String, String)] = []
@@ -649,16 +656,10 @@ struct CostMeter {
         }
         // Time the hypervisor gave to others while the run wanted the CPU: a run with much of it
         // is not comparable with one without.
-        if let before = machine, let after = Self.machineTicks() {
-            let delta = zip(before, after).map { $1 - $0 }
-            let total = delta.reduce(0, +)
-            if total > 0 {
-                let busy = Double(total - delta[3] - delta[4]) / Double(total) * 100
-                let steal = Double(delta[7]) / Double(total) * 100
-                rows.append(("machine while running", String(format: "%.0f %% busy, %.1f %% stolen by the hypervisor", busy, steal)))
-                json["machine_busy_percent"] = busy
-                json["steal_percent"] = steal
-            }
+        if let before = machine, let (busy, steal) = Self.shares(from: before, to: Self.machineTicks()) {
+            rows.append(("machine while running", String(format: "%.0f %% busy, %.1f %% stolen by the hypervisor", busy, steal)))
+            json["machine_busy_percent"] = busy
+            json["steal_percent"] = steal
         }
         if storage, let before = written, let after = hub.storageWriteBytes() {
             let bytes = Double(after - before) / Double(count)
