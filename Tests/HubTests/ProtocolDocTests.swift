@@ -237,6 +237,83 @@ final class ProtocolDocTests: XCTestCase {
         }
     }
 
+    func testARepeatedKeyIsRefusedAndNamed() throws {
+        // JSONSerialization keeps a repeated key's last value and the typed decoder its first, so
+        // such a request could mean two things: it is refused, naming the key.
+        func outcome(_ text: String) -> String {
+            do {
+                let request = try Request.decode(ByteBuffer(string: text))
+                return "ok \(request.type)"
+            } catch {
+                return "error \(error.id ?? "-") \(error.message)"
+            }
+        }
+        XCTAssertEqual(outcome(#"{"id":"1","type":"post","type":"hello"}"#), "error 1 `type` appears twice; each key may appear once in an object")
+        XCTAssertEqual(outcome(#"{"id":"1","id":"2","type":"hello"}"#), "error - `id` appears twice; each key may appear once in an object")
+        XCTAssertEqual(outcome(#"{"id":"1","type":"case.change","case":"case-1","change":{"type":"accepted","type":"closed"}}"#),
+                       "error 1 `change.type` appears twice; each key may appear once in an object")
+        XCTAssertEqual(outcome("\u{FEFF}" + #"{"id":"1","type":"hello"}"#), "ok hello")
+
+        let paths: [(String, String?)] = [
+            (#"{"a":1,"\u0061":2}"#, "a"),
+            (#"{"units":[{"u":1},{"u":2,"v":[1,"s",{"k":1,"k":2}]}]}"#, "units.[1].v.[2].k"),
+            (#"[[],[0,{"x":{"y":true,"y":false}}]]"#, "[1].[1].x.y"),
+            (#"{"a":{"b":1},"c":{"b":1},"b":[{"b":1},{"b":2}]}"#, nil),
+            (#"{"a":"b","b":"a","k":"k"}"#, nil),
+            (#"{"a":"x\"}{,\"a\":","b":[1.5e3,-2E-3,true,null,"]",{}],"c":{"a":[]}}"#, nil),
+            (" { \"a\" : [ 1 , 2 ] ,\n\t\"b\" : { } , \"a\" : 0 } ", "a"),
+        ]
+        for (text, expected) in paths {
+            XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]), text)
+            XCTAssertEqual(FlatJSON.repeatedKey(ByteBuffer(string: text)), expected, text)
+        }
+        // No false alarm on objects without repeats, however they are laid out.
+        var generator = SystemRandomNumberGenerator()
+        func value(_ depth: Int) -> Any {
+            switch Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator) {
+            case 0: return Int.random(in: -1_000...1_000, using: &generator)
+            case 1: return ["x", "\"}]", "é\\", ""].randomElement(using: &generator)!
+            case 2: return Bool.random(using: &generator)
+            case 3: return NSNull()
+            case 4: return (0..<Int.random(in: 0...4, using: &generator)).map { _ in value(depth + 1) }
+            default:
+                var object: [String: Any] = [:]
+                for _ in 0..<Int.random(in: 0...5, using: &generator) {
+                    object[["a", "b", "\"a\"", "{", "\u{1F600}", "c d"].randomElement(using: &generator)!] = value(depth + 1)
+                }
+                return object
+            }
+        }
+        for round in 0..<200 {
+            let object: [String: Any] = ["id": "\(round)", "type": "hello", "v": value(0)]
+            let data = try JSONSerialization.data(withJSONObject: object, options: round % 2 == 0 ? [.prettyPrinted] : [])
+            XCTAssertNil(FlatJSON.repeatedKey(ByteBuffer(bytes: data)), String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    func testANumberThatFitsNoFieldIsNamed() throws {
+        // The typed decoder reports these as invalid JSON at the root; the reply names the field.
+        let cases: [(String, String)] = [
+            (#"{"id":"1","type":"history","room":"lobby","limit":1.5}"#, "`limit` must be a whole number"),
+            (#"{"id":"1","type":"history","room":"lobby","before":9223372036854775808}"#,
+             "`before` is out of range (at most 9223372036854775807)"),
+            (#"{"id":"1","type":"history","room":"lobby","before":-9223372036854775809}"#,
+             "`before` is out of range (-9223372036854775808 to 9223372036854775807)"),
+            (#"{"id":"1","type":"case.change","case":"case-1","change":{"type":"task_done","task":2.5,"result":"r"}}"#,
+             "`change.task` must be a whole number"),
+            (#"{"id":"1","type":"join","room":"lobby","last_seq":"seven"}"#, "`last_seq` has the wrong type"),
+        ]
+        for (text, expected) in cases {
+            let request = try Request.decode(ByteBuffer(string: text))
+            XCTAssertThrowsError(try HubCommand.parse(request, maxTextLength: 4_000), text) { error in
+                XCTAssertEqual((error as? HubCommand.ParseError)?.message, expected, text)
+            }
+        }
+        // Whole numbers written as 2.0 or 1e3 are read as the typed decoder reads them.
+        let request = try Request.decode(ByteBuffer(string: #"{"id":"1","type":"history","room":"lobby","limit":2.0,"before":1e3}"#))
+        XCTAssertNoThrow(try HubCommand.parse(request, maxTextLength: 4_000))
+    }
+
     func testTheDirectJSONWriterIsWhatJSONSerializationWrites() throws {
         // Random objects of the shapes the hub builds, with keys that stress the key order
         // (`_`, digit runs with and without leading zeros, prefixes).

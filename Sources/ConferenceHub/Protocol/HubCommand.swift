@@ -132,7 +132,7 @@ enum HubCommand {
             do {
                 return try WireCoding.decoder.decode(T.self, from: request.raw)
             } catch let error as DecodingError {
-                throw ParseError(code: .badRequest, message: WireCoding.describe(error))
+                throw ParseError(code: .badRequest, message: WireCoding.describe(error, fields: request.fields))
             } catch {
                 throw ParseError(code: .badRequest, message: "the request could not be read")
             }
@@ -328,6 +328,49 @@ enum WireCoding {
             }
         }
         return result
+    }
+
+    /// A decoding error as one sentence naming the field. `fields` is the request as
+    /// JSONSerialization read it: the typed decoder reports a number that does not fit its field
+    /// (a fraction, or beyond 64 bits) as invalid JSON at the root, naming nothing, so the number
+    /// is looked for there.
+    static func describe(_ error: DecodingError, fields: [String: Any]) -> String {
+        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+           let problem = numberProblem(in: fields, path: []) {
+            return problem
+        }
+        return describe(error)
+    }
+
+    /// The first number in `value` (keys in sorted order) that no integer field could take — a
+    /// fraction, or beyond 64 bits — as a sentence naming it; nil when there is none.
+    static func numberProblem(in value: Any, path: [String]) -> String? {
+        func name() -> String { path.isEmpty ? "the request" : "`" + path.joined(separator: ".") + "`" }
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if let problem = numberProblem(in: object[key]!, path: path + [key]) { return problem }
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let problem = numberProblem(in: element, path: path + ["[\(index)]"]) { return problem }
+            }
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "Q":
+                // JSONSerialization keeps an unsigned 64-bit type only for what Int64 cannot hold.
+                return "\(name()) is out of range (at most \(Int64.max))"
+            case "d", "f":
+                let double = number.doubleValue
+                if double.rounded(.towardZero) != double { return "\(name()) must be a whole number" }
+                if double.magnitude >= 0x1p63 { return "\(name()) is out of range (\(Int64.min) to \(Int64.max))" }
+            default:
+                break
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     /// A decoding error as one sentence naming the field.

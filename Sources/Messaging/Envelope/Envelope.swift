@@ -67,6 +67,8 @@ public struct Request {
     public static func decode(_ data: ByteBuffer, stringFields: [String: String]?) throws(DecodeError) -> Request {
         let raw = Data(data.readableBytesView)
         let object: [String: Any]
+        // FlatJSON reads only objects without a repeated key; anything else is checked here.
+        var repeated: String?
         if let stringFields {
             object = stringFields
         } else {
@@ -80,11 +82,18 @@ public struct Request {
                 throw DecodeError(id: nil, message: "a request must be a JSON object")
             }
             object = dictionary
+            repeated = FlatJSON.repeatedKey(data)
+        }
+        if repeated == "id" {
+            throw DecodeError(id: nil, message: "`id` appears twice; each key may appear once in an object")
         }
         let rawID = object["id"]
         let id = rawID as? String
         guard let id, !id.isEmpty, id.utf8.count <= maxIDLength else {
             throw DecodeError(id: nil, message: "`id` must be a non-empty string of at most \(maxIDLength) bytes")
+        }
+        if let repeated {
+            throw DecodeError(id: id, message: "`\(repeated)` appears twice; each key may appear once in an object")
         }
         guard let type = object["type"] as? String, !type.isEmpty, type.utf8.count <= maxTypeLength else {
             throw DecodeError(id: id, message: "`type` must be a non-empty string of at most \(maxTypeLength) bytes")

@@ -16,6 +16,19 @@ public enum FlatJSON {
         }
     }
 
+    /// Where a key is repeated within one object of `buffer`, which must already be known to be
+    /// valid JSON: the path of the second occurrence (`change.type`, `units.[2].id`), or nil when
+    /// every object's keys are distinct. Readers disagree on such a message (JSONSerialization
+    /// keeps the last value, the typed decoder the first), so the hub refuses it. Keys are
+    /// compared decoded (`"a"` and `"\u0061"` are the same key). Iterative: any depth the
+    /// parser accepted is fine.
+    public static func repeatedKey(_ buffer: ByteBuffer) -> String? {
+        buffer.withUnsafeReadableBytes { bytes in
+            var reader = Reader(bytes: bytes)
+            return reader.repeatedKey()
+        }
+    }
+
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
         var index = 0
@@ -44,6 +57,92 @@ public enum FlatJSON {
             }
             skipWhitespace()
             return index == bytes.count ? fields : nil
+        }
+
+        /// One open object or array while looking for a repeated key.
+        private struct Container {
+            let isObject: Bool
+            /// An object's keys so far.
+            var keys: Set<String> = []
+            /// An object's key whose value is being read; nil while a key is expected.
+            var current: String?
+            /// An array's elements so far.
+            var count = 0
+        }
+
+        mutating func repeatedKey() -> String? {
+            var open: [Container] = []
+            func path(_ last: String) -> String {
+                var names: [String] = []
+                for container in open {
+                    if container.isObject {
+                        if let current = container.current { names.append(current) }
+                    } else {
+                        names.append("[\(container.count - 1)]")
+                    }
+                }
+                return (names + [last]).joined(separator: ".")
+            }
+            /// A value starts: in an array, that is the next element.
+            func countElement() {
+                if let last = open.indices.last, !open[last].isObject { open[last].count += 1 }
+            }
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    countElement()
+                    open.append(Container(isObject: bytes[index] == UInt8(ascii: "{")))
+                    index += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    guard !open.isEmpty else { return nil }
+                    open.removeLast()
+                    index += 1
+                case UInt8(ascii: "\""):
+                    // A key when it opens a member of an object, else a value.
+                    if let last = open.indices.last, open[last].isObject, open[last].current == nil {
+                        guard let key = string() else { return nil }
+                        if open[last].keys.contains(key) { return path(key) }
+                        open[last].keys.insert(key)
+                        open[last].current = key
+                    } else {
+                        countElement()
+                        skipString()
+                    }
+                case UInt8(ascii: ","):
+                    if let last = open.indices.last, open[last].isObject { open[last].current = nil }
+                    index += 1
+                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                     UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                    // A number or a literal: to its end.
+                    countElement()
+                    index += 1
+                    while index < bytes.count {
+                        switch bytes[index] {
+                        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                             UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "E"):
+                            index += 1
+                            continue
+                        default:
+                            break
+                        }
+                        break
+                    }
+                default:
+                    // Whitespace, a colon, a byte-order mark.
+                    index += 1
+                }
+            }
+            return nil
+        }
+
+        /// Steps over a string whose opening quote is at the current position.
+        mutating func skipString() {
+            index += 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if byte == UInt8(ascii: "\\") { index += 1 } else if byte == UInt8(ascii: "\"") { return }
+            }
         }
 
         mutating func take(_ byte: UInt8) -> Bool {
