@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a TLS handshake may take.")
     var handshakeTimeout: Int = 10
 
+    @Option(name: .long, help: "Seconds a connection has, after its TLS handshake and after each HTTP response, to send a complete HTTP request (the WebSocket upgrade).")
+    var requestTimeout: Int = 10
+
     @Option(name: .long, help: "Requests per second per connection (bursts of twice that).")
     var rateLimit: Int = 50
 
@@ -100,8 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxOutboundBytes > maxMessageBytes else {
             throw ValidationError("--max-outbound-bytes must be larger than --max-message-bytes (one reply must fit)")
         }
-        guard pingInterval > 0, pongTimeout > 0, handshakeTimeout > 0 else {
-            throw ValidationError("--ping-interval, --pong-timeout and --handshake-timeout must be positive")
+        guard pingInterval > 0, pongTimeout > 0, handshakeTimeout > 0, requestTimeout > 0 else {
+            throw ValidationError("--ping-interval, --pong-timeout, --handshake-timeout and --request-timeout must be positive")
         }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         if let parentPid, parentPid <= 1 { throw ValidationError("--parent-pid must be a process id above 1") }
@@ -156,6 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.tls.handshakeTimeout = .seconds(Int64(handshakeTimeout))
+        configuration.requestTimeout = .seconds(Int64(requestTimeout))
         configuration.webSocket.maxMessageSize = maxMessageBytes
         configuration.webSocket.maxOutboundBytes = maxOutboundBytes
         configuration.webSocket.pingInterval = .seconds(Int64(pingInterval))

@@ -1,6 +1,9 @@
 // HTTPEndpointHandler: plain HTTPS answers for requests that are not WebSocket upgrades:
 // `GET /healthz` → 200 with a small JSON status, the WebSocket path without an upgrade → 426,
-// anything else → 404. Request bodies are discarded.
+// anything else → 404. Request bodies are discarded. A connection that sends no complete request
+// within the request timeout (after its TLS handshake, and after each response) is closed: it
+// holds a socket and memory without having authenticated, and the WebSocket's own timers (auth,
+// ping) start only once it has upgraded. The upgrade removes this handler, and its timer with it.
 import NIOCore
 import NIOHTTP1
 
@@ -12,13 +15,56 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
     private let webSocketPath: String
     private let health: @Sendable () -> String
     private let connection: ConnectionContext
+    private let requestTimeout: TimeAmount
     private var pending: HTTPRequestHead?
+    private var requestTimer: Scheduled<Void>?
 
-    /// - Parameter health: returns the JSON body of `/healthz`.
-    public init(webSocketPath: String, connection: ConnectionContext, health: @escaping @Sendable () -> String) {
+    /// - Parameters:
+    ///   - requestTimeout: how long the client has, from its TLS handshake and from each
+    ///     response, to send a whole request (head and body); the connection is closed otherwise.
+    ///   - health: returns the JSON body of `/healthz`.
+    public init(
+        webSocketPath: String, connection: ConnectionContext, requestTimeout: TimeAmount = .seconds(10),
+        health: @escaping @Sendable () -> String
+    ) {
         self.webSocketPath = webSocketPath
         self.connection = connection
+        self.requestTimeout = requestTimeout
         self.health = health
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        // Until the handshake completes this also bounds it (the TLS handshake timeout is shorter
+        // or equal by default); the handshake then restarts the clock.
+        armRequestTimer(context: context)
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        requestTimer = nil
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        requestTimer = nil
+        context.fireChannelInactive()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is TLSHandshakeCompleted { armRequestTimer(context: context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func armRequestTimer(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        let timeout = requestTimeout
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        requestTimer = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = loopBound.value
+            handler.requestTimer = nil
+            handler.connection.recordClose("no complete HTTP request within \(timeout)")
+            context.close(promise: nil)
+        }
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -63,9 +109,15 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }
         let keepAlive = head.isKeepAlive
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { loopBound.value.close(promise: nil) }
+            let (handler, context) = loopBound.value
+            if keepAlive {
+                // The next request gets the whole timeout again.
+                if context.channel.isActive { handler.armRequestTimer(context: context) }
+            } else {
+                context.close(promise: nil)
+            }
         }
     }
 }

@@ -22,6 +22,10 @@ public struct WebSocketServerConfiguration: Sendable {
     public var webSocketPath = "/v1/ws"
     /// Subprotocols we speak, in order of preference; one the client offers is echoed back.
     public var subprotocols: [String] = []
+    /// How long a connection has, after its TLS handshake and after each HTTP response, to send
+    /// a complete HTTP request (the WebSocket upgrade, or `GET /healthz`); it is closed otherwise.
+    /// Default 10 s.
+    public var requestTimeout: TimeAmount = .seconds(10)
     /// How long shutdown waits for connections to finish their close handshakes. Default 5 s.
     public var shutdownGracePeriod: TimeAmount = .seconds(5)
     /// Kernel send buffer per connection (SO_SNDBUF), or nil for the system's autotuning. A small
@@ -148,7 +152,8 @@ public final class WebSocketServer: Sendable {
                     connection.logger.debug("websocket upgraded")
                 }
             })
-        let endpoints = HTTPEndpointHandler(webSocketPath: path, connection: connection, health: health)
+        let endpoints = HTTPEndpointHandler(
+            webSocketPath: path, connection: connection, requestTimeout: configuration.requestTimeout, health: health)
         try sync.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                 // The endpoint handler is not needed on a WebSocket connection.
