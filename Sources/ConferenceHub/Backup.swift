@@ -29,6 +29,8 @@ struct BackupSummary: Sendable {
 extension DataDirectory {
     /// The database and the files SQLite keeps beside it, which the backup does not copy as files.
     private static let databaseNames: Set<String> = ["hub.sqlite", "hub.sqlite-wal", "hub.sqlite-shm", "hub.sqlite-journal"]
+    /// Files of a running hub that are not data: not copied.
+    private static let runtimeNames: Set<String> = [ServeLock.fileName]
 
     /// Copies this directory into `destination`, which must not exist.
     func backup(to destination: String) throws -> BackupSummary {
@@ -110,7 +112,7 @@ extension DataDirectory {
                 _ = chmod(to, mode)
             case S_IFREG:
                 let name = (relative as NSString).lastPathComponent
-                if relative == name, Self.databaseNames.contains(name) || name.hasPrefix("hub.sqlite.") { continue }
+                if relative == name, Self.databaseNames.contains(name) || name.hasPrefix("hub.sqlite.") || Self.runtimeNames.contains(name) { continue }
                 guard let contents = fileManager.contents(atPath: from) else {
                     throw BackupError(description: "cannot read \(from)")
                 }

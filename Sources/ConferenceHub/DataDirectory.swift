@@ -14,6 +14,7 @@ import Messaging
 ///     decisions/signing-key.pem  Ed25519 key signing the decision log's checkpoints (0600)
 ///     decisions/public-key.txt   its public key, base64 (give it to member units)
 ///     hub.sqlite              the database (WAL mode: also hub.sqlite-wal, hub.sqlite-shm)
+///     hub.lock                held (flock) by the running `serve`: see ServeLock
 struct DataDirectory {
     struct InitError: Error, CustomStringConvertible {
         let description: String

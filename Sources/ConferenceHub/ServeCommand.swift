@@ -127,6 +127,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Settings first, so that a mistake in them changes nothing on disk.
         let policy = try HubSettings.deadlinePolicy(calendar: calendar, timeLimits: timeLimits, timeZone: timeZone)
         let directory = DataDirectory(data.dataDir)
+        // One hub per data directory, taken before anything is created or opened.
+        let lock = try ServeLock.acquire(directory)
         var firstRun: DataDirectory.Created?
         if !directory.isInitialized {
             firstRun = try await directory.initialize()
@@ -204,6 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
         store.close()
         try await group.shutdownGracefully()
         logger.info("stopped")
+        withExtendedLifetime(lock) {}
     }
 }
 

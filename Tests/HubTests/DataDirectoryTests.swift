@@ -37,6 +37,38 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(identity?.person.roles, [.admin, .coordinator])
     }
 
+    func testOneServeHoldsADataDirectoryAtATime() throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        var first: ServeLock? = try ServeLock.acquire(directory)
+        XCTAssertEqual(SecureFile.mode(of: directory.root), 0o700, "made if missing, private")
+        XCTAssertEqual(SecureFile.mode(of: directory.path(ServeLock.fileName)), 0o600)
+        XCTAssertEqual(try String(contentsOfFile: directory.path(ServeLock.fileName), encoding: .utf8), "\(getpid())\n")
+        XCTAssertThrowsError(try ServeLock.acquire(directory)) { error in
+            XCTAssertTrue("\(error)".contains("is in use by another conference-hub serve (process \(getpid()))"), "\(error)")
+        }
+        XCTAssertNotNil(first)
+        first = nil  // released as the process ends
+        XCTAssertNoThrow(try ServeLock.acquire(directory), "the file left behind does not hold the directory")
+    }
+
+    func testASecondServeOnTheSameDataDirectoryIsRefused() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
+        }
+        let root = try temporaryDirectory() + "/hub-data"
+        let first = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"])
+        let text = ChildProcess.read(first.output, until: "listening on")
+        XCTAssertTrue(text.contains("listening on"), text)
+        let second = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"])
+        XCTAssertTrue(second.waitForExit(seconds: 60), "the second hub should refuse to start")
+        XCTAssertNotEqual(second.process.terminationStatus, 0)
+        let errors = second.remainingErrors()
+        XCTAssertTrue(errors.contains("is in use by another conference-hub serve (process \(first.process.processIdentifier))"), errors)
+        first.process.terminate()
+        XCTAssertTrue(first.waitForExit(seconds: 60))
+        XCTAssertEqual(first.process.terminationStatus, 0)
+    }
+
     func testPartlyInitializedDirectoryIsRefusedUnchanged() async throws {
         let root = try temporaryDirectory() + "/hub-data"
         let directory = DataDirectory(root)
