@@ -124,6 +124,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let parentPid, getppid() != parentPid {
             throw ValidationError("--parent-pid: process \(parentPid) is not this hub's parent (it may have ended already)")
         }
+        if let files = OpenFileLimit.raise() {
+            if files.after < OpenFileLimit.lowWatermark {
+                logger.warning("the open-file limit caps the connections this hub can hold; raise the hard limit (systemd: LimitNOFILE=)",
+                               metadata: ["limit": "\(files.after)"])
+            } else if files.after > files.before {
+                logger.info("open-file limit raised to the hard limit", metadata: ["from": "\(files.before)", "to": "\(files.after)"])
+            }
+        }
         // Settings first, so that a mistake in them changes nothing on disk.
         let policy = try HubSettings.deadlinePolicy(calendar: calendar, timeLimits: timeLimits, timeZone: timeZone)
         let directory = DataDirectory(data.dataDir)

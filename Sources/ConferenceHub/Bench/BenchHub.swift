@@ -109,7 +109,8 @@ final class BenchHub: @unchecked Sendable {
 
     /// The target given by options, or a hub started for the run.
     static func make(_ options: HubTargetOptions, rooms: Int = 1) async throws -> BenchHub {
-        raiseFileLimit()
+        // This process (and the hub it starts, which inherits it) may hold as many sockets as the system allows.
+        OpenFileLimit.raise()
         if let url = options.url, let caFile = options.ca, let token = options.token, let room = options.room {
             let endpoint = try ClientEndpoint(url: url)
             guard let ca = FileManager.default.contents(atPath: caFile) else { throw ClientFailure("cannot read \(caFile)") }
@@ -117,14 +118,6 @@ final class BenchHub: @unchecked Sendable {
                             rooms: Array(repeating: room, count: max(rooms, 1)), pid: options.serverPid, process: nil, directory: nil)
         }
         return try await start(threads: options.serverThreads, rooms: rooms, extra: (options.fanoutIntervalMs.map { ["--fanout-interval-ms", "\($0)"] } ?? []) + options.hubOption)
-    }
-
-    /// Lets this process (and the hub it starts) hold as many sockets as the system allows.
-    static func raiseFileLimit() {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// Starts `conference-hub serve` on a new data directory with limits opened up for load, and
