@@ -228,6 +228,41 @@ final class ClientTests: XCTestCase {
         XCTAssertTrue(LineFormat.event(notice).hasSuffix("* case-12 negotiation_disputed: Relocation; disputed (competing_claims), decided by coordinator; due 2026-11-09"),
                       LineFormat.event(notice))
 
+        // `/case` shows the overview as a block (the example reply of docs/protocol.md).
+        let overview: [String: Any] = [
+            "case": "case-12", "title": "Relocation compensation", "status": "in_handling", "lead": "housing", "co_handling": ["district", "finance"],
+            "deadlines": [["kind": "handling", "due": "2027-01-04", "due_at": 1767542400000, "seconds_left": 5011200, "overdue": false, "owed_by": ["housing"]],
+                          ["kind": "objection", "due": "2026-11-09", "seconds_left": -90_000, "overdue": true, "owed_by": [String]()]],
+            "tasks_by_unit": ["finance": [["task": 1, "what": "Confirm the budget line", "due": "2026-11-06", "state": "acknowledged", "overdue": true]],
+                              "district": [["task": 2, "what": "Survey the plot", "due": "2026-11-13", "state": "acknowledged", "overdue": false, "progress": "on_track"]]],
+            "answer": ["version": 1, "signed_by": ["finance"], "objections": [["unit": "district", "reason": "The surveyed area is missing"]], "awaiting": ["district"]],
+            "supervision_items": [["item": 1, "unit": "finance", "demand": "Explain the delay", "due": "2026-11-20", "answered": false, "escalated": true],
+                                  ["item": 2, "unit": "district", "demand": "Done already", "due": "2026-11-20", "answered": true, "escalated": false]],
+            "waiting_on": [["unit": "finance", "what": "task 1: Confirm the budget line (by 2026-11-06)"]],
+        ]
+        XCTAssertEqual(LineFormat.overview(overview), [
+            "case-12  Relocation compensation  [in_handling]",
+            "  lead housing; co-handling district, finance",
+            "  deadline handling: due 2027-01-04, 58 d left (housing)",
+            "  deadline objection: due 2026-11-09, OVERDUE by 1 d 1 h",
+            "  task 2 (district): Survey the plot, due 2026-11-13 — acknowledged, on_track",
+            "  task 1 (finance): Confirm the budget line, due 2026-11-06 — acknowledged, OVERDUE",
+            "  answer version 1: signed by finance; objections: district (The surveyed area is missing); awaiting district",
+            "  supervision 1 (finance): Explain the delay, due 2026-11-20, escalated",
+            "  waiting on finance: task 1: Confirm the budget line (by 2026-11-06)",
+        ])
+        XCTAssertEqual(LineFormat.overview(["case": "case-3", "title": "T", "status": "negotiating", "lead": NSNull(), "co_handling": [String]()]),
+                       ["case-3  T  [negotiating]", "  lead not assigned yet"])
+        XCTAssertEqual(LineFormat.cases(["cases": [["id": 12, "status": "assigned", "lead_unit": "housing", "title": "Relocation"],
+                                                   ["id": 13, "status": "negotiating", "title": "Budget"]], "next": "case-13"]), [
+            "  case-12  [assigned]  lead housing  Relocation",
+            "  case-13  [negotiating]  lead -  Budget",
+            #"  … more (/send {"type": "cases", "after": "case-13"})"#,
+        ])
+        XCTAssertEqual(LineFormat.cases(["cases": [[String: Any]]()]), ["* no cases"])
+        XCTAssertEqual([0, 59, 60, 3_600, 3_660, 86_400, 90_000, -5].map(LineFormat.span),
+                       ["0 s", "59 s", "1 min", "1 h", "1 h 1 min", "1 d", "1 d 1 h", "0 s"])
+
         XCTAssertEqual(LineClient.historyFields([])?["limit"] as? Int, 20)
         XCTAssertEqual(LineClient.historyFields(["5", "before", "40"])?["before"] as? Int, 40)
         XCTAssertEqual(LineClient.historyFields(["after", "7"])?["after"] as? Int, 7)

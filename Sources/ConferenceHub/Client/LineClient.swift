@@ -153,7 +153,7 @@ final class LineClient {
             await perform("history", fields.merging(["room": room]) { first, _ in first })
         case "case":
             guard let room = arguments.first ?? current, room.hasPrefix("case-") else { output.line("! usage: /case case-N"); break }
-            await perform("case.get", ["case": room])
+            await perform("case.overview", ["case": room])
         case "cases":
             await perform("cases", ["limit": 100])
         case "send":
@@ -254,6 +254,10 @@ enum LineFormat {
             }
             if let next = result["next"] as? String { lines.append("  … more (/send {\"type\": \"rooms\", \"after\": \"\(next)\"})") }
             return lines.isEmpty ? ["* no rooms"] : lines
+        case "case.overview":
+            return overview(result)
+        case "cases":
+            return cases(result)
         case "history":
             let events = result["events"] as? [[String: Any]] ?? []
             var lines = events.map { "  " + event($0) }
@@ -265,6 +269,75 @@ enum LineFormat {
         default:
             return [pretty(result)]
         }
+    }
+
+    /// A `case.overview` as a short block: what the case is, who holds it, what runs and who owes what.
+    static func overview(_ result: [String: Any]) -> [String] {
+        var lines = ["\(result["case"] as? String ?? "?")  \(result["title"] as? String ?? "")  [\(result["status"] as? String ?? "?")]"]
+        var holders = "  lead " + ((result["lead"] as? String) ?? "not assigned yet")
+        let coHandling = result["co_handling"] as? [String] ?? []
+        if !coHandling.isEmpty { holders += "; co-handling " + coHandling.joined(separator: ", ") }
+        lines.append(holders)
+        for deadline in result["deadlines"] as? [[String: Any]] ?? [] {
+            var line = "  deadline \(deadline["kind"] as? String ?? "?"): due \(deadline["due"] as? String ?? "?"), "
+            let seconds = number(deadline["seconds_left"])
+            line += deadline["overdue"] as? Bool == true || seconds < 0 ? "OVERDUE by \(span(-seconds))" : "\(span(seconds)) left"
+            let owed = deadline["owed_by"] as? [String] ?? []
+            if !owed.isEmpty { line += " (\(owed.joined(separator: ", ")))" }
+            lines.append(line)
+        }
+        let tasks = result["tasks_by_unit"] as? [String: [[String: Any]]] ?? [:]
+        for unit in tasks.keys.sorted() {
+            for task in tasks[unit] ?? [] {
+                var line = "  task \(number(task["task"])) (\(unit)): \(task["what"] as? String ?? ""), due \(task["due"] as? String ?? "?") — \(task["state"] as? String ?? "?")"
+                if let progress = task["progress"] as? String { line += ", \(progress)" }
+                if task["overdue"] as? Bool == true { line += ", OVERDUE" }
+                lines.append(line)
+            }
+        }
+        if let answer = result["answer"] as? [String: Any] {
+            var line = "  answer version \(number(answer["version"])): signed by " + list(answer["signed_by"])
+            let objections = (answer["objections"] as? [[String: Any]] ?? []).map { "\($0["unit"] as? String ?? "?") (\($0["reason"] as? String ?? ""))" }
+            if !objections.isEmpty { line += "; objections: " + objections.joined(separator: ", ") }
+            if !(answer["awaiting"] as? [String] ?? []).isEmpty { line += "; awaiting " + list(answer["awaiting"]) }
+            lines.append(line)
+        }
+        for item in result["supervision_items"] as? [[String: Any]] ?? [] where item["answered"] as? Bool != true {
+            var line = "  supervision \(number(item["item"])) (\(item["unit"] as? String ?? "?")): \(item["demand"] as? String ?? ""), due \(item["due"] as? String ?? "?")"
+            if item["escalated"] as? Bool == true { line += ", escalated" }
+            lines.append(line)
+        }
+        if let listed = result["listed"] as? [String: Any] { lines.append("  listed for supervision: \(listed["reason"] as? String ?? "")") }
+        for waiting in result["waiting_on"] as? [[String: Any]] ?? [] {
+            lines.append("  waiting on \(waiting["unit"] as? String ?? "?"): \(waiting["what"] as? String ?? "")")
+        }
+        return lines
+    }
+
+    /// A `cases` page, a line a case: `case-12  [in_handling]  lead housing  Relocation compensation`.
+    static func cases(_ result: [String: Any]) -> [String] {
+        let cases = result["cases"] as? [[String: Any]] ?? []
+        var lines = cases.map { item in
+            "  case-\(number(item["id"]))  [\(item["status"] as? String ?? "?")]  lead \(item["lead_unit"] as? String ?? "-")  \(item["title"] as? String ?? "")"
+        }
+        if lines.isEmpty { lines.append("* no cases") }
+        if let next = result["next"] as? String { lines.append("  … more (/send {\"type\": \"cases\", \"after\": \"\(next)\"})") }
+        return lines
+    }
+
+    /// `1 d 4 h`, `3 h 20 min`, `12 min`, `40 s`: a time span to the coarsest two units.
+    static func span(_ seconds: Int) -> String {
+        let seconds = max(0, seconds)
+        let days = seconds / 86_400, hours = seconds % 86_400 / 3_600, minutes = seconds % 3_600 / 60
+        if days > 0 { return hours > 0 ? "\(days) d \(hours) h" : "\(days) d" }
+        if hours > 0 { return minutes > 0 ? "\(hours) h \(minutes) min" : "\(hours) h" }
+        if minutes > 0 { return "\(minutes) min" }
+        return "\(seconds) s"
+    }
+
+    private static func list(_ value: Any?) -> String {
+        let items = value as? [String] ?? []
+        return items.isEmpty ? "nobody" : items.joined(separator: ", ")
     }
 
     /// One event as a line: `case-12 #48 10:31:12 h-officer (housing): text`.
