@@ -5,6 +5,13 @@ import CaseCore
 import Foundation
 import Messaging
 
+/// A refusal found while running a command (as opposed to a malformed option): printed as
+/// `Error: …` and exit status 1, without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Manage units, people and credentials; back up the data directory.",
@@ -14,7 +21,7 @@ struct AdminCommand: AsyncParsableCommand {
     static func openStore(_ options: DataDirectoryOptions) throws -> (DataDirectory, CaseStore) {
         let directory = DataDirectory(options.dataDir)
         guard directory.isInitialized else {
-            throw ValidationError("\(directory.root) is not an initialized data directory (run `conference-hub init` first)")
+            throw CommandFailure("\(directory.root) is not an initialized data directory (run `conference-hub init` first)")
         }
         return (directory, try CaseStore(path: directory.database))
     }
@@ -26,9 +33,9 @@ struct AdminCommand: AsyncParsableCommand {
         do {
             try await body(directory, store)
         } catch let refusal as CaseRefusal {
-            throw ValidationError(refusal.reason)
+            throw CommandFailure(refusal.reason)
         } catch let error as SQLiteError where error.isConstraintViolation {
-            throw ValidationError("refused by the database: \(error.message) (does it already exist, or does what it refers to not exist?)")
+            throw CommandFailure("refused by the database: \(error.message) (does it already exist, or does what it refers to not exist?)")
         }
     }
 }
@@ -49,6 +56,11 @@ struct UnitCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await AdminCommand.withStore(data) { _, store in
+                let existing = Set(try await store.units().map(\.id.rawValue))
+                guard !existing.contains(id) else { throw CommandFailure("unit `\(id)` already exists (see `admin unit list`)") }
+                if let parent, !existing.contains(parent) {
+                    throw CommandFailure("no unit `\(parent)` to be the parent; add it first")
+                }
                 try await store.addUnit(Unit(id: UnitID(id), name: name, kind: kind, parent: parent.map(UnitID.init(rawValue:))))
                 print("added unit \(id)")
             }
@@ -86,6 +98,12 @@ struct PersonCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await AdminCommand.withStore(data) { _, store in
+                guard try await store.person(PersonID(id)) == nil else {
+                    throw CommandFailure("person `\(id)` already exists (see `admin person list`)")
+                }
+                guard try await store.units().contains(where: { $0.id.rawValue == unit }) else {
+                    throw CommandFailure("no unit `\(unit)`; add it first with `admin unit add`")
+                }
                 try await store.addPerson(Person(id: PersonID(id), name: name, unit: UnitID(unit), roles: Set(roles)))
                 print("added \(id) (\(roles.map(\.rawValue).sorted().joined(separator: ", "))) for \(unit)")
             }
@@ -126,16 +144,16 @@ struct CredentialCommand: AsyncParsableCommand {
         func run() async throws {
             try await AdminCommand.withStore(data) { directory, store in
                 let id = PersonID(person)
-                guard let found = try await store.person(id) else { throw ValidationError("no person `\(person)`") }
+                guard let found = try await store.person(id) else { throw CommandFailure("no person `\(person)` (see `admin person list`)") }
                 let now = Timestamp(Date())
                 if let cert {
                     let authority = try CertificateIdentity(
                         certificatePEM: directory.read(directory.caCertificate), privateKeyPEM: directory.read(directory.caKey))
                     let issued = try CertificateFactory.issue(commonName: person, organization: found.unit.rawValue, usage: .client, signedBy: authority)
                     guard let digest = CaseStore.certificateDigest(fingerprintHex: issued.fingerprintSHA256) else {
-                        throw ValidationError("the new certificate has no usable fingerprint")
+                        throw CommandFailure("the new certificate has no usable fingerprint")
                     }
-                    guard !FileManager.default.fileExists(atPath: cert) else { throw ValidationError("\(cert) already exists; choose a new directory") }
+                    guard !FileManager.default.fileExists(atPath: cert) else { throw CommandFailure("\(cert) already exists; choose a new directory") }
                     try SecureFile.makeDirectory(cert, mode: 0o700)
                     try SecureFile.create(cert + "/key.pem", contents: issued.privateKeyPEM, mode: 0o600)
                     try SecureFile.create(cert + "/cert.pem", contents: issued.certificatePEM, mode: 0o644)
@@ -178,7 +196,7 @@ struct CredentialCommand: AsyncParsableCommand {
         func run() async throws {
             try await AdminCommand.withStore(data) { _, store in
                 guard try await store.revokeCredential(id: id, at: Timestamp(Date())) else {
-                    throw ValidationError("no active credential \(id)")
+                    throw CommandFailure("no active credential \(id) (see `admin credential list`)")
                 }
                 print("revoked credential \(id)")
             }
@@ -204,7 +222,7 @@ struct BackupCommand: ParsableCommand {
         do {
             summary = try DataDirectory(data.dataDir).backup(to: to)
         } catch let error as BackupError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         let megabytes = String(format: "%.1f", Double(summary.databaseBytes) / 1_048_576)
         print("""

@@ -63,7 +63,7 @@ struct MinutesCommand: AsyncParsableCommand {
     func run() async throws {
         let (_, store) = try AdminCommand.openStore(data)
         defer { store.close() }
-        guard let id = MeetingID(meeting), let found = try await store.meeting(id) else { throw ValidationError("no meeting \(meeting)") }
+        guard let id = MeetingID(meeting), let found = try await store.meeting(id) else { throw CommandFailure("no meeting \(meeting)") }
         if format == "markdown" {
             print(MinutesDocument.markdown(found), terminator: "")
         } else {
