@@ -244,6 +244,7 @@ final class HubSession: ChannelInboundHandler {
         }
         identity = found
         authTimer?.cancel()
+        connection.markEstablished()
         connection.logger[metadataKey: "person"] = "\(found.person.id)"
         connection.logger[metadataKey: "unit"] = "\(found.person.unit)"
         connection.logger.info("authenticated", metadata: ["credential": "\(found.credentialID)"])

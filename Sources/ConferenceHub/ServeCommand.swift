@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection has, after its TLS handshake and after each HTTP response, to send a complete HTTP request (the WebSocket upgrade).")
     var requestTimeout: Int = 10
 
+    @Option(name: .long, help: "Connections one IP address may hold that have not authenticated yet (more are closed at once; 0: no limit).")
+    var maxPendingPerAddress: Int = 256
+
     @Option(name: .long, help: "Requests per second per connection (bursts of twice that).")
     var rateLimit: Int = 50
 
@@ -107,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--ping-interval, --pong-timeout, --handshake-timeout and --request-timeout must be positive")
         }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard maxPendingPerAddress >= 0 else { throw ValidationError("--max-pending-per-address must be 0 (no limit) or more") }
         if let parentPid, parentPid <= 1 { throw ValidationError("--parent-pid must be a process id above 1") }
         guard rateLimit > 0, maxRooms > 0, maxConnectionsPerPerson > 0, authTimeout > 0 else {
             throw ValidationError("--rate-limit, --max-rooms, --max-connections-per-person and --auth-timeout must be positive")
@@ -170,6 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.tls.handshakeTimeout = .seconds(Int64(handshakeTimeout))
         configuration.requestTimeout = .seconds(Int64(requestTimeout))
+        configuration.maxPendingConnectionsPerAddress = maxPendingPerAddress
         configuration.webSocket.maxMessageSize = maxMessageBytes
         configuration.webSocket.maxOutboundBytes = maxOutboundBytes
         configuration.webSocket.pingInterval = .seconds(Int64(pingInterval))
@@ -274,7 +279,9 @@ enum HubServer {
             },
             application: { connection, _ in
                 switch application {
-                case .echo: return EchoSession()
+                case .echo:
+                    connection.markEstablished()  // nothing to authenticate
+                    return EchoSession()
                 case .hub(let hub): return HubSession(hub: hub, connection: connection)
                 }
             })

@@ -148,7 +148,7 @@ final class BenchHub: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
             "serve", "--data-dir", directory.root, "--port", "0", "--port-file", portFile, "--log-level", "warning",
-            "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-rooms", "16",
+            "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-pending-per-address", "0", "--max-rooms", "16",
             // Transactions this slow are logged; the scenarios that commit count them.
             "--slow-commit-ms", "\(defaultSlowCommitMs)",
             // Killed outright (SIGKILL, which no handler sees), the bench cannot stop its hub; the

@@ -26,6 +26,11 @@ public struct WebSocketServerConfiguration: Sendable {
     /// a complete HTTP request (the WebSocket upgrade, or `GET /healthz`); it is closed otherwise.
     /// Default 10 s.
     public var requestTimeout: TimeAmount = .seconds(10)
+    /// How many connections one IP address may hold that the application has not yet marked
+    /// established (``ConnectionContext/markEstablished()``; the hub marks a connection when it
+    /// authenticates). Further connections from that address are closed as soon as they are
+    /// accepted, before any TLS work. 0: no limit. Default 256.
+    public var maxPendingConnectionsPerAddress = 256
     /// How long shutdown waits for connections to finish their close handshakes. Default 5 s.
     public var shutdownGracePeriod: TimeAmount = .seconds(5)
     /// Kernel send buffer per connection (SO_SNDBUF), or nil for the system's autotuning. A small
@@ -50,11 +55,12 @@ public final class WebSocketServer: Sendable {
     private let serverChannel: Channel
     private let configuration: WebSocketServerConfiguration
     private let connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>
+    private let pending: PendingConnections
     private let logger: Logger
 
     private init(
         serverChannel: Channel, configuration: WebSocketServerConfiguration,
-        connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>, logger: Logger
+        connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>, pending: PendingConnections, logger: Logger
     ) throws {
         guard let address = serverChannel.localAddress else {
             throw TLSError(.invalidConfiguration, detail: "the server channel has no local address")
@@ -63,6 +69,7 @@ public final class WebSocketServer: Sendable {
         self.serverChannel = serverChannel
         self.configuration = configuration
         self.connections = connections
+        self.pending = pending
         self.logger = logger
     }
 
@@ -71,6 +78,9 @@ public final class WebSocketServer: Sendable {
 
     /// Number of open connections (TLS, HTTP or WebSocket).
     public var connectionCount: Int { connections.withLockedValue { $0.count } }
+
+    /// Open connections not yet marked established, from every address (0 when there is no limit).
+    public var pendingConnectionCount: Int { pending.total }
 
     /// Binds and starts accepting.
     /// - Parameters:
@@ -84,6 +94,8 @@ public final class WebSocketServer: Sendable {
         let context = try TLSContext(role: .server, configuration: configuration.tls)
         let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
         let counter = NIOLockedValueBox<UInt64>(0)
+        let pending = PendingConnections(limit: configuration.maxPendingConnectionsPerAddress)
+        let refusals = RefusalLog(logger: logger)
         let webSocket = configuration.webSocket
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
@@ -94,6 +106,12 @@ public final class WebSocketServer: Sendable {
                 value: .init(low: webSocket.maxOutboundBytes / 2, high: webSocket.maxOutboundBytes))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let address = channel.remoteAddress?.ipAddress ?? "unknown"
+                    guard let ticket = pending.admit(address) else {
+                        refusals.refused(address, limit: pending.limit)
+                        throw PendingLimitReached()  // closes the connection
+                    }
+                    channel.closeFuture.whenComplete { _ in ticket.release() }
                     if let bytes = configuration.socketSendBufferBytes {
                         try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: bytes)
                     }
@@ -103,6 +121,7 @@ public final class WebSocketServer: Sendable {
                     }
                     let connection = ConnectionContext(
                         id: "c\(id)", peer: channel.remoteAddress.map(Self.describe) ?? "unknown", logger: logger)
+                    connection.onEstablished = { ticket.release() }
                     let key = ObjectIdentifier(channel)
                     connections.withLockedValue { $0[key] = channel }
                     channel.closeFuture.whenComplete { _ in connections.withLockedValue { _ = $0.removeValue(forKey: key) } }
@@ -113,7 +132,7 @@ public final class WebSocketServer: Sendable {
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         let server = try WebSocketServer(
-            serverChannel: channel, configuration: configuration, connections: connections, logger: logger)
+            serverChannel: channel, configuration: configuration, connections: connections, pending: pending, logger: logger)
         logger.info("listening", metadata: ["address": "\(describe(server.localAddress))"])
         return server
     }
@@ -196,5 +215,37 @@ public final class WebSocketServer: Sendable {
             try? await channel.closeFuture.get()
             timeout.cancel()
         }
+    }
+}
+
+/// Why a connection was closed as soon as it was accepted.
+private struct PendingLimitReached: Error {}
+
+/// Logs refused connections at most once a minute per address, with how many were refused since,
+/// so that a flood shows in the log without filling it.
+private final class RefusalLog: Sendable {
+    private let logger: Logger
+    private let state = NIOLockedValueBox<[String: (logged: NIODeadline, since: Int)]>([:])
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func refused(_ address: String, limit: Int) {
+        let now = NIODeadline.now()
+        let report = state.withLockedValue { state -> Int? in
+            if let entry = state[address], now - entry.logged < .minutes(1) {
+                state[address] = (entry.logged, entry.since + 1)
+                return nil
+            }
+            let count = (state[address]?.since ?? 0) + 1
+            state[address] = (now, 0)
+            if state.count > 10_000 { state = state.filter { now - $0.value.logged < .minutes(1) } }
+            return count
+        }
+        guard let report else { return }
+        logger.notice("connection refused: too many connections from this address not yet authenticated", metadata: [
+            "address": "\(address)", "limit": "\(limit)", "refused": "\(report)",
+        ])
     }
 }

@@ -25,6 +25,18 @@ public final class ConnectionContext {
         self.logger = logger
     }
 
+    /// Set by the server: gives back the connection's slot among its address's pending ones.
+    var onEstablished: (() -> Void)?
+
+    /// The application counts this connection as established (the hub: authenticated; where
+    /// nothing authenticates, upgraded): it no longer counts against the server's
+    /// `maxPendingConnectionsPerAddress`. Later calls do nothing.
+    public func markEstablished() {
+        let action = onEstablished
+        onEstablished = nil
+        action?()
+    }
+
     /// Records `reason` unless an earlier, more specific one is already recorded.
     public func recordClose(_ reason: String) {
         if closeReason == nil { closeReason = reason }
