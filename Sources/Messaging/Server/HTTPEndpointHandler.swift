@@ -33,12 +33,6 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
         self.health = health
     }
 
-    public func handlerAdded(context: ChannelHandlerContext) {
-        // Until the handshake completes this also bounds it (the TLS handshake timeout is shorter
-        // or equal by default); the handshake then restarts the clock.
-        armRequestTimer(context: context)
-    }
-
     public func handlerRemoved(context: ChannelHandlerContext) {
         requestTimer?.cancel()
         requestTimer = nil
@@ -51,6 +45,7 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The clock starts once the handshake is done (the TLS handshake timeout bounds that).
         if event is TLSHandshakeCompleted { armRequestTimer(context: context) }
         context.fireUserInboundEventTriggered(event)
     }
