@@ -84,9 +84,7 @@ struct DataDirectory {
         try SecureFile.create(caKey, contents: authority.privateKeyPEM, mode: 0o600)
         try SecureFile.create(caCertificate, contents: authority.certificatePEM, mode: 0o644)
 
-        let server = try CertificateFactory.issue(
-            commonName: serverNames.first ?? "localhost", organization: "Joint Conference",
-            usage: .server(dnsNames: serverNames, ipAddresses: serverAddresses), signedBy: authority)
+        let server = try Self.issueServerCertificate(names: serverNames, addresses: serverAddresses, authority: authority)
         try SecureFile.create(serverKey, contents: server.privateKeyPEM, mode: 0o600)
         try SecureFile.create(serverCertificate, contents: server.certificatePEM + authority.certificatePEM, mode: 0o644)
 
@@ -141,6 +139,37 @@ struct DataDirectory {
     }
 
     /// The server TLS configuration from this directory's files.
+    private static func issueServerCertificate(names: [String], addresses: [String], authority: CertificateIdentity) throws -> CertificateIdentity {
+        try CertificateFactory.issue(
+            commonName: names.first ?? addresses.first ?? "localhost", organization: "Joint Conference",
+            usage: .server(dnsNames: names, ipAddresses: addresses), signedBy: authority)
+    }
+
+    /// The server certificate in use (the first of `tls/server.pem`).
+    func serverCertificateDetails() throws -> CertificateDetails {
+        try CertificateDetails(pem: read(serverCertificate))
+    }
+
+    /// Issues a new server certificate and key, signed by the conference CA, for `names` and
+    /// `addresses` (nil: those of the certificate in use), and puts them in place of the old
+    /// pair (each file replaced at once; the key written 0600). A running hub uses them from its
+    /// next start.
+    func renewServerCertificate(names: [String]?, addresses: [String]?) throws -> CertificateDetails {
+        let current = try serverCertificateDetails()
+        let dnsNames = names ?? current.dnsNames
+        let ipAddresses = addresses ?? current.ipAddresses
+        guard !(dnsNames.isEmpty && ipAddresses.isEmpty) else {
+            throw InitError(description: "a server certificate needs at least one --name or --address")
+        }
+        let authority = try CertificateIdentity(certificatePEM: read(caCertificate), privateKeyPEM: read(caKey))
+        let server = try Self.issueServerCertificate(names: dnsNames, addresses: ipAddresses, authority: authority)
+        // The key first: until the certificate follows, a restart would find a mismatched pair
+        // and refuse to start rather than serve with the wrong key.
+        try SecureFile.replace(serverKey, contents: server.privateKeyPEM, mode: 0o600)
+        try SecureFile.replace(serverCertificate, contents: server.certificatePEM + authority.certificatePEM, mode: 0o644)
+        return try CertificateDetails(pem: server.certificatePEM)
+    }
+
     func serverTLS(clientCertificateMode: ClientCertificateMode) throws -> TLSConfiguration {
         try .server(
             certificateChainPEM: read(serverCertificate), privateKeyPEM: read(serverKey),

@@ -39,6 +39,18 @@ enum SecureFile {
         }
     }
 
+    /// Replaces `path` with `bytes` at `mode` all at once: written and synced under a temporary
+    /// name beside it, then renamed over it, so a crash leaves the old file or the new one.
+    static func replace(_ path: String, contents: String, mode: mode_t) throws {
+        let temporary = path + ".new-" + UUID().uuidString.prefix(8).lowercased()
+        try create(temporary, bytes: Array(contents.utf8), mode: mode)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw WriteError(description: "cannot rename \(temporary) to \(path): \(reason)")
+        }
+    }
+
     /// Creates the directory `path` (and parents) with `mode` when missing.
     static func makeDirectory(_ path: String, mode: mode_t) throws {
         var isDirectory: ObjCBool = false

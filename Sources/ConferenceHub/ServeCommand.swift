@@ -170,6 +170,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: clientCert))
+        let certificate = try directory.serverCertificateDetails()
+        CertificateExpiry.log(certificate, logger: logger)
         configuration.host = host
         configuration.port = port
         configuration.tls.handshakeTimeout = .seconds(Int64(handshakeTimeout))
@@ -198,7 +200,12 @@ struct ServeCommand: AsyncParsableCommand {
             interval: .milliseconds(Int64(fanoutIntervalMs)), perMember: .microseconds(Int64(fanoutPaceUs)))
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
         let server = try await HubServer.start(
-            configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
+            configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub), certificate: certificate)
+        // The certificate in use warns once a day as it nears its expiry (a renewed one is used
+        // from the next start).
+        let certificateCheck = group.next().scheduleRepeatedTask(initialDelay: .hours(24), delay: .hours(24)) { _ in
+            CertificateExpiry.log(certificate, logger: logger)
+        }
         hub.startRevocationWatch(on: group.next())
         hub.startDeadlineSweep(on: group.next())
         if let firstRun {
@@ -210,6 +217,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let reason = await signals.wait()
         parentWatch?.cancel()
+        certificateCheck.cancel()
         logger.info("stopping", metadata: ["reason": "\(reason)"])
         hub.stopRevocationWatch()
         hub.stopDeadlineSweep()
@@ -265,8 +273,10 @@ enum HubServer {
         case echo
     }
 
+    /// - Parameter certificate: the server certificate in use, whose days left `/healthz` reports.
     static func start(
-        configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger, application: Application
+        configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger, application: Application,
+        certificate: CertificateDetails? = nil
     ) async throws -> WebSocketServer {
         let started = Date()
         let serverBox = NIOLockedValueBox<WebSocketServer?>(nil)
@@ -275,7 +285,8 @@ enum HubServer {
             health: {
                 let connections = serverBox.withLockedValue { $0?.connectionCount ?? 0 }
                 let uptime = Int(Date().timeIntervalSince(started))
-                return #"{"status":"ok","version":"\#(HubProtocol.serverVersion)","connections":\#(connections),"uptime_seconds":\#(uptime)}"#
+                let days = certificate.map { #","certificate_days_left":\#($0.daysLeft())"# } ?? ""
+                return #"{"status":"ok","version":"\#(HubProtocol.serverVersion)","connections":\#(connections),"uptime_seconds":\#(uptime)\#(days)}"#
             },
             application: { connection, _ in
                 switch application {
@@ -395,5 +406,29 @@ enum HubLogging {
 enum SlowCommitFormat {
     static func milliseconds(_ duration: Duration) -> String {
         String(format: "%.1f", Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15)
+    }
+}
+
+/// Warnings about the server certificate's expiry: clients refuse an expired one, so every
+/// connection would fail from that day on.
+enum CertificateExpiry {
+    /// From this many days before the expiry, a warning a day.
+    static let warningDays = 30
+
+    /// The log line for `details` at `now`, or nil while the expiry is further off.
+    static func warning(_ details: CertificateDetails, now: Date = Date()) -> (level: Logger.Level, message: String)? {
+        let days = details.daysLeft(at: now)
+        let date = ISO8601DateFormatter.string(from: details.notAfter, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let renew = "issue a new one with `conference-hub admin server-cert --renew` and restart the hub"
+        if details.notAfter <= now {
+            return (.error, "the server certificate expired on \(date): clients refuse it; \(renew)")
+        }
+        guard days < warningDays else { return nil }
+        return (.warning, "the server certificate expires on \(date), in \(days) days; \(renew)")
+    }
+
+    static func log(_ details: CertificateDetails, logger: Logger, now: Date = Date()) {
+        guard let (level, message) = warning(details, now: now) else { return }
+        logger.log(level: level, "\(message)")
     }
 }

@@ -69,6 +69,72 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(first.process.terminationStatus, 0)
     }
 
+    func testCertificateDetailsReadTheNamesAndTheExpiry() throws {
+        let issued = Date(timeIntervalSince1970: 1_790_000_000)
+        let certificate = try CertificateFactory.issue(
+            commonName: "hub.example.org", usage: .server(dnsNames: ["hub.example.org", "localhost"], ipAddresses: ["10.0.0.5", "::1"]),
+            notBefore: issued, validity: 90 * 86_400, signedBy: TestPKI.authority)
+        let details = try CertificateDetails(pem: certificate.certificatePEM)
+        XCTAssertEqual(details.commonName, "hub.example.org")
+        XCTAssertEqual(details.dnsNames, ["hub.example.org", "localhost"])
+        XCTAssertEqual(details.ipAddresses, ["10.0.0.5", "::1"])
+        XCTAssertEqual(details.notAfter, issued.addingTimeInterval(90 * 86_400))
+        XCTAssertEqual(details.fingerprintSHA256, certificate.fingerprintSHA256)
+        XCTAssertEqual(details.daysLeft(at: issued), 90)
+        XCTAssertEqual(details.daysLeft(at: issued.addingTimeInterval(91 * 86_400)), -1)
+
+        XCTAssertNil(CertificateExpiry.warning(details, now: issued), "90 days left: quiet")
+        let soon = try XCTUnwrap(CertificateExpiry.warning(details, now: issued.addingTimeInterval(80 * 86_400)))
+        XCTAssertEqual(soon.level, .warning)
+        XCTAssertTrue(soon.message.hasPrefix("the server certificate expires on 2026-12-20, in 10 days;"), soon.message)
+        let late = try XCTUnwrap(CertificateExpiry.warning(details, now: issued.addingTimeInterval(90 * 86_400)))
+        XCTAssertEqual(late.level, .error)
+        XCTAssertTrue(late.message.contains("admin server-cert --renew"), late.message)
+    }
+
+    func testTheServerCertificateIsRenewedInPlace() async throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        _ = try await directory.initialize()
+        let original = try directory.serverCertificateDetails()
+        XCTAssertEqual(original.dnsNames, ["localhost"])
+        XCTAssertEqual(original.ipAddresses, ["127.0.0.1", "::1"])
+
+        // Same names by default; a new key and certificate, still signed by the CA.
+        let renewed = try directory.renewServerCertificate(names: nil, addresses: nil)
+        XCTAssertEqual(renewed.dnsNames, original.dnsNames)
+        XCTAssertEqual(renewed.ipAddresses, original.ipAddresses)
+        XCTAssertNotEqual(renewed.fingerprintSHA256, original.fingerprintSHA256)
+        XCTAssertEqual(try directory.serverCertificateDetails(), renewed)
+        XCTAssertEqual(SecureFile.mode(of: directory.serverKey), 0o600)
+        XCTAssertNoThrow(try TLSContext(role: .server, configuration: directory.serverTLS(clientCertificateMode: .optional)),
+                         "the key matches the certificate")
+        // Other names.
+        let moved = try directory.renewServerCertificate(names: ["hub.example.org"], addresses: ["10.0.0.5"])
+        XCTAssertEqual(moved.dnsNames, ["hub.example.org"])
+        XCTAssertEqual(moved.ipAddresses, ["10.0.0.5"])
+        XCTAssertThrowsError(try directory.renewServerCertificate(names: [], addresses: []))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path("tls")).filter { $0.contains(".new-") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testAdminServerCertShowsAndRenews() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
+        }
+        let root = try temporaryDirectory() + "/hub-data"
+        _ = try await DataDirectory(root).initialize()
+        let shown = try await runProcess(executable, ["admin", "server-cert", "--data-dir", root], input: "")
+        XCTAssertEqual(shown.0, 0, shown.2)
+        XCTAssertTrue(shown.1.hasPrefix("server certificate: localhost, 127.0.0.1, ::1; expires "), shown.1)
+        XCTAssertTrue(shown.1.contains("(824 days left)") || shown.1.contains("(825 days left)"), shown.1)
+        let renewed = try await runProcess(executable, ["admin", "server-cert", "--data-dir", root, "--renew", "--name", "hub.example.org"], input: "")
+        XCTAssertEqual(renewed.0, 0, renewed.2)
+        XCTAssertTrue(renewed.1.hasPrefix("issued a new server certificate: hub.example.org; expires "), renewed.1)
+        XCTAssertTrue(renewed.1.contains("restart `conference-hub serve` to use it"), renewed.1)
+        let misuse = try await runProcess(executable, ["admin", "server-cert", "--data-dir", root, "--name", "x"], input: "")
+        XCTAssertEqual(misuse.0, 64, "--name without --renew is a usage error")
+    }
+
     func testPartlyInitializedDirectoryIsRefusedUnchanged() async throws {
         let root = try temporaryDirectory() + "/hub-data"
         let directory = DataDirectory(root)

@@ -69,6 +69,7 @@ final class HubEndToEndTests: XCTestCase {
         XCTAssertEqual(health.status, .ok)
         let status = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
         XCTAssertEqual(status["status"] as? String, "ok")
+        XCTAssertEqual(status["certificate_days_left"] as? Int, 824, "the test server certificate: 825 days from an hour ago")
         let missing = try await hub.httpsGet("/nowhere")
         XCTAssertEqual(missing.status, .notFound)
         let plain = try await hub.httpsGet("/v1/ws")

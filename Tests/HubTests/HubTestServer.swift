@@ -105,7 +105,8 @@ final class HubTestServer: Sendable {
         if ProcessInfo.processInfo.environment["CONFERENCEHUB_TEST_LOG"] == "debug" { logger.logLevel = .debug }
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: logger)
         let server = try await HubServer.start(
-            configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub))
+            configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub),
+            certificate: try CertificateDetails(pem: TestPKI.server.certificatePEM))
         return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock, hubConfiguration: hubConfiguration)
     }
 
