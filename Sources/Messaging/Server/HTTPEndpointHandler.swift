@@ -18,6 +18,8 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
     private let requestTimeout: TimeAmount
     private var pending: HTTPRequestHead?
     private var requestTimer: Scheduled<Void>?
+    /// Set once the upgrade (or the channel's end) removed this handler: no timer after that.
+    private var removed = false
 
     /// - Parameters:
     ///   - requestTimeout: how long the client has, from its TLS handshake and from each
@@ -34,6 +36,7 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
         requestTimer?.cancel()
         requestTimer = nil
     }
@@ -52,6 +55,9 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
 
     private func armRequestTimer(context: ChannelHandlerContext) {
         requestTimer?.cancel()
+        // A response's write can complete after an upgrade that followed it on the same
+        // connection removed this handler; the WebSocket's own timers apply from then on.
+        guard !removed else { return }
         let timeout = requestTimeout
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         requestTimer = context.eventLoop.scheduleTask(in: timeout) {
