@@ -263,6 +263,10 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual([0, 59, 60, 3_600, 3_660, 86_400, 90_000, -5].map(LineFormat.span),
                        ["0 s", "59 s", "1 min", "1 h", "1 h 1 min", "1 d", "1 d 1 h", "0 s"])
 
+        // As operations.md says: 1, 2, 4, 8, 16 s, then every 30 s, about ten minutes in all.
+        XCTAssertEqual(Array(LineClient.defaultBackoff.prefix(6)), [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)])
+        XCTAssertEqual(LineClient.defaultBackoff.reduce(Duration.zero, +), .seconds(601))
+
         XCTAssertEqual(LineClient.historyFields([])?["limit"] as? Int, 20)
         XCTAssertEqual(LineClient.historyFields(["5", "before", "40"])?["before"] as? Int, 40)
         XCTAssertEqual(LineClient.historyFields(["after", "7"])?["after"] as? Int, 7)

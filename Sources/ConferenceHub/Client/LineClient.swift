@@ -14,6 +14,10 @@ final class LineClient {
     private let output: ConsoleOutput
     /// Waits before reconnection attempts.
     private let backoff: [Duration]
+    /// 1, 2, 4, 8 and 16 s, then every 30 s: a hub restart is bridged at once, and an outage of
+    /// up to about ten minutes without the person doing anything.
+    static let defaultBackoff: [Duration] =
+        [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)] + Array(repeating: .seconds(30), count: 19)
 
     private var client: HubClient?
     private var joined: [String] = []
@@ -23,7 +27,7 @@ final class LineClient {
 
     init(
         configuration: HubClientConfiguration, group: EventLoopGroup, output: ConsoleOutput,
-        backoff: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)]
+        backoff: [Duration] = LineClient.defaultBackoff
     ) {
         self.configuration = configuration
         self.group = group
