@@ -212,7 +212,8 @@ final class HubSession: ChannelInboundHandler {
     }
 
     private func logRefusal(command: String, reason: String) {
-        var metadata: Logger.Metadata = ["command": "\(command)", "reason": "\(reason)"]
+        // A refusal can quote the request (a unit or room it names).
+        var metadata: Logger.Metadata = ["command": "\(command)", "reason": "\(LogText.escaped(reason))"]
         if let identity {
             metadata["person"] = "\(identity.person.id)"
             metadata["unit"] = "\(identity.person.unit)"

@@ -120,4 +120,13 @@ final class WebSocketRulesTests: XCTestCase {
             return XCTFail("close reason must be UTF-8")
         }
     }
+
+    func testPeerTextIsEscapedForTheLog() {
+        // A close reason that would forge a second log line, or reverse the rest of this one.
+        XCTAssertEqual(LogText.escaped("peer closed with 1000: bye\n2026-11-22T00:00:00+0000 critical forged"),
+                       "peer closed with 1000: bye\\u{a}2026-11-22T00:00:00+0000 critical forged")
+        XCTAssertEqual(LogText.escaped("a\u{202E}b\r\u{2028}c\t"), "a\\u{202e}b\\u{d}\\u{2028}c\\u{9}")
+        XCTAssertEqual(LogText.escaped("住建局：再见 ✓"), "住建局：再见 ✓", "text is kept as it is")
+        XCTAssertEqual(LogText.escaped(String(repeating: "x", count: 300)), String(repeating: "x", count: 200) + "…")
+    }
 }

@@ -49,7 +49,8 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        var metadata: Logger.Metadata = ["reason": "\(connection.closeReason ?? "closed")"]
+        // The reason may quote the peer (its close frame's text).
+        var metadata: Logger.Metadata = ["reason": "\(LogText.escaped(connection.closeReason ?? "closed"))"]
         if let tls = connection.tls {
             metadata["tls"] = "\(tls.protocolVersion)"
             metadata["cipher"] = "\(tls.cipherSuite)"
