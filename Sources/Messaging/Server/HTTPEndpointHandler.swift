@@ -104,7 +104,7 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
         ])
         headers.add(contentsOf: extraHeaders)
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        connection.logger.debug("http request", metadata: ["path": "\(path.prefix(64))", "status": "\(status.code)"])
+        connection.logger.debug("http request", metadata: ["path": "\(LogText.escaped(path, limit: 64))", "status": "\(status.code)"])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
