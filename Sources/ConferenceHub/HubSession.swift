@@ -248,7 +248,12 @@ final class HubSession: ChannelInboundHandler {
         connection.markEstablished()
         connection.logger[metadataKey: "person"] = "\(found.person.id)"
         connection.logger[metadataKey: "unit"] = "\(found.person.unit)"
-        connection.logger.info("authenticated", metadata: ["credential": "\(found.credentialID)"])
+        var metadata: Logger.Metadata = ["credential": "\(found.credentialID)"]
+        if let notAfter = connection.tls?.peerCertificate?.notAfter, notAfter.timeIntervalSinceNow < 30 * 86_400 {
+            // The person's certificate runs out soon: an administrator should issue a new one.
+            metadata["certificate_expires"] = "\(Self.day(notAfter))"
+        }
+        connection.logger.info("authenticated", metadata: metadata)
     }
 
     private func identityObject() -> [String: Any]? {
@@ -712,12 +717,22 @@ final class HubSession: ChannelInboundHandler {
         return object
     }
 
+    /// `2029-02-24` (UTC).
+    static func day(_ date: Date) -> String {
+        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+    }
+
     private func hello() -> [String: Any] {
         var result: [String: Any] = ["server": "conference-hub", "version": HubProtocol.serverVersion, "protocol": HubProtocol.subprotocol]
         if let tls = connection.tls {
             result["tls"] = ["version": tls.protocolVersion, "cipher": tls.cipherSuite]
             if let peer = tls.peerCertificate {
-                result["certificate"] = ["subject": peer.subject, "sha256": peer.fingerprintSHA256]
+                var certificate: [String: Any] = ["subject": peer.subject, "sha256": peer.fingerprintSHA256]
+                if let notAfter = peer.notAfter {
+                    certificate["expires"] = Self.day(notAfter)
+                    certificate["days_left"] = Int((notAfter.timeIntervalSinceNow / 86_400).rounded(.down))
+                }
+                result["certificate"] = certificate
             }
         }
         if let identity = identityObject() { result["identity"] = identity }

@@ -120,6 +120,7 @@ final class ClientTests: XCTestCase {
         let hub = try await HubTestServer.hub()
         let client = try await HubClient.connect(configuration: configuration(hub, token: nil, identity: TestPKI.client), group: hub.group)
         XCTAssertEqual(client.identity?.person, "h-officer")
+        XCTAssertEqual(client.certificate?.daysLeft, 824, "the hub's view of the certificate: issued an hour ago for 825 days")
         await client.close()
         do {
             _ = try await HubClient.connect(configuration: configuration(hub, token: nil), group: hub.group)
@@ -262,6 +263,13 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(LineFormat.cases(["cases": [[String: Any]]()]), ["* no cases"])
         XCTAssertEqual([0, 59, 60, 3_600, 3_660, 86_400, 90_000, -5].map(LineFormat.span),
                        ["0 s", "59 s", "1 min", "1 h", "1 h 1 min", "1 d", "1 d 1 h", "0 s"])
+
+        // A certificate that runs out within 30 days is pointed out on connecting.
+        XCTAssertNil(LineClient.certificateWarning(nil))
+        XCTAssertNil(LineClient.certificateWarning(HubCertificateStatus(["subject": "CN=x", "expires": "2027-03-01", "days_left": 30])))
+        XCTAssertEqual(LineClient.certificateWarning(HubCertificateStatus(["subject": "CN=x", "expires": "2026-12-01", "days_left": 9])),
+                       "* your certificate expires on 2026-12-01 (9 days left): ask an administrator to issue a new one")
+        XCTAssertNil(HubCertificateStatus(["subject": "CN=x"]), "an older hub says nothing of the expiry")
 
         // As operations.md says: 1, 2, 4, 8, 16 s, then every 30 s, about ten minutes in all.
         XCTAssertEqual(Array(LineClient.defaultBackoff.prefix(6)), [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30)])

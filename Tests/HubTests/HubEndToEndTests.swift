@@ -23,6 +23,11 @@ final class HubEndToEndTests: XCTestCase {
         let certificate = try XCTUnwrap(result["certificate"] as? [String: Any])
         XCTAssertEqual(certificate["sha256"] as? String, TestPKI.client.fingerprintSHA256)
         XCTAssertEqual(certificate["subject"] as? String, "CN=officer-1,O=Housing Bureau")
+        // Issued an hour ago for 825 days.
+        XCTAssertEqual(certificate["days_left"] as? Int, 824)
+        let expiry = Date().addingTimeInterval(825 * 86_400 - 3_600)
+        let days = [expiry.addingTimeInterval(-60), expiry.addingTimeInterval(60)].map(HubSession.day)
+        XCTAssertTrue(days.contains(certificate["expires"] as? String ?? ""), "\(certificate)")
         await client.close()
         try await hub.stop()
     }

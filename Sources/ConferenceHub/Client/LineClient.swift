@@ -77,6 +77,7 @@ final class LineClient {
         if let identity = connected.identity {
             output.line("* connected as \(identity.person) (\(identity.unit); \(identity.roles.joined(separator: ", ")))")
         }
+        if let line = Self.certificateWarning(connected.certificate) { output.line(line) }
         Task {
             try? await connected.closed.get()
             continuation.yield(.closed(connected, connected.closeError ?? .closed(code: nil, reason: nil)))
@@ -102,6 +103,12 @@ final class LineClient {
         }
         output.error("conference-hub client: could not reconnect; giving up")
         return false
+    }
+
+    /// Said on connecting with a client certificate that expires within 30 days.
+    static func certificateWarning(_ certificate: HubCertificateStatus?) -> String? {
+        guard let certificate, certificate.daysLeft < 30 else { return nil }
+        return "* your certificate expires on \(certificate.expires) (\(max(0, certificate.daysLeft)) days left): ask an administrator to issue a new one"
     }
 
     /// Handles one input line; false means quit.

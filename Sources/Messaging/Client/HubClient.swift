@@ -83,6 +83,22 @@ public struct HubIdentity: Sendable, Equatable {
     }
 }
 
+/// A client certificate as the `hello` reply describes it.
+public struct HubCertificateStatus: Sendable, Equatable {
+    public let subject: String
+    /// `YYYY-MM-DD`, UTC.
+    public let expires: String
+    /// Whole days until it expires.
+    public let daysLeft: Int
+
+    init?(_ object: [String: Any]?) {
+        guard let object, let expires = object["expires"] as? String, let days = (object["days_left"] as? NSNumber)?.intValue else { return nil }
+        subject = object["subject"] as? String ?? ""
+        self.expires = expires
+        daysLeft = days
+    }
+}
+
 /// Where a client last was in a room: the room's epoch and the last sequence number seen.
 public struct RoomPositionSeen: Sendable, Equatable {
     public var epoch: String
@@ -127,6 +143,7 @@ public final class HubClient: Sendable {
         var pending: [String: (type: String, continuation: CheckedContinuation<HubMessage, Error>)] = [:]
         var positions: [String: RoomPositionSeen] = [:]
         var identity: HubIdentity?
+        var certificate: HubCertificateStatus?
         var closedError: HubClientError?
     }
 
@@ -153,6 +170,7 @@ public final class HubClient: Sendable {
         client.startReading(observer: observer)
         do {
             let identity: HubIdentity?
+            var certificate: HubCertificateStatus?
             if let token = configuration.token {
                 let reply = try await client.request("auth", ["token": token])
                 identity = HubIdentity(reply.result)
@@ -163,8 +181,12 @@ public final class HubClient: Sendable {
                     throw HubClientError.refused(
                         code: "unauthorized", message: "the hub does not know this client certificate (or none was presented); use a token or an issued certificate")
                 }
+                certificate = HubCertificateStatus(reply.result["certificate"] as? [String: Any])
             }
-            client.state.withLockedValue { $0.identity = identity }
+            client.state.withLockedValue {
+                $0.identity = identity
+                $0.certificate = certificate
+            }
             return client
         } catch {
             await client.close()
@@ -174,6 +196,10 @@ public final class HubClient: Sendable {
 
     /// The authenticated person.
     public var identity: HubIdentity? { state.withLockedValue { $0.identity } }
+
+    /// The client certificate the hub identified this connection by, as the hub saw it (nil with
+    /// a token).
+    public var certificate: HubCertificateStatus? { state.withLockedValue { $0.certificate } }
 
     /// The last position seen in each room (from events and join replies).
     public var positions: [String: RoomPositionSeen] { state.withLockedValue { $0.positions } }

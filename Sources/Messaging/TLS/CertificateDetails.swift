@@ -23,14 +23,10 @@ public struct CertificateDetails: Sendable, Equatable {
         let certificate = certificates[0]
         commonName = PeerCertificate.commonName(X509_get_subject_name(certificate))
         fingerprintSHA256 = PeerCertificate.fingerprint(of: certificate)
-        guard let expiry = X509_get0_notAfter(certificate) else {
-            throw TLSError(.invalidCertificate, detail: "the certificate has no expiry")
-        }
-        var time = tm()
-        guard ASN1_TIME_to_tm(expiry, &time) == 1 else {
+        guard let expiry = PeerCertificate.notAfter(of: certificate) else {
             throw TLSError.fromErrorQueue(.invalidCertificate, detail: "unreadable expiry")
         }
-        notAfter = Date(timeIntervalSince1970: TimeInterval(timegm(&time)))
+        notAfter = expiry
         var dns: [String] = []
         var ips: [String] = []
         if let names = X509_get_ext_d2i(certificate, NID_subject_alt_name, nil, nil) {

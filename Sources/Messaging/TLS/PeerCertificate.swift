@@ -1,5 +1,10 @@
 // PeerCertificate: what the layer above learns about a verified peer certificate.
 import COpenSSL
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A peer's certificate after OpenSSL verified it against our trust roots.
 public struct PeerCertificate: Sendable, Hashable {
@@ -9,11 +14,14 @@ public struct PeerCertificate: Sendable, Hashable {
     public let subject: String
     /// The subject's common name, if it has one.
     public let commonName: String?
+    /// When the certificate expires (nil if unreadable).
+    public let notAfter: Date?
 
-    public init(fingerprintSHA256: String, subject: String, commonName: String?) {
+    public init(fingerprintSHA256: String, subject: String, commonName: String?, notAfter: Date? = nil) {
         self.fingerprintSHA256 = fingerprintSHA256
         self.subject = subject
         self.commonName = commonName
+        self.notAfter = notAfter
     }
 
     /// Reads the fields of an `X509*` (not consumed).
@@ -22,6 +30,15 @@ public struct PeerCertificate: Sendable, Hashable {
         let name = X509_get_subject_name(certificate)
         subject = Self.rfc2253(name)
         commonName = Self.commonName(name)
+        notAfter = Self.notAfter(of: certificate)
+    }
+
+    /// The certificate's expiry.
+    static func notAfter(of certificate: OpaquePointer) -> Date? {
+        guard let expiry = X509_get0_notAfter(certificate) else { return nil }
+        var time = tm()
+        guard ASN1_TIME_to_tm(expiry, &time) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&time)))
     }
 
     static func fingerprint(of certificate: OpaquePointer) -> String {
