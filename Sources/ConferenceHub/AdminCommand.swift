@@ -247,7 +247,7 @@ struct ServerCertificateCommand: ParsableCommand {
     static func describe(_ details: CertificateDetails, now: Date = Date()) -> String {
         let names = (details.dnsNames + details.ipAddresses).joined(separator: ", ")
         let days = details.daysLeft(at: now)
-        let expiry = ISO8601DateFormatter.string(from: details.notAfter, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let expiry = CertificateDetails.day(details.notAfter)
         let left = days >= 0 ? "\(days) days left" : "EXPIRED \(-days) days ago"
         return "\(names); expires \(expiry) (\(left)); sha256 \(details.fingerprintSHA256)"
     }

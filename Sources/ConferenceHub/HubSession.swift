@@ -249,9 +249,10 @@ final class HubSession: ChannelInboundHandler {
         connection.logger[metadataKey: "person"] = "\(found.person.id)"
         connection.logger[metadataKey: "unit"] = "\(found.person.unit)"
         var metadata: Logger.Metadata = ["credential": "\(found.credentialID)"]
-        if let notAfter = connection.tls?.peerCertificate?.notAfter, notAfter.timeIntervalSinceNow < 30 * 86_400 {
+        if let notAfter = connection.tls?.peerCertificate?.notAfter,
+           CertificateDetails.daysLeft(until: notAfter) < CertificateExpiry.warningDays {
             // The person's certificate runs out soon: an administrator should issue a new one.
-            metadata["certificate_expires"] = "\(Self.day(notAfter))"
+            metadata["certificate_expires"] = "\(CertificateDetails.day(notAfter))"
         }
         connection.logger.info("authenticated", metadata: metadata)
     }
@@ -717,11 +718,6 @@ final class HubSession: ChannelInboundHandler {
         return object
     }
 
-    /// `2029-02-24` (UTC).
-    static func day(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-    }
-
     private func hello() -> [String: Any] {
         var result: [String: Any] = ["server": "conference-hub", "version": HubProtocol.serverVersion, "protocol": HubProtocol.subprotocol]
         if let tls = connection.tls {
@@ -729,8 +725,8 @@ final class HubSession: ChannelInboundHandler {
             if let peer = tls.peerCertificate {
                 var certificate: [String: Any] = ["subject": peer.subject, "sha256": peer.fingerprintSHA256]
                 if let notAfter = peer.notAfter {
-                    certificate["expires"] = Self.day(notAfter)
-                    certificate["days_left"] = Int((notAfter.timeIntervalSinceNow / 86_400).rounded(.down))
+                    certificate["expires"] = CertificateDetails.day(notAfter)
+                    certificate["days_left"] = CertificateDetails.daysLeft(until: notAfter)
                 }
                 result["certificate"] = certificate
             }

@@ -418,7 +418,7 @@ enum CertificateExpiry {
     /// The log line for `details` at `now`, or nil while the expiry is further off.
     static func warning(_ details: CertificateDetails, now: Date = Date()) -> (level: Logger.Level, message: String)? {
         let days = details.daysLeft(at: now)
-        let date = ISO8601DateFormatter.string(from: details.notAfter, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let date = CertificateDetails.day(details.notAfter)
         let renew = "issue a new one with `conference-hub admin server-cert --renew` and restart the hub"
         if details.notAfter <= now {
             return (.error, "the server certificate expired on \(date): clients refuse it; \(renew)")

@@ -26,7 +26,7 @@ final class HubEndToEndTests: XCTestCase {
         // Issued an hour ago for 825 days.
         XCTAssertEqual(certificate["days_left"] as? Int, 824)
         let expiry = Date().addingTimeInterval(825 * 86_400 - 3_600)
-        let days = [expiry.addingTimeInterval(-60), expiry.addingTimeInterval(60)].map(HubSession.day)
+        let days = [expiry.addingTimeInterval(-60), expiry.addingTimeInterval(60)].map { CertificateDetails.day($0) }
         XCTAssertTrue(days.contains(certificate["expires"] as? String ?? ""), "\(certificate)")
         await client.close()
         try await hub.stop()

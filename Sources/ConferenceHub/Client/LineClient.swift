@@ -107,7 +107,7 @@ final class LineClient {
 
     /// Said on connecting with a client certificate that expires within 30 days.
     static func certificateWarning(_ certificate: HubCertificateStatus?) -> String? {
-        guard let certificate, certificate.daysLeft < 30 else { return nil }
+        guard let certificate, certificate.daysLeft < CertificateExpiry.warningDays else { return nil }
         return "* your certificate expires on \(certificate.expires) (\(max(0, certificate.daysLeft)) days left): ask an administrator to issue a new one"
     }
 

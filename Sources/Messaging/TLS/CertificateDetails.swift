@@ -51,7 +51,17 @@ public struct CertificateDetails: Sendable, Equatable {
 
     /// Whole days from `now` to the expiry (negative once expired).
     public func daysLeft(at now: Date = Date()) -> Int {
-        Int((notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+        Self.daysLeft(until: notAfter, at: now)
+    }
+
+    /// Whole days from `now` to `expiry` (negative once past).
+    public static func daysLeft(until expiry: Date, at now: Date = Date()) -> Int {
+        Int((expiry.timeIntervalSince(now) / 86_400).rounded(.down))
+    }
+
+    /// `2029-02-24`: the UTC date the hub writes an expiry as.
+    public static func day(_ date: Date) -> String {
+        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
     }
 
     private static func bytes(_ string: UnsafeMutablePointer<ASN1_STRING>?) -> [UInt8]? {
