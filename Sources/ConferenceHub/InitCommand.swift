@@ -1,6 +1,7 @@
 // `conference-hub init`: create a data directory without serving.
 import ArgumentParser
 import Foundation
+import Messaging
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +40,7 @@ enum FirstRunMessage {
                                      sha256 \(created.adminFingerprint)
           database                   \(directory.database)
         Connect:
-          WebSocket  wss://\(host):\(port)/v1/ws   (subprotocol \(HubProtocol.subprotocol))
+          WebSocket  wss://\(host):\(port)/v1/ws   (subprotocol \(ConferenceProtocol.subprotocol))
           Health     curl --cacert \(directory.caCertificate) https://\(host):\(port)/healthz
           As admin   conference-hub client --url wss://\(host):\(port) --ca \(directory.caCertificate) --cert \(created.adminCertificate) --key \(created.adminKey)
         """

@@ -181,7 +181,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.webSocket.maxOutboundBytes = maxOutboundBytes
         configuration.webSocket.pingInterval = .seconds(Int64(pingInterval))
         configuration.webSocket.pongTimeout = .seconds(Int64(pongTimeout))
-        configuration.subprotocols = [HubProtocol.subprotocol]
+        configuration.subprotocols = [ConferenceProtocol.subprotocol]
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let signals = TerminationSignals()

@@ -67,7 +67,9 @@ struct MinutesCommand: AsyncParsableCommand {
         if format == "markdown" {
             print(MinutesDocument.markdown(found), terminator: "")
         } else {
-            let data = try JSONSerialization.data(withJSONObject: MinutesDocument.json(found), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            let encoder = WireCoding.encoder
+            encoder.outputFormatting.insert(.prettyPrinted)
+            let data = try encoder.encode(MinutesDocument.record(found))
             print(String(decoding: data, as: UTF8.self))
         }
     }

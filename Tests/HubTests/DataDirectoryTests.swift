@@ -181,7 +181,7 @@ final class DataDirectoryTests: XCTestCase {
             host: "127.0.0.1", port: boundPort,
             tls: .client(trustRootsPEM: try directory.read(directory.caCertificate), serverHostname: "127.0.0.1",
                          certificateChainPEM: admin.certificatePEM, privateKeyPEM: admin.privateKeyPEM))
-        configuration.subprotocols = [HubProtocol.subprotocol]
+        configuration.subprotocols = [ConferenceProtocol.subprotocol]
         let client = try await WebSocketClient.connect(configuration: configuration, group: hub.group)
         let reply = try await client.request(["id": "1", "type": "hello"])
         let certificate = (reply["result"] as? [String: Any])?["certificate"] as? [String: Any]

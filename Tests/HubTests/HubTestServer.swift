@@ -62,7 +62,7 @@ final class HubTestServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration(mode: .optional))
         configuration.port = 0
-        configuration.subprotocols = [HubProtocol.subprotocol]
+        configuration.subprotocols = [ConferenceProtocol.subprotocol]
         let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
         let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: Logger(label: "test"))
         let server = try await HubServer.start(configuration: configuration, group: group, logger: Logger(label: "test"), application: .hub(hub))
@@ -80,7 +80,7 @@ final class HubTestServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration(mode: mode))
         configuration.port = 0
-        configuration.subprotocols = [HubProtocol.subprotocol]
+        configuration.subprotocols = [ConferenceProtocol.subprotocol]
         configure(&configuration)
         let directory = NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -143,7 +143,7 @@ final class HubTestServer: Sendable {
 
     func connect(
         identity: CertificateIdentity? = nil, trusting root: CertificateIdentity = TestPKI.authority,
-        subprotocols: [String] = [HubProtocol.subprotocol], receiveBufferBytes: Int? = nil
+        subprotocols: [String] = [ConferenceProtocol.subprotocol], receiveBufferBytes: Int? = nil
     ) async throws -> WebSocketClientConnection {
         var configuration = WebSocketClientConfiguration(
             host: "127.0.0.1", port: port,

@@ -10,36 +10,7 @@ import XCTest
 @testable import Messaging
 
 final class ProtocolDocTests: XCTestCase {
-    private struct Example {
-        let kind: String
-        let json: String
-        let line: Int
-    }
-
-    private func examples() throws -> (text: String, examples: [Example]) {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/protocol.md").path
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let lines = text.components(separatedBy: "\n")
-        var found: [Example] = []
-        var index = 0
-        while index < lines.count {
-            let line = lines[index].trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("<!-- "), line.hasSuffix(" -->"), index + 1 < lines.count, lines[index + 1].hasPrefix("```json") {
-                let kind = String(line.dropFirst(5).dropLast(4))
-                var body: [String] = []
-                var cursor = index + 2
-                while cursor < lines.count, !lines[cursor].hasPrefix("```") {
-                    body.append(lines[cursor])
-                    cursor += 1
-                }
-                found.append(Example(kind: kind, json: body.joined(separator: "\n"), line: index + 1))
-                index = cursor
-            }
-            index += 1
-        }
-        return (text, found)
-    }
+    private func examples() throws -> (text: String, examples: [ProtocolDoc.Example]) { try ProtocolDoc.examples() }
 
     func testEveryExampleMatchesTheCodec() throws {
         let (_, examples) = try examples()
@@ -58,7 +29,7 @@ final class ProtocolDocTests: XCTestCase {
                     continue
                 }
                 do {
-                    _ = try HubCommand.parse(request, maxTextLength: 4_000)
+                    _ = try CommandTable.prepare(request, maxTextLength: 4_000)
                     documentedCommands.insert(request.type)
                 } catch {
                     XCTFail("\(place): the hub refuses this example: \(error.code.rawValue) \(error.message)")
@@ -113,7 +84,7 @@ final class ProtocolDocTests: XCTestCase {
                 XCTFail("\(place): unknown example marker `\(example.kind)`")
             }
         }
-        XCTAssertEqual(documentedCommands, Set(HubCommand.names), "every command has a request example")
+        XCTAssertEqual(documentedCommands, Set(CommandTable.names), "every command has a request example")
     }
 
     func testEveryErrorCodeIsDocumented() throws {
@@ -125,8 +96,9 @@ final class ProtocolDocTests: XCTestCase {
 
     func testTheFastPostReplyIsWhatTheGeneralEncoderWrites() throws {
         for (id, room, duplicate) in [("5", "case-12", false), (#"a "quoted" \ id"#, "lobby", true), ("tab\there\u{1}", "meeting-3", false)] {
-            let fast = Reply.posted(id: id, room: room, sequence: 48, duplicate: duplicate)
-            let general = Reply.ok(id: id, result: ["room": room, "seq": 48, "duplicate": duplicate])
+            let output = Post.Output(room: room, seq: 48, duplicate: duplicate)
+            let fast = Post.reply(id: id, result: output)
+            let general = WireReply.ok(id: id, result: output)
             XCTAssertEqual(String(buffer: fast), String(buffer: general))
             let parsed = try JSONSerialization.jsonObject(with: Data(fast.readableBytesView)) as? [String: Any]
             XCTAssertEqual(parsed?["id"] as? String, id)
@@ -223,17 +195,17 @@ final class ProtocolDocTests: XCTestCase {
         // auth and join (connection set-up) skip the typed decoder when they hold nothing else;
         // they read as the typed decoder reads them, and anything more goes to it.
         let commands: [(String, String)] = [
-            (#"{"id":"1","type":"auth","token":"t"}"#, #"auth(token: "t")"#),
-            (#"{"id":"1","type":"join","room":"case-1"}"#, #"join(room: "case-1", lastSequence: nil, epoch: nil)"#),
-            (#"{"id":"1","type":"join","room":"case-1","lastSeq":4}"#, #"join(room: "case-1", lastSequence: Optional(4), epoch: nil)"#),
-            (#"{"id":"1","type":"join","room":"case-1","epoch":"e","last_seq":2}"#, #"join(room: "case-1", lastSequence: Optional(2), epoch: Optional("e"))"#),
+            (#"{"id":"1","type":"auth","token":"t"}"#, "t"),
+            (#"{"id":"1","type":"join","room":"case-1"}"#, #"Parameters(room: "case-1", lastSequence: nil, epoch: nil)"#),
+            (#"{"id":"1","type":"join","room":"case-1","lastSeq":4}"#, #"Parameters(room: "case-1", lastSequence: Optional(4), epoch: nil)"#),
+            (#"{"id":"1","type":"join","room":"case-1","epoch":"e","last_seq":2}"#, #"Parameters(room: "case-1", lastSequence: Optional(2), epoch: Optional("e"))"#),
         ]
         for (text, expected) in commands {
             let request = try Request.decode(ByteBuffer(string: text))
-            XCTAssertEqual("\(try HubCommand.parse(request, maxTextLength: 4_000))", expected, text)
+            XCTAssertEqual("\(try CommandTable.prepare(request, maxTextLength: 4_000).parameters)", expected, text)
         }
         for text in [#"{"id":"1","type":"join","room":"nowhere"}"#, #"{"id":"1","type":"auth","token":""}"#] {
-            XCTAssertThrowsError(try HubCommand.parse(try Request.decode(ByteBuffer(string: text)), maxTextLength: 4_000), text)
+            XCTAssertThrowsError(try CommandTable.prepare(try Request.decode(ByteBuffer(string: text)), maxTextLength: 4_000), text)
         }
     }
 
@@ -305,13 +277,13 @@ final class ProtocolDocTests: XCTestCase {
         ]
         for (text, expected) in cases {
             let request = try Request.decode(ByteBuffer(string: text))
-            XCTAssertThrowsError(try HubCommand.parse(request, maxTextLength: 4_000), text) { error in
-                XCTAssertEqual((error as? HubCommand.ParseError)?.message, expected, text)
+            XCTAssertThrowsError(try CommandTable.prepare(request, maxTextLength: 4_000), text) { error in
+                XCTAssertEqual((error as? HubFailure)?.message, expected, text)
             }
         }
         // Whole numbers written as 2.0 or 1e3 are read as the typed decoder reads them.
         let request = try Request.decode(ByteBuffer(string: #"{"id":"1","type":"history","room":"lobby","limit":2.0,"before":1e3}"#))
-        XCTAssertNoThrow(try HubCommand.parse(request, maxTextLength: 4_000))
+        XCTAssertNoThrow(try CommandTable.prepare(request, maxTextLength: 4_000))
     }
 
     func testTheDirectJSONWriterIsWhatJSONSerializationWrites() throws {

@@ -81,53 +81,108 @@ public enum MinutesDocument {
     private static func list(_ units: [UnitID]) -> String { units.isEmpty ? "none" : units.map(\.rawValue).joined(separator: ", ") }
 
     /// The minutes as a JSON object (snake_case keys).
-    public static func json(_ meeting: Meeting) -> [String: Any] {
+    /// The minutes as a value, for the JSON exports (`meeting.minutes`, `conference-hub minutes
+    /// --format json`); encoded with snake_case keys, as every CaseCore value on the wire.
+    public static func record(_ meeting: Meeting) -> MinutesRecord {
         let (present, apologies, absent) = attendance(meeting)
-        var object: [String: Any] = [
-            "meeting": meeting.id.description, "title": meeting.title, "status": meeting.status.rawValue,
-            "scheduled_at": meeting.scheduledAt.milliseconds, "convener": meeting.convener.rawValue, "chair": meeting.chair.rawValue,
-            "attendance": [
-                "present": present.keys.sorted().map { ["unit": $0.rawValue, "people": present[$0]!.map(\.rawValue)] },
-                "apologies": apologies.map(\.rawValue), "absent": absent.map(\.rawValue),
-            ],
-        ]
-        if let opened = meeting.openedAt { object["opened_at"] = opened.milliseconds }
-        if let adjourned = meeting.adjournedAt { object["adjourned_at"] = adjourned.milliseconds }
-        object["items"] = meeting.agenda.map { item -> [String: Any] in
-            [
-                "item": item.number, "case": item.caseID.description, "description": item.description,
-                "outcomes": item.outcomes.map { outcome -> [String: Any] in
+        let items = meeting.agenda.map { item in
+            MinutesRecord.Item(
+                item: item.number, case: item.caseID.description, description: item.description,
+                outcomes: item.outcomes.map { outcome in
                     let proposal = item.proposals.first { $0.version == outcome.version }
-                    var entry: [String: Any] = [
-                        "version": outcome.version, "proposal": proposal?.text ?? "", "outcome": outcome.kind.rawValue,
-                        "agree": outcome.agree.map(\.rawValue), "abstain": outcome.abstain.map(\.rawValue), "object": outcome.object.map(\.rawValue),
-                        "entitled": outcome.entitled.map(\.rawValue), "present": outcome.present.map(\.rawValue), "quorum": outcome.quorum,
-                        "dissent": outcome.dissent.map { ["unit": $0.unit.rawValue, "reason": $0.reason ?? ""] },
-                    ]
-                    if let effects = proposal?.effects {
-                        if let lead = effects.lead { entry["lead"] = lead.rawValue }
-                        if let coHandling = effects.coHandling { entry["co_handling"] = coHandling.map(\.rawValue) }
-                        if let deadline = effects.resolutionDeadline { entry["resolution_deadline"] = deadline.description }
-                    }
-                    return entry
-                },
-            ]
+                    let effects = proposal?.effects
+                    return MinutesRecord.Outcome(
+                        version: outcome.version, proposal: proposal?.text ?? "", outcome: outcome.kind.rawValue,
+                        agree: outcome.agree.map(\.rawValue), abstain: outcome.abstain.map(\.rawValue), object: outcome.object.map(\.rawValue),
+                        entitled: outcome.entitled.map(\.rawValue), present: outcome.present.map(\.rawValue), quorum: outcome.quorum,
+                        dissent: outcome.dissent.map { .init(unit: $0.unit.rawValue, reason: $0.reason ?? "") },
+                        lead: effects?.lead?.rawValue, coHandling: effects?.coHandling?.map(\.rawValue),
+                        resolutionDeadline: effects?.resolutionDeadline?.description)
+                })
         }
-        if let minutes = meeting.minutes {
-            var signOff: [String: Any] = [
-                "due_at": minutes.signOffDueAt.milliseconds, "pending": minutes.pending.map(\.rawValue),
-                "sign_offs": minutes.signOffs.map { entry -> [String: Any] in
-                    var value: [String: Any] = ["unit": entry.unit.rawValue, "person": entry.person.rawValue, "approve": entry.approve, "at": entry.at.milliseconds]
-                    if let reason = entry.reason { value["reason"] = reason }
-                    return value
+        let signOff = meeting.minutes.map { minutes in
+            MinutesRecord.SignOff(
+                dueAt: minutes.signOffDueAt.milliseconds, pending: minutes.pending.map(\.rawValue),
+                signOffs: minutes.signOffs.map {
+                    .init(unit: $0.unit.rawValue, person: $0.person.rawValue, approve: $0.approve, at: $0.at.milliseconds, reason: $0.reason)
                 },
-            ]
-            if let sealed = minutes.sealedAt {
-                signOff["sealed_at"] = sealed.milliseconds
-                signOff["non_signers"] = minutes.nonSigners.map(\.rawValue)
-            }
-            object["sign_off"] = signOff
+                sealedAt: minutes.sealedAt?.milliseconds, nonSigners: minutes.sealedAt == nil ? nil : minutes.nonSigners.map(\.rawValue))
         }
-        return object
+        return MinutesRecord(
+            meeting: meeting.id.description, title: meeting.title, status: meeting.status.rawValue,
+            scheduledAt: meeting.scheduledAt.milliseconds, convener: meeting.convener.rawValue, chair: meeting.chair.rawValue,
+            attendance: .init(present: present.keys.sorted().map { .init(unit: $0.rawValue, people: present[$0]!.map(\.rawValue)) },
+                              apologies: apologies.map(\.rawValue), absent: absent.map(\.rawValue)),
+            openedAt: meeting.openedAt?.milliseconds, adjournedAt: meeting.adjournedAt?.milliseconds, items: items, signOff: signOff)
     }
+}
+
+/// The minutes as the JSON exports carry them.
+public struct MinutesRecord: Encodable, Sendable {
+    public struct Attendance: Encodable, Sendable {
+        public struct Present: Encodable, Sendable {
+            public let unit: String
+            public let people: [String]
+        }
+
+        public let present: [Present]
+        public let apologies: [String]
+        public let absent: [String]
+    }
+
+    public struct Item: Encodable, Sendable {
+        public let item: Int
+        public let `case`: String
+        public let description: String
+        public let outcomes: [Outcome]
+    }
+
+    public struct Outcome: Encodable, Sendable {
+        public struct Dissent: Encodable, Sendable {
+            public let unit: String
+            public let reason: String
+        }
+
+        public let version: Int
+        public let proposal: String
+        public let outcome: String
+        public let agree: [String]
+        public let abstain: [String]
+        public let object: [String]
+        public let entitled: [String]
+        public let present: [String]
+        public let quorum: Bool
+        public let dissent: [Dissent]
+        public let lead: String?
+        public let coHandling: [String]?
+        public let resolutionDeadline: String?
+    }
+
+    public struct SignOff: Encodable, Sendable {
+        public struct Entry: Encodable, Sendable {
+            public let unit: String
+            public let person: String
+            public let approve: Bool
+            public let at: Int64
+            public let reason: String?
+        }
+
+        public let dueAt: Int64
+        public let pending: [String]
+        public let signOffs: [Entry]
+        public let sealedAt: Int64?
+        public let nonSigners: [String]?
+    }
+
+    public let meeting: String
+    public let title: String
+    public let status: String
+    public let scheduledAt: Int64
+    public let convener: String
+    public let chair: String
+    public let attendance: Attendance
+    public let openedAt: Int64?
+    public let adjournedAt: Int64?
+    public let items: [Item]
+    public let signOff: SignOff?
 }

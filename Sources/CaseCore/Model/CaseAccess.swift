@@ -2,6 +2,12 @@
 // the store applies them to what it returns.
 
 public enum CaseAccess {
+    /// Coordinators, leaders and auditors see every case (and every unit's figures and the
+    /// supervision list); anyone else only what their own unit is on.
+    public static func seesEveryCase(_ actor: Actor) -> Bool {
+        actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor)
+    }
+
     /// Coordinators, leaders and auditors see every case; anyone else only cases their unit is on.
     public static func mayRead(_ state: PetitionCase, by actor: Actor) -> Bool {
         mayRead(involvingTheirUnit: state.involves(actor.unit), by: actor)
@@ -10,7 +16,7 @@ public enum CaseAccess {
     /// The same rule, given whether the case involves the actor's unit (lead, co-handling or
     /// involved).
     public static func mayRead(involvingTheirUnit involved: Bool, by actor: Actor) -> Bool {
-        actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor) || involved
+        seesEveryCase(actor) || involved
     }
 
     /// The petitioner's name and contact: only the units on the case, coordinators and auditors

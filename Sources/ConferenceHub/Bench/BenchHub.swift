@@ -239,7 +239,7 @@ final class BenchHub: @unchecked Sendable {
         let (tls, context) = contextLock.withLock { (tlsConfiguration, tlsContext) }
         var configuration = WebSocketClientConfiguration(host: host, port: port, tls: tls)
         configuration.sharedTLSContext = context
-        configuration.subprotocols = [HubClientConfiguration.subprotocol]
+        configuration.subprotocols = [ConferenceProtocol.subprotocol]
         configuration.onMessage = onMessage
         configuration.webSocket.maxOutboundBytes = 64 * 1024 * 1024
         return configuration

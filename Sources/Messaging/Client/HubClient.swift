@@ -117,12 +117,9 @@ public struct HubClientConfiguration: Sendable {
     /// A bearer token to send with `auth`; nil when a client certificate identifies the person.
     public var token: String?
 
-    /// The protocol's subprotocol name.
-    public static let subprotocol = "conferencehub.v1"
-
     public init(connection: WebSocketClientConfiguration, token: String?) {
         self.connection = connection
-        if !self.connection.subprotocols.contains(Self.subprotocol) { self.connection.subprotocols.append(Self.subprotocol) }
+        if !self.connection.subprotocols.contains(ConferenceProtocol.subprotocol) { self.connection.subprotocols.append(ConferenceProtocol.subprotocol) }
         self.token = token
     }
 }

@@ -4,6 +4,12 @@
 import Foundation
 import NIOCore
 
+/// The conference protocol's identifiers, defined once for the hub and its clients.
+public enum ConferenceProtocol {
+    /// The WebSocket subprotocol: offered by clients, chosen by the hub.
+    public static let subprotocol = "conferencehub.v1"
+}
+
 /// Stable error codes of the wire protocol (docs/protocol.md lists them all).
 public enum ErrorCode: String, Sendable, CaseIterable {
     /// The message is not a JSON object, or a field has the wrong type or size.
@@ -104,17 +110,39 @@ public struct Request {
 
 /// Encodes replies and events.
 public enum Reply {
-    /// `{"id": id, "type": "ok", "result": result}`.
-    public static func ok(id: String, result: [String: Any]) -> ByteBuffer {
-        encode(["id": id, "type": "ok", "result": result])
+    private struct ErrorEnvelope: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+            let retryAfterMs: Int?
+
+            enum CodingKeys: String, CodingKey { case code, message, retryAfterMs = "retry_after_ms" }
+        }
+
+        let id: String?
+        let error: Body
+
+        enum CodingKeys: String, CodingKey { case id, error, type }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)  // null when the request's id could not be read
+            try container.encode(error, forKey: .error)
+            try container.encode("error", forKey: .type)
+        }
     }
 
     /// `{"id": id, "type": "error", "error": {"code": code, "message": message}}`; `id` is null
-    /// when the request's id could not be read. `extra` adds fields to the error object.
-    public static func error(id: String?, code: ErrorCode, message: String, extra: [String: Any] = [:]) -> ByteBuffer {
-        var error: [String: Any] = ["code": code.rawValue, "message": message]
-        for (key, value) in extra { error[key] = value }
-        return encode(["id": id ?? NSNull(), "type": "error", "error": error])
+    /// when the request's id could not be read. `retryAfterMs` (with `rate_limited`) says when to
+    /// try again.
+    public static func error(id: String?, code: ErrorCode, message: String, retryAfterMs: Int? = nil) -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let envelope = ErrorEnvelope(id: id, error: .init(code: code.rawValue, message: message, retryAfterMs: retryAfterMs))
+        guard let data = try? encoder.encode(envelope) else {
+            return ByteBuffer(string: #"{"error":{"code":"internal","message":"reply could not be encoded"},"id":null,"type":"error"}"#)
+        }
+        return ByteBuffer(bytes: data)
     }
 
     /// `{"id": id, "result": {"duplicate": …, "room": …, "seq": …}, "type": "ok"}` written

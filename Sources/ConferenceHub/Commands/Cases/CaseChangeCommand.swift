@@ -1,0 +1,22 @@
+// case.change: one change of a case's lifecycle (CaseChange), decided by CaseCore.
+import CaseCore
+
+struct CaseChangeCommand: Command {
+    static let name = "case.change"
+
+    struct Parameters: Sendable {
+        let caseID: CaseID
+        let change: CaseChange
+    }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
+        struct Fields: Decodable { let `case`: CaseReference; let change: CaseChange }
+        let fields = try request.decode(Fields.self)
+        return Parameters(caseID: fields.case.id, change: fields.change)
+    }
+
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> CaseWritten {
+        let event = try await context.store.perform(parameters.change, on: parameters.caseID, by: try context.actor)
+        return try await CaseWritten(parameters.caseID, sequence: event.sequence, store: context.store)
+    }
+}

@@ -1,0 +1,16 @@
+// case.get: a case's whole state, for those who may read it.
+import CaseCore
+
+struct CaseGet: Command {
+    static let name = "case.get"
+
+    struct Output: Encodable, Sendable { let `case`: PetitionCase }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> CaseID {
+        try request.decode(CaseParameter.self).case.id
+    }
+
+    static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
+        Output(case: try await context.store.caseState(caseID, for: try context.actor))
+    }
+}

@@ -1,0 +1,29 @@
+// case.history: a case's recorded events after a sequence number, petitioner data withheld from
+// those not entitled to it.
+import CaseCore
+
+struct CaseHistory: Command {
+    static let name = "case.history"
+
+    struct Parameters: Sendable {
+        let caseID: CaseID
+        let after: Int64
+        let limit: Int
+    }
+
+    struct Output: Encodable, Sendable {
+        let `case`: String
+        let events: [CaseEvent]
+    }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
+        struct Fields: Decodable { let `case`: CaseReference; let after: Int64?; let limit: Int? }
+        let fields = try request.decode(Fields.self)
+        return Parameters(caseID: fields.case.id, after: try Check.sequence(fields.after, "after") ?? 0, limit: try Check.limit(fields.limit))
+    }
+
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
+        let events = try await context.store.history(of: parameters.caseID, for: try context.actor, after: parameters.after, limit: parameters.limit)
+        return Output(case: RoomID.case(parameters.caseID), events: events)
+    }
+}

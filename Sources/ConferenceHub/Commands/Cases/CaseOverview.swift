@@ -1,0 +1,134 @@
+// case.overview: a case at a glance — each unit's tasks, the running deadlines and time left, the
+// answer's signatures, and what is waiting on whom.
+import CaseCore
+
+struct CaseOverview: Command {
+    static let name = "case.overview"
+
+    struct Output: Encodable, Sendable {
+        let `case`: String
+        let title: String
+        let status: String
+        let lead: String?
+        let coHandling: [String]
+        let deadlines: [DeadlineView]
+        let tasksByUnit: [String: [TaskView]]
+        let answer: AnswerView?
+        let supervisionItems: [SupervisionItemView]
+        let listed: ListedView?
+        let waitingOn: [Waiting]
+
+        private enum Keys: String, CodingKey {
+            case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(`case`, forKey: .case)
+            try container.encode(title, forKey: .title)
+            try container.encode(status, forKey: .status)
+            try container.encode(lead, forKey: .lead)  // null until a lead is settled
+            try container.encode(coHandling, forKey: .coHandling)
+            try container.encode(deadlines, forKey: .deadlines)
+            try container.encode(tasksByUnit, forKey: .tasksByUnit)
+            try container.encodeIfPresent(answer, forKey: .answer)
+            try container.encode(supervisionItems, forKey: .supervisionItems)
+            try container.encodeIfPresent(listed, forKey: .listed)
+            try container.encode(waitingOn, forKey: .waitingOn)
+        }
+    }
+
+    struct DeadlineView: Encodable, Sendable {
+        let kind: String
+        let due: String
+        let dueAt: Int64
+        let secondsLeft: Int
+        let overdue: Bool
+        let owedBy: [String]
+        /// The last warning level reached (50, 75, 85, 99, 100).
+        let level: Int?
+    }
+
+    struct TaskView: Encodable, Sendable {
+        let task: Int
+        let what: String
+        let due: String
+        let state: String
+        let overdue: Bool
+        let progress: String?
+        let progressText: String?
+    }
+
+    struct AnswerView: Encodable, Sendable {
+        struct Objection: Encodable, Sendable {
+            let unit: String
+            let reason: String
+        }
+
+        let version: Int
+        let signedBy: [String]
+        let objections: [Objection]
+        let awaiting: [String]
+    }
+
+    struct SupervisionItemView: Encodable, Sendable {
+        let item: Int
+        let unit: String
+        let demand: String
+        let due: String
+        let answered: Bool
+        let escalated: Bool
+    }
+
+    struct ListedView: Encodable, Sendable { let reason: String }
+
+    struct Waiting: Encodable, Sendable {
+        let unit: String
+        let what: String
+    }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> CaseID {
+        try request.decode(CaseParameter.self).case.id
+    }
+
+    static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
+        let state = try await context.store.caseState(caseID, for: try context.actor)
+        return Output(state, now: context.hub.clock.now())
+    }
+}
+
+extension CaseOverview.Output {
+    init(_ state: PetitionCase, now: Timestamp) {
+        `case` = RoomID.case(state.id)
+        title = state.title
+        status = state.status.rawValue
+        lead = state.leadUnit?.rawValue
+        coHandling = state.coHandlingUnits.map(\.rawValue)
+        deadlines = state.deadlines.filter(\.isRunning).map { deadline in
+            CaseOverview.DeadlineView(
+                kind: deadline.kind.rawValue, due: deadline.due.description, dueAt: deadline.dueAt.milliseconds,
+                secondsLeft: Int(deadline.remaining(at: now).rounded(.down)), overdue: deadline.isOverdue(at: now),
+                owedBy: WireEvents.owedBy(state.owedBy(deadline.kind.rawValue)), level: DeadlineMonitor.level(of: deadline, at: now)?.rawValue)
+        }
+        var units: [String: [CaseOverview.TaskView]] = [:]
+        for task in state.tasks {
+            units[task.unit.rawValue, default: []].append(CaseOverview.TaskView(
+                task: task.id, what: task.what, due: task.due.description, state: task.state.rawValue,
+                overdue: task.isOpen && task.state != .done && now >= task.dueAt, progress: task.progress?.rawValue,
+                progressText: task.progressText))
+        }
+        tasksByUnit = units
+        answer = state.answerDraft.map { draft in
+            CaseOverview.AnswerView(
+                version: draft.version, signedBy: draft.signatures.map(\.unit.rawValue),
+                objections: draft.objections.map { .init(unit: $0.unit.rawValue, reason: $0.objection ?? "") },
+                awaiting: state.awaitingCoSignature.map(\.rawValue))
+        }
+        supervisionItems = state.supervisionItems.map { item in
+            CaseOverview.SupervisionItemView(item: item.id, unit: item.unit.rawValue, demand: item.demand, due: item.due.description,
+                                             answered: !item.isOpen, escalated: item.escalatedAt != nil)
+        }
+        listed = state.listedSupervision.map { CaseOverview.ListedView(reason: $0.reason) }
+        waitingOn = state.waitingOn.map { CaseOverview.Waiting(unit: $0.unit?.rawValue ?? "conference-office", what: $0.what) }
+    }
+}

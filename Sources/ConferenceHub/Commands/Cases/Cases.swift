@@ -1,0 +1,51 @@
+// cases: a page of cases — a unit's (by its part in them), by status, or all — as the person may
+// list them.
+import CaseCore
+
+struct Cases: Command {
+    static let name = "cases"
+
+    struct Parameters: Sendable {
+        let unit: UnitID?
+        let relation: UnitRelation
+        let status: CaseStatus?
+        let after: CaseID?
+        let limit: Int
+    }
+
+    struct Output: Encodable, Sendable {
+        let cases: [PetitionCase]
+        let next: String?
+    }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
+        struct Fields: Decodable {
+            let unit: String?
+            let relation: UnitRelation?
+            let status: CaseStatus?
+            let after: CaseReference?
+            let limit: Int?
+        }
+        let fields = try request.decode(Fields.self)
+        return Parameters(unit: try Check.unit(ifGiven: fields.unit, "unit"), relation: fields.relation ?? .involved, status: fields.status,
+                          after: fields.after?.id, limit: try Check.limit(fields.limit))
+    }
+
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
+        let actor = try context.actor, store = context.store
+        let seesAll = CaseAccess.seesEveryCase(actor)
+        let (relation, status, after, limit) = (parameters.relation, parameters.status, parameters.after, parameters.limit)
+        let cases: [PetitionCase]
+        if let unit = parameters.unit {
+            guard seesAll || unit == actor.unit else { throw HubFailure(.forbidden, "you may list only your own unit's cases") }
+            cases = try await store.cases(for: unit, relation: relation, status: status, after: after, limit: limit)
+        } else if seesAll, let status {
+            cases = try await store.cases(status: status, after: after, limit: limit)
+        } else if seesAll {
+            cases = try await store.allCases(after: after, limit: limit)
+        } else {
+            cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
+        }
+        return Output(cases: cases, next: cases.count == limit ? cases.last.map { RoomID.case($0.id) } : nil)
+    }
+}

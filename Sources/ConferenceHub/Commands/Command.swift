@@ -1,0 +1,126 @@
+// Command: what every request of the conference protocol declares in one place — its wire name,
+// its parameters read and checked into a typed value, who may send it, and an async handler that
+// returns a typed, Encodable result. CommandTable lists them all; HubSession dispatches only
+// through that list and turns what a handler throws into an error reply.
+import CaseCore
+import Foundation
+import Logging
+import Messaging
+import NIOCore
+
+/// One command of the protocol.
+protocol Command: SendableMetatype {
+    /// The checked parameters (`NoParameters` for a command that takes none).
+    associatedtype Parameters: Sendable
+    /// The reply's `result` object.
+    associatedtype Output: Encodable & Sendable
+
+    /// The request `type`.
+    static var name: String { get }
+    /// Who may send it at all; what a person may do with a given case or meeting is asked of
+    /// CaseCore's access rules by the handler.
+    static var access: CommandAccess { get }
+    /// True when the handler writes its reply itself, in order with the room events that must
+    /// follow it (a join's reply, then its replay, then live events); the session then sends
+    /// nothing for it.
+    static var repliesInOrder: Bool { get }
+
+    /// Reads and checks the parameters; errors name the field.
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters
+    /// Serves the command.
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output
+    /// Starts the handler and calls `completion` with what it returns or throws, on any thread.
+    /// By default a task runs `run`; a command on the hot path (`post`) completes without one.
+    static func start(_ parameters: Parameters, in context: CommandContext,
+                      completion: @escaping @Sendable (Swift.Result<Output, Error>) -> Void)
+    /// The reply's bytes (a command on the hot path may write them directly).
+    static func reply(id: String, result: Output) -> ByteBuffer
+}
+
+extension Command {
+    static var access: CommandAccess { .signedIn }
+    static var repliesInOrder: Bool { false }
+
+    static func start(_ parameters: Parameters, in context: CommandContext,
+                      completion: @escaping @Sendable (Swift.Result<Output, Error>) -> Void) {
+        Task {
+            do {
+                completion(.success(try await run(parameters, in: context)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
+    static func reply(id: String, result: Output) -> ByteBuffer {
+        WireReply.ok(id: id, result: result)
+    }
+}
+
+extension Command where Parameters == NoParameters {
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> NoParameters { NoParameters() }
+}
+
+/// The parameters of a command that takes none.
+struct NoParameters: Sendable {}
+
+/// Who may send a command at all.
+enum CommandAccess: Sendable {
+    /// Anyone, before authentication too (`hello`, `auth`).
+    case anyone
+    /// Any authenticated person.
+    case signedIn
+    /// Authenticated people for whom `rule` (a pure rule of CaseCore) holds; others are refused
+    /// with `refusal`.
+    case signedInWhere(rule: @Sendable (Actor) -> Bool, refusal: String)
+}
+
+/// A refusal decided by the hub itself (a parameter that does not fit, a state of the
+/// connection), as opposed to one decided by CaseCore (`CaseRefusal`).
+struct HubFailure: Error {
+    let code: ErrorCode
+    let message: String
+
+    init(_ code: ErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// A decoded request as a command reads its parameters from it.
+struct CommandRequest {
+    let request: Request
+    /// The longest `post` text (a setting).
+    let maxTextLength: Int
+
+    /// The parameters as `T`, decoded strictly from the request's bytes (snake_case keys).
+    func decode<T: Decodable>(_ type: T.Type) throws(HubFailure) -> T {
+        do {
+            return try WireCoding.decoder.decode(T.self, from: request.raw)
+        } catch let error as DecodingError {
+            throw HubFailure(.badRequest, WireCoding.describe(error, fields: request.fields))
+        } catch {
+            throw HubFailure(.badRequest, "the request could not be read")
+        }
+    }
+}
+
+/// What a handler has to work with: the hub, who is asking, and the connection it came on.
+struct CommandContext: Sendable {
+    let hub: Hub
+    /// The request's `id`, echoed in its reply.
+    let requestID: String
+    /// Who the connection authenticated as (nil before authentication).
+    let identity: Identity?
+    let connection: SessionLink
+
+    var store: CaseStore { hub.store }
+
+    /// The person asking. Only `anyone` commands run before authentication, and they do not ask.
+    var actor: Actor {
+        get throws(HubFailure) {
+            guard let identity else { throw HubFailure(.unauthenticated, "authenticate first") }
+            return identity.actor
+        }
+    }
+}

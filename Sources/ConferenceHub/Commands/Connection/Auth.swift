@@ -1,0 +1,34 @@
+// auth: authenticates the connection with a bearer token (a client certificate authenticates it
+// before any request).
+import CaseCore
+import Messaging
+
+struct Auth: Command {
+    static let name = "auth"
+    static var access: CommandAccess { .anyone }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> String {
+        // Connection set-up: when the request holds nothing but id, type and this string, it is
+        // taken from the parsed envelope (the typed decoder would read the same).
+        if request.request.fields.count == 3, let token = request.request.fields["token"] as? String {
+            return try Check.text(token, "token", max: ParameterLimits.maxToken)
+        }
+        struct Fields: Decodable { let token: String }
+        return try Check.text(request.decode(Fields.self).token, "token", max: ParameterLimits.maxToken)
+    }
+
+    static func run(_ token: String, in context: CommandContext) async throws -> IdentityView {
+        if let identity = context.identity {
+            throw HubFailure(.invalidState, "already authenticated as \(identity.person.id)")
+        }
+        guard let found = try await context.store.identity(forDigest: CaseStore.tokenDigest(token), kind: .token) else {
+            context.connection.logger.notice("authentication failed")
+            _ = await context.connection.apply(.authenticationFailed)
+            throw HubFailure(.unauthorized, "unknown or revoked token")
+        }
+        guard await context.connection.apply(.authenticated(found)) else {
+            throw HubFailure(.limitExceeded, "\(found.person.id) already has \(context.hub.configuration.maxConnectionsPerPerson) connections")
+        }
+        return IdentityView(found)
+    }
+}

@@ -1,0 +1,39 @@
+// meeting.change: one change of a meeting (MeetingChange), decided by CaseCore, with the events
+// it caused and, when it closed a proposal, the outcome.
+import CaseCore
+
+struct MeetingChangeCommand: Command {
+    static let name = "meeting.change"
+
+    struct Parameters: Sendable {
+        let meetingID: MeetingID
+        let change: MeetingChange
+    }
+
+    struct Output: Encodable, Sendable {
+        let meeting: String
+        let seq: Int64
+        let status: String
+        let events: [String]
+        let outcome: Outcome?
+    }
+
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
+        struct Fields: Decodable { let meeting: MeetingReference; let change: MeetingChange }
+        let fields = try request.decode(Fields.self)
+        return Parameters(meetingID: fields.meeting.id, change: fields.change)
+    }
+
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
+        let meetingID = parameters.meetingID, store = context.store
+        _ = try await context.meeting(meetingID)
+        let events = try await store.performMeeting(parameters.change, on: meetingID, by: try context.actor)
+        let meeting = try await store.meeting(meetingID)
+        var outcome: Outcome?
+        if case .proposalClosed(let number, _, _) = events[0].change {
+            outcome = meeting?.agenda.first { $0.number == number }?.outcomes.last
+        }
+        return Output(meeting: RoomID.meeting(meetingID), seq: events[0].sequence, status: meeting?.status.rawValue ?? "",
+                      events: events.map(\.change.type), outcome: outcome)
+    }
+}

@@ -1,0 +1,24 @@
+// Who may read a room and see a meeting, as the commands ask it: the rules are CaseCore's
+// (CaseAccess, MeetingAccess); this only finds the case or meeting a room belongs to.
+import CaseCore
+
+extension CommandContext {
+    /// Checks that the person asking may read `room`.
+    func authorize(room: String) async throws {
+        if room == RoomID.lobby { return }
+        if let meetingID = RoomID.meetingID(of: room) {
+            _ = try await meeting(meetingID)
+            return
+        }
+        guard let caseID = RoomID.caseID(of: room) else { throw HubFailure(.notFound, "no room \(room)") }
+        try await store.checkMayRead(caseID, by: actor)
+    }
+
+    /// A meeting, if the person asking may see it (`MeetingAccess.maySee`).
+    func meeting(_ id: MeetingID) async throws -> Meeting {
+        guard let meeting = try await store.meeting(id) else { throw HubFailure(.notFound, "no meeting \(id)") }
+        let actor = try self.actor
+        guard MeetingAccess.maySee(meeting, by: actor) else { throw HubFailure(.forbidden, "\(actor.unit) is not invited to \(id)") }
+        return meeting
+    }
+}

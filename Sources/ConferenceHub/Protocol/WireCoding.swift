@@ -1,0 +1,101 @@
+// WireCoding: how CaseCore values and command results are written on the wire (snake_case keys,
+// sorted) and how a request's parameters are read, with decoding errors turned into one sentence
+// naming the field.
+import Foundation
+
+/// JSON coding of CaseCore values on the wire: snake_case keys.
+enum WireCoding {
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// A CaseCore value as a JSON object (for embedding in a reply).
+    static func object<T: Encodable>(_ value: T) -> Any {
+        guard let data = try? encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+        return object
+    }
+
+    /// `involvedUnits` → `involved_units`, as the field is named on the wire.
+    static func snake(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// A decoding error as one sentence naming the field. `fields` is the request as
+    /// JSONSerialization read it: the typed decoder reports a number that does not fit its field
+    /// (a fraction, or beyond 64 bits) as invalid JSON at the root, naming nothing, so the number
+    /// is looked for there.
+    static func describe(_ error: DecodingError, fields: [String: Any]) -> String {
+        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+           let problem = numberProblem(in: fields, path: []) {
+            return problem
+        }
+        return describe(error)
+    }
+
+    /// The first number in `value` (keys in sorted order) that no integer field could take — a
+    /// fraction, or beyond 64 bits — as a sentence naming it; nil when there is none.
+    static func numberProblem(in value: Any, path: [String]) -> String? {
+        func name() -> String { path.isEmpty ? "the request" : "`" + path.joined(separator: ".") + "`" }
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if let problem = numberProblem(in: object[key]!, path: path + [key]) { return problem }
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let problem = numberProblem(in: element, path: path + ["[\(index)]"]) { return problem }
+            }
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "Q":
+                // JSONSerialization keeps an unsigned 64-bit type only for what Int64 cannot hold.
+                return "\(name()) is out of range (at most \(Int64.max))"
+            case "d", "f":
+                let double = number.doubleValue
+                if double.rounded(.towardZero) != double { return "\(name()) must be a whole number" }
+                if double.magnitude >= 0x1p63 { return "\(name()) is out of range (\(Int64.min) to \(Int64.max))" }
+            default:
+                break
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// A decoding error as one sentence naming the field.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let names = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }
+            return names.isEmpty ? "the request" : "`" + names.joined(separator: ".") + "`"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let prefix = context.codingPath.isEmpty ? "" : path(context) + ": "
+            return "\(prefix)`\(snake(key.stringValue))` is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context)) has the wrong type"
+        case .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "the request could not be read"
+        }
+    }
+}
