@@ -21,8 +21,16 @@ final class HubSession: ChannelInboundHandler {
     private let hub: Hub
     private let connection: ConnectionContext
     private var identity: Identity?
-    /// Requests waiting while one is served (or while the certificate is looked up).
-    private var queue: [WebSocketMessage] = []
+    /// What waits while a request is served (or while the certificate is looked up): requests,
+    /// and refusals of requests over the rate limit, answered in their turn so that replies keep
+    /// the order of the requests.
+    private var queue: [Queued] = []
+
+    private enum Queued {
+        case request(WebSocketMessage)
+        case refusal(ByteBuffer)
+    }
+
     private var busy = false
     private var joined: Set<String> = []
     /// Set once the connection is inactive (its rooms left); a join finishing after it leaves too.
@@ -81,17 +89,17 @@ final class HubSession: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
+        guard queue.count < hub.configuration.maxQueuedRequests else {
+            // Nothing more is queued: answered at once.
+            let id = (try? Request.decode(message.data))?.id
+            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests waiting", retryAfterMs: 100))
+        }
         if let retry = bucket.take(now: NIODeadline.now().uptimeNanoseconds) {
             let id = (try? Request.decode(message.data))?.id
-            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests",
-                                                      retryAfterMs: Int(retry)))
+            queue.append(.refusal(Reply.error(id: id, code: .rateLimited, message: "too many requests", retryAfterMs: retry)))
+        } else {
+            queue.append(.request(message))
         }
-        guard queue.count < hub.configuration.maxQueuedRequests else {
-            let id = (try? Request.decode(message.data))?.id
-            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests waiting",
-                                                      retryAfterMs: 100))
-        }
-        queue.append(message)
         serveNext(context: context)
     }
 
@@ -99,7 +107,10 @@ final class HubSession: ChannelInboundHandler {
 
     private func serveNext(context: ChannelHandlerContext) {
         while !busy, !queue.isEmpty {
-            serve(queue.removeFirst(), context: context)
+            switch queue.removeFirst() {
+            case .request(let message): serve(message, context: context)
+            case .refusal(let reply): send(context: context, reply)
+            }
         }
     }
 

@@ -17,7 +17,13 @@ enum Fixtures {
     static let financeLeader = Actor(person: PersonID("f-leader"), unit: finance, roles: [.leader])
     static let auditor = Actor(person: PersonID("aud"), unit: bureau, roles: [.auditor])
     static let admin = Actor(person: PersonID("adm"), unit: bureau, roles: [.admin])
-    static let allActors = [coordinator, housingOfficer, housingLeader, financeOfficer, financeLeader, auditor, admin]
+    /// A leader of the district government, above housing and finance: reviews go to them.
+    static let districtLeader = Actor(person: PersonID("d-leader"), unit: district, roles: [.leader])
+    /// A leader of the petition bureau (the conference office): lists cases for supervision.
+    static let bureauLeader = Actor(person: PersonID("b-leader"), unit: bureau, roles: [.leader])
+    static let allActors = [coordinator, housingOfficer, housingLeader, financeOfficer, financeLeader, auditor, admin, districtLeader, bureauLeader]
+    /// housing and finance sit under the district government; the petition bureau is the office.
+    static let units = UnitDirectory(hierarchy: UnitHierarchy(parents: [housing: district, finance: district]), offices: [bureau])
 
     static let start = Timestamp(ISO8601DateFormatter().date(from: "2026-11-02T01:00:00Z")!)  // Monday 09:00 Beijing
 
@@ -49,7 +55,7 @@ enum Fixtures {
         ("review_requested", .reviewRequested, coordinator),
         ("reviewed", .reviewed(ReviewOpinion(upheld: true, opinion: "Answer stands")), coordinator),
         ("re_review_requested", .reReviewRequested, coordinator),
-        ("re_reviewed", .reReviewed(ReviewOpinion(upheld: true, opinion: "Final")), housingLeader),
+        ("re_reviewed", .reReviewed(ReviewOpinion(upheld: true, opinion: "Final")), coordinator),
         ("closed", .closed(reason: "Resolved"), coordinator),
         ("routed_out", .routedOut(channel: .discipline, destination: "District discipline commission", reason: "Accuses an official"), coordinator),
         ("negotiation_answered", .negotiationAnswered(unit: housing, answer: .claim), housingOfficer),
@@ -98,6 +104,8 @@ struct CaseWalker {
     var state: PetitionCase?
     var events: [CaseEvent] = []
     var hierarchy = UnitHierarchy()
+    /// The units as the access rules see them.
+    var units = Fixtures.units
 
     /// Applies `change` if `decide` accepts it, then the hub's follow-ups (as the store does);
     /// returns the refusal otherwise.
@@ -119,7 +127,7 @@ struct CaseWalker {
     }
 
     private mutating func performOne(_ change: CaseChange, by actor: Actor) -> CaseRefusal? {
-        switch CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: policy) {
+        switch CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: policy, units: units) {
         case .failure(let refusal):
             return refusal
         case .success(let decision):

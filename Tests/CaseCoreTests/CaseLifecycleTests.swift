@@ -98,7 +98,8 @@ final class CaseLifecycleTests: XCTestCase {
                     case "objection_raised", "accepted", "handling_started", "plan_set", "answered", "negotiation_answered":
                         return actor == Fixtures.housingLeader || actor == Fixtures.housingOfficer  // the lead unit's officer or leader
                     case "reviewed", "re_reviewed":
-                        return actor.has(.leader) || actor.has(.coordinator)
+                        // The next level up: a leader of a unit above the lead unit (not of the lead unit itself).
+                        return actor == Fixtures.districtLeader
                     default:
                         return false
                     }

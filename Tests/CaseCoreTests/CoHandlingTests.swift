@@ -144,14 +144,18 @@ final class CoHandlingRuleTests: XCTestCase {
         XCTAssertEqual(walker.perform(.supervisionEscalated(item: 1), by: .system)?.code, .invalidState)
     }
 
-    func testListedSupervisionIsSetAndClearedByLeaders() {
+    func testListedSupervisionIsSetAndClearedByTheConference() {
+        // 挂牌督办 is the conference's tool: coordinators and leaders of the conference office.
         var walker = handling()
-        XCTAssertEqual(walker.perform(.listedSupervisionSet(reason: "Repeated petitions"), by: Fixtures.coordinator)?.code, .forbidden)
-        XCTAssertNil(walker.perform(.listedSupervisionSet(reason: "Repeated petitions"), by: Fixtures.financeLeader))
+        for actor in [Fixtures.housingLeader, Fixtures.financeLeader, Fixtures.districtLeader, Fixtures.housingOfficer] {
+            XCTAssertEqual(walker.perform(.listedSupervisionSet(reason: "Repeated petitions"), by: actor)?.code, .forbidden, "\(actor.person)")
+        }
+        XCTAssertNil(walker.perform(.listedSupervisionSet(reason: "Repeated petitions"), by: Fixtures.bureauLeader))
         XCTAssertEqual(walker.state?.listedSupervision?.reason, "Repeated petitions")
-        XCTAssertEqual(walker.perform(.listedSupervisionSet(reason: "again"), by: Fixtures.housingLeader)?.code, .invalidState)
-        XCTAssertEqual(walker.perform(.listedSupervisionCleared(reason: " "), by: Fixtures.housingLeader)?.code, .invalidArgument)
-        XCTAssertNil(walker.perform(.listedSupervisionCleared(reason: "Resolved at the meeting"), by: Fixtures.housingLeader))
+        XCTAssertEqual(walker.perform(.listedSupervisionSet(reason: "again"), by: Fixtures.coordinator)?.code, .invalidState)
+        XCTAssertEqual(walker.perform(.listedSupervisionCleared(reason: " "), by: Fixtures.coordinator)?.code, .invalidArgument)
+        XCTAssertEqual(walker.perform(.listedSupervisionCleared(reason: "Resolved"), by: Fixtures.housingLeader)?.code, .forbidden)
+        XCTAssertNil(walker.perform(.listedSupervisionCleared(reason: "Resolved at the meeting"), by: Fixtures.coordinator))
         XCTAssertNil(walker.state?.listedSupervision)
         XCTAssertEqual(walker.events.suffix(2).map(\.change.type), ["listed_supervision_set", "listed_supervision_cleared"])
     }
@@ -214,7 +218,7 @@ final class DeadlineSchedulerTests: XCTestCase {
 
         _ = try await store.perform(.supervisionOpened(SupervisionDemand(unit: housing, reason: "Task overdue", demand: "Explain the delay",
                                                                          due: LocalDate("2026-11-16")!)), on: id, by: Fixtures.coordinator)
-        _ = try await store.perform(.listedSupervisionSet(reason: "Repeated petitions"), on: id, by: Fixtures.financeLeader)
+        _ = try await store.perform(.listedSupervisionSet(reason: "Repeated petitions"), on: id, by: Fixtures.coordinator)
         let list = try await store.supervisionList(at: clock.now())
         XCTAssertEqual(list.overdueTasks.map(\.obligation), ["task-1"])
         XCTAssertEqual(list.overdueTasks.first?.owedBy, [finance])

@@ -24,10 +24,14 @@ public enum CaseInputLimits {
 }
 
 public enum CaseLifecycle {
-    /// Checks `change` proposed by `actor` at `now` against `state` (nil for a new case).
+    /// Checks `change` proposed by `actor` at `now` against `state` (nil for a new case): first
+    /// who may make it (`CaseAccess.refusal`, which needs the unit directory), then the rules of
+    /// the change itself.
     public static func decide(
-        _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
+        _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy,
+        units: UnitDirectory = UnitDirectory()
     ) -> Result<CaseDecision, CaseRefusal> {
+        if let refusal = CaseAccess.refusal(change, on: state, by: actor, units: units) { return .failure(refusal) }
         do {
             return .success(try decideOrThrow(change, on: state, by: actor, at: now, policy: policy))
         } catch let refusal as CaseRefusal {
@@ -42,9 +46,6 @@ public enum CaseLifecycle {
     private static func decideOrThrow(
         _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
     ) throws -> CaseDecision {
-        if actor.has(.auditor) && !actor.has(.coordinator) && !actor.has(.leader) && !actor.has(.officer) {
-            throw CaseRefusal(.forbidden, "auditors read cases; they do not change them")
-        }
         guard case .registered(let registration) = change else {
             guard let state else { throw CaseRefusal(.notFound, "no such case") }
             if state.status.isTerminal {
@@ -53,7 +54,6 @@ public enum CaseLifecycle {
             return try decideExisting(change, on: state, by: actor, at: now, policy: policy)
         }
         guard state == nil else { throw CaseRefusal(.invalidState, "the case is already registered") }
-        try requireCoordinator(actor, "register a case")
         try checkText(registration.title, "title", max: CaseInputLimits.titleLength)
         try checkText(registration.summary, "summary", max: CaseInputLimits.summaryLength, allowEmpty: true)
         try checkText(registration.petitioner.name, "petitioner name", max: CaseInputLimits.nameLength)
@@ -81,21 +81,16 @@ public enum CaseLifecycle {
             throw CaseRefusal(.invalidState, "the case is already registered")
 
         case .negotiationOpened(let units):
-            try requireCoordinator(actor, "open a negotiation")
             try requireStatus(state, [.registered], "open a negotiation")
             try checkUnits(units, minimum: 2)
             return decision(.negotiationOpened(units: Array(Set(units)).sorted()), start: [.negotiation], meet: [.transfer])
 
         case .assigned(let assignment):
-            try requireCoordinator(actor, "assign a lead unit")
             try requireStatus(state, [.registered, .negotiating], "assign a lead unit")
             let normalized = try normalize(assignment)
             return decision(.assigned(normalized), start: [.acceptanceNotice, .objection], meet: [.transfer, .negotiation])
 
         case .negotiationAnswered(let unit, let answer):
-            guard actor.unit == unit, actor.has(.officer) || actor.has(.leader) else {
-                throw CaseRefusal(.forbidden, "only an officer or leader of \(unit) may answer for it")
-            }
             try requireStatus(state, [.negotiating], "answer in the negotiation")
             guard let negotiation = state.negotiation, negotiation.isOpen else {
                 throw CaseRefusal(.invalidState, "\(state.id) has no open negotiation")
@@ -111,7 +106,6 @@ public enum CaseLifecycle {
             return decision(.negotiationAnswered(unit: unit, answer: normalized))
 
         case .negotiationSettled(let assignment):
-            try requireSystem(actor, "record a settlement")
             try requireStatus(state, [.negotiating], "settle the negotiation")
             guard let negotiation = state.negotiation, negotiation.isOpen,
                 case .settled(let lead, let coHandling) = NegotiationRules.evaluate(negotiation),
@@ -120,7 +114,6 @@ public enum CaseLifecycle {
             return decision(change, start: [.acceptanceNotice, .objection], meet: [.transfer, .negotiation])
 
         case .negotiationDisputed(let dispute):
-            try requireSystem(actor, "record a dispute")
             try requireStatus(state, [.negotiating], "declare the negotiation disputed")
             guard let negotiation = state.negotiation, negotiation.isOpen else {
                 throw CaseRefusal(.invalidState, "\(state.id) has no open negotiation")
@@ -135,19 +128,10 @@ public enum CaseLifecycle {
 
         case .leadDecided(let assignment):
             try requireStatus(state, [.disputed], "decide the lead unit")
-            let decider = state.escalation?.to
-            let allowed = actor.has(.coordinator) || (decider != nil && actor.has(.leader) && actor.unit == decider)
-            guard allowed else {
-                throw CaseRefusal(
-                    .forbidden,
-                    decider.map { "only a leader of \($0) (the lowest common superior) or a coordinator may decide" }
-                        ?? "only a coordinator may decide (the case escalated to the conference office)")
-            }
             let normalized = try normalize(assignment, rationaleRequired: true)
             return decision(.leadDecided(normalized), start: [.acceptanceNotice, .objection], meet: [.transfer, .escalation])
 
         case .escalationOverdue:
-            try requireSystem(actor, "flag an overdue decision")
             try requireStatus(state, [.disputed], "flag the decision overdue")
             guard state.escalation?.overdueAt == nil, let deadline = state.deadline(.escalation), deadline.isRunning, now >= deadline.dueAt else {
                 throw CaseRefusal(.invalidState, "the decision on \(state.id) is not overdue")
@@ -155,7 +139,6 @@ public enum CaseLifecycle {
             return decision(change)
 
         case .forwarded(let units):
-            try requireCoordinator(actor, "forward a case")
             try requireStatus(state, [.registered, .negotiating, .assigned], "forward the case")
             try checkUnits(units, minimum: 1)
             let added = Set(units).subtracting(state.involvedUnits)
@@ -165,7 +148,6 @@ public enum CaseLifecycle {
             return decision(.forwarded(units: sorted), start: [.negotiation], meet: [.transfer, .acceptanceNotice, .objection])
 
         case .leadReassigned(let assignment):
-            try requireCoordinator(actor, "reassign the lead unit")
             try requireStatus(state, [.assigned, .objectionPending, .accepted, .inHandling, .extensionGranted], "reassign the lead unit")
             let normalized = try normalize(assignment, rationaleRequired: true)
             guard normalized.lead != state.leadUnit || normalized.coHandling != state.coHandlingUnits else {
@@ -175,14 +157,12 @@ public enum CaseLifecycle {
             return decision(.leadReassigned(normalized), start: restart)
 
         case .objectionRaised(let reason):
-            try requireLeadUnitMember(actor, state, "object to the assignment")
             try requireStatus(state, [.assigned], "object to the assignment")
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
             try requireWindowOpen(state, .objection, now, "object to the assignment")
             return decision(change, meet: [.objection])
 
         case .objectionUpheld(let units, let rationale):
-            try requireCoordinator(actor, "decide an objection")
             try requireStatus(state, [.objectionPending], "decide an objection")
             try checkText(rationale, "rationale", max: CaseInputLimits.reasonLength)
             try checkUnits(units, minimum: 1)
@@ -191,23 +171,19 @@ public enum CaseLifecycle {
             return decision(.objectionUpheld(units: sorted, rationale: rationale), start: start, meet: [.acceptanceNotice])
 
         case .objectionRejected(let rationale):
-            try requireCoordinator(actor, "decide an objection")
             try requireStatus(state, [.objectionPending], "decide an objection")
             try checkText(rationale, "rationale", max: CaseInputLimits.reasonLength)
             return decision(change)
 
         case .accepted:
-            try requireLeadUnitMember(actor, state, "send the notice of acceptance")
             try requireStatus(state, [.assigned], "accept the case")
             return decision(change, start: [.handling], meet: [.acceptanceNotice, .objection])
 
         case .handlingStarted:
-            try requireLeadUnitMember(actor, state, "start handling")
             try requireStatus(state, [.accepted], "start handling")
             return decision(change)
 
         case .planSet(let plan):
-            try requireLeadUnitMember(actor, state, "set the handling plan")
             try requireStatus(state, [.accepted, .inHandling, .extensionGranted], "set the handling plan")
             guard plan.measures.count <= CaseInputLimits.measures, !plan.measures.isEmpty else {
                 throw CaseRefusal(.invalidArgument, "give 1 to \(CaseInputLimits.measures) resolution measures")
@@ -221,9 +197,6 @@ public enum CaseLifecycle {
             return decision(change)
 
         case .extensionGranted(let days, let reason):
-            guard actor.has(.leader), actor.unit == state.leadUnit else {
-                throw CaseRefusal(.forbidden, "only a leader of the lead unit approves an extension")
-            }
             try requireStatus(state, [.accepted, .inHandling], "extend the handling limit")
             guard state.extensionGranted == nil else { throw CaseRefusal(.invalidState, "the one extension was already granted") }
             guard (1...policy.limits.maxExtensionDays).contains(days) else {
@@ -236,43 +209,36 @@ public enum CaseLifecycle {
             return CaseDecision(change: change, startedDeadlines: [policy.extended(handling, byDays: days)], metDeadlines: [])
 
         case .answered(let answer):
-            try requireLeadUnitMember(actor, state, "answer the petitioner")
             try requireStatus(state, [.inHandling, .extensionGranted], "answer")
             try checkAnswer(answer)
             try checkCoSigned(answer, state, by: actor)
             return decision(change, start: [.reviewRequest], meet: [.handling])
 
         case .satisfactionRated:
-            try requireCoordinator(actor, "record the petitioner's rating")
             try requireStatus(state, [.answered, .reviewRequested, .reviewed, .reReviewRequested, .reReviewed], "rate")
             return decision(change)
 
         case .reviewRequested:
-            try requireCoordinator(actor, "record a review request")
             try requireStatus(state, [.answered], "request review")
             try requireWindowOpen(state, .reviewRequest, now, "request review")
             return decision(change, start: [.reviewAnswer], meet: [.reviewRequest])
 
         case .reviewed(let opinion):
-            try requireReviewer(actor, "record the review opinion")
             try requireStatus(state, [.reviewRequested], "record a review")
             try checkText(opinion.opinion, "opinion", max: CaseInputLimits.summaryLength)
             return decision(change, start: [.reReviewRequest], meet: [.reviewAnswer])
 
         case .reReviewRequested:
-            try requireCoordinator(actor, "record a re-review request")
             try requireStatus(state, [.reviewed], "request re-review")
             try requireWindowOpen(state, .reReviewRequest, now, "request re-review")
             return decision(change, start: [.reReviewAnswer], meet: [.reReviewRequest])
 
         case .reReviewed(let opinion):
-            try requireReviewer(actor, "record the re-review opinion")
             try requireStatus(state, [.reReviewRequested], "record a re-review")
             try checkText(opinion.opinion, "opinion", max: CaseInputLimits.summaryLength)
             return decision(change, meet: [.reReviewAnswer])
 
         case .closed(let reason):
-            try requireCoordinator(actor, "close a case")
             try requireStatus(state, [.answered, .reviewed, .reReviewed], "close")
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength, allowEmpty: true)
             return decision(change, meet: DeadlineKind.allCases)
@@ -284,7 +250,6 @@ public enum CaseLifecycle {
             throw CaseRefusal(.invalidState, "\(change.type) is not decided here")
 
         case .meetingDecision(let meetingDecision):
-            try requireSystem(actor, "apply a meeting decision")
             guard meetingDecision.outcome == .adoptedByConsensus || meetingDecision.outcome == .decidedByChair else {
                 throw CaseRefusal(.invalidArgument, "only adopted or chair-decided outcomes change a case")
             }
@@ -308,7 +273,6 @@ public enum CaseLifecycle {
             return decision(change, start: start, meet: meet)
 
         case .routedOut(_, let destination, let reason):
-            try requireCoordinator(actor, "route a case out")
             try requireStatus(state, [.registered, .negotiating, .disputed, .assigned, .objectionPending], "route out")
             try checkText(destination, "destination", max: CaseInputLimits.nameLength)
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
@@ -562,25 +526,9 @@ public enum CaseLifecycle {
 
     // MARK: Checks
 
-    static func requireCoordinator(_ actor: Actor, _ what: String) throws {
-        guard actor.has(.coordinator) else { throw CaseRefusal(.forbidden, "only a coordinator may \(what)") }
-    }
-
+    /// For the meeting lifecycle: changes only the hub itself records.
     static func requireSystem(_ actor: Actor, _ what: String) throws {
         guard actor == .system else { throw CaseRefusal(.forbidden, "only the hub itself may \(what)") }
-    }
-
-    static func requireReviewer(_ actor: Actor, _ what: String) throws {
-        guard actor.has(.coordinator) || actor.has(.leader) else {
-            throw CaseRefusal(.forbidden, "only a leader or a coordinator may \(what)")
-        }
-    }
-
-    static func requireLeadUnitMember(_ actor: Actor, _ state: PetitionCase, _ what: String) throws {
-        guard let lead = state.leadUnit else { throw CaseRefusal(.invalidState, "\(state.id) has no lead unit yet") }
-        guard actor.unit == lead, actor.has(.officer) || actor.has(.leader) else {
-            throw CaseRefusal(.forbidden, "only an officer or leader of the lead unit (\(lead)) may \(what)")
-        }
     }
 
     static func requireStatus(_ state: PetitionCase, _ allowed: Set<CaseStatus>, _ what: String) throws {

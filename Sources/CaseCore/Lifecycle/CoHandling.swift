@@ -198,7 +198,6 @@ extension CaseLifecycle {
         let plain = CaseDecision(change: change, startedDeadlines: [], metDeadlines: [])
         switch change {
         case .taskAssigned(let task):
-            try requireLeadUnitMember(actor, state, "give a task")
             try requireStatus(state, workingStatuses, "give a task")
             guard state.coHandlingUnits.contains(task.unit) else {
                 throw CaseRefusal(.invalidArgument, "tasks go to co-handling units (\(state.coHandlingUnits.map(\.rawValue).joined(separator: ", ")))")
@@ -215,12 +214,12 @@ extension CaseLifecycle {
             return CaseDecision(change: .taskAssigned(recorded), startedDeadlines: [], metDeadlines: [])
 
         case .taskAcknowledged(let id):
-            let task = try requireTask(id, state, unitActor: actor, "acknowledge")
+            let task = try requireTask(id, state, "acknowledge")
             guard task.state == .assigned else { throw CaseRefusal(.invalidState, "task \(id) is \(task.state.rawValue), not assigned") }
             return plain
 
         case .taskProgress(let id, let report):
-            let task = try requireTask(id, state, unitActor: actor, "report progress on")
+            let task = try requireTask(id, state, "report progress on")
             guard task.state == .assigned || task.state == .acknowledged else {
                 throw CaseRefusal(.invalidState, "task \(id) is \(task.state.rawValue); progress is reported while it is open")
             }
@@ -228,13 +227,12 @@ extension CaseLifecycle {
             return plain
 
         case .taskDone(let id, let result):
-            let task = try requireTask(id, state, unitActor: actor, "mark done")
+            let task = try requireTask(id, state, "mark done")
             guard task.state == .assigned || task.state == .acknowledged else { throw CaseRefusal(.invalidState, "task \(id) is \(task.state.rawValue)") }
             try checkText(result, "result", max: CaseInputLimits.reasonLength)
             return plain
 
         case .taskAccepted(let id), .taskReturned(let id, _):
-            try requireLeadUnitMember(actor, state, "review a task's result")
             try requireStatus(state, workingStatuses, "review a task's result")
             guard let task = state.tasks.first(where: { $0.id == id }) else { throw CaseRefusal(.notFound, "no task \(id) on \(state.id)") }
             guard task.state == .done else { throw CaseRefusal(.invalidState, "task \(id) is \(task.state.rawValue), not done") }
@@ -242,15 +240,11 @@ extension CaseLifecycle {
             return plain
 
         case .answerDrafted(let answer):
-            try requireLeadUnitMember(actor, state, "draft the answer")
             try requireStatus(state, [.inHandling, .extensionGranted], "draft the answer")
             try checkAnswer(answer)
             return plain
 
         case .answerCosigned(let version), .answerObjected(let version, _):
-            guard state.coHandlingUnits.contains(actor.unit), actor.has(.officer) || actor.has(.leader) else {
-                throw CaseRefusal(.forbidden, "only an officer or leader of a co-handling unit co-signs or objects")
-            }
             try requireStatus(state, [.inHandling, .extensionGranted], "co-sign the answer")
             guard let draft = state.answerDraft else { throw CaseRefusal(.invalidState, "there is no draft answer yet") }
             guard version == draft.version else {
@@ -261,7 +255,6 @@ extension CaseLifecycle {
             return plain
 
         case .extensionRequested(let days, let reason):
-            try requireLeadUnitMember(actor, state, "request an extension")
             try requireStatus(state, [.accepted, .inHandling], "request an extension")
             guard state.extensionGranted == nil else { throw CaseRefusal(.invalidState, "the one extension was already granted") }
             if let pending = state.extensionRequest, pending.refusal == nil {
@@ -274,9 +267,6 @@ extension CaseLifecycle {
             return plain
 
         case .extensionRefused(let reason):
-            guard actor.has(.leader), actor.unit == state.leadUnit else {
-                throw CaseRefusal(.forbidden, "only a leader of the lead unit decides an extension request")
-            }
             guard let pending = state.extensionRequest, pending.refusal == nil else {
                 throw CaseRefusal(.invalidState, "no extension request is waiting")
             }
@@ -284,7 +274,6 @@ extension CaseLifecycle {
             return plain
 
         case .supervisionOpened(let demand):
-            try requireCoordinator(actor, "open a supervision item")
             guard state.status != .registered else { throw CaseRefusal(.invalidState, "\(state.id) has not been routed to a unit yet") }
             guard state.involves(demand.unit) else { throw CaseRefusal(.invalidArgument, "\(demand.unit) is not on \(state.id)") }
             try checkText(demand.reason, "reason", max: CaseInputLimits.reasonLength)
@@ -303,28 +292,22 @@ extension CaseLifecycle {
             guard let item = state.supervisionItems.first(where: { $0.id == id }) else {
                 throw CaseRefusal(.notFound, "no supervision item \(id) on \(state.id)")
             }
-            guard actor.unit == item.unit, actor.has(.officer) || actor.has(.leader) else {
-                throw CaseRefusal(.forbidden, "only an officer or leader of \(item.unit) answers this supervision item")
-            }
             guard item.isOpen else { throw CaseRefusal(.invalidState, "supervision item \(id) was already answered") }
             try checkText(text, "answer", max: CaseInputLimits.summaryLength)
             return plain
 
         case .supervisionEscalated(let id):
-            try requireSystem(actor, "escalate a supervision item")
             guard let item = state.supervisionItems.first(where: { $0.id == id }), item.isOpen, item.escalatedAt == nil, now >= item.dueAt else {
                 throw CaseRefusal(.invalidState, "supervision item \(id) is not overdue")
             }
             return plain
 
         case .listedSupervisionSet(let reason):
-            guard actor.has(.leader) else { throw CaseRefusal(.forbidden, "only leaders list a case for supervision") }
             guard state.listedSupervision == nil else { throw CaseRefusal(.invalidState, "\(state.id) is already listed") }
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
             return plain
 
         case .listedSupervisionCleared(let reason):
-            guard actor.has(.leader) else { throw CaseRefusal(.forbidden, "only leaders clear listed supervision") }
             guard state.listedSupervision != nil else { throw CaseRefusal(.invalidState, "\(state.id) is not listed") }
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
             return plain
@@ -360,12 +343,9 @@ extension CaseLifecycle {
         try checkText(answer.legalBasis, "legal basis", max: CaseInputLimits.reasonLength)
     }
 
-    private static func requireTask(_ id: Int, _ state: PetitionCase, unitActor actor: Actor, _ what: String) throws -> CaseTask {
+    private static func requireTask(_ id: Int, _ state: PetitionCase, _ what: String) throws -> CaseTask {
         try requireStatus(state, workingStatuses, "\(what) a task")
         guard let task = state.tasks.first(where: { $0.id == id }) else { throw CaseRefusal(.notFound, "no task \(id) on \(state.id)") }
-        guard actor.unit == task.unit, actor.has(.officer) || actor.has(.leader) else {
-            throw CaseRefusal(.forbidden, "only an officer or leader of \(task.unit) may \(what) task \(id)")
-        }
         return task
     }
 

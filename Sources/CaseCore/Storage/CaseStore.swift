@@ -247,6 +247,15 @@ public final class CaseStore: Sendable {
         return events
     }
 
+    /// The units as the access rules see them (hierarchy and conference office), as stored now.
+    static func unitDirectory(connection: SQLiteConnection) throws -> UnitDirectory {
+        var directory = UnitDirectory(hierarchy: try hierarchy(connection))
+        for row in try connection.query("SELECT id FROM units WHERE kind = ?", [.text(UnitKind.petitionBureau.rawValue)]) {
+            directory.offices.insert(UnitID(row.string(0) ?? ""))
+        }
+        return directory
+    }
+
     /// The unit hierarchy as stored now.
     static func hierarchy(_ connection: SQLiteConnection) throws -> UnitHierarchy {
         var parents: [UnitID: UnitID] = [:]
@@ -289,7 +298,10 @@ public final class CaseStore: Sendable {
     private static func record(
         _ change: CaseChange, caseID: CaseID, state: PetitionCase?, by actor: Actor, at now: Timestamp, context: WriterContext
     ) throws -> CaseEvent {
-        let decision = try CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: context.policy).get()
+        // Only the changes that go one level up, or to the conference office, ask about units.
+        let needsUnits = [.reviewer, .conferenceLeadership].contains(CaseAccess.authority(for: change))
+        let units = needsUnits ? try unitDirectory(connection: context.connection) : UnitDirectory()
+        let decision = try CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: context.policy, units: units).get()
         let event = CaseEvent(
             caseID: caseID, sequence: (state?.lastSequence ?? 0) + 1, actorPerson: actor.person, actorUnit: actor.unit,
             at: now, change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)

@@ -75,6 +75,13 @@ enum CommandAccess: Sendable {
     case signedInWhere(rule: @Sendable (Actor) -> Bool, refusal: String)
 }
 
+extension CommandAccess {
+    /// Everyone who works on cases (officers, leaders, coordinators, auditors): not a person
+    /// whose only role is `admin`.
+    static let caseWork = CommandAccess.signedInWhere(
+        rule: { $0.worksOnCases }, refusal: "administrators manage units, people and credentials; they do not read cases, rooms or meetings")
+}
+
 /// A refusal decided by the hub itself (a parameter that does not fit, a state of the
 /// connection), as opposed to one decided by CaseCore (`CaseRefusal`).
 struct HubFailure: Error {

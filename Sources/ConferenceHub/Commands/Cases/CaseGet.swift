@@ -3,6 +3,7 @@ import CaseCore
 
 struct CaseGet: Command {
     static let name = "case.get"
+    static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable { let `case`: PetitionCase }
 

@@ -4,6 +4,7 @@ import CaseCore
 
 struct CaseHistory: Command {
     static let name = "case.history"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let caseID: CaseID

@@ -4,6 +4,7 @@ import CaseCore
 
 struct Cases: Command {
     static let name = "cases"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let unit: UnitID?

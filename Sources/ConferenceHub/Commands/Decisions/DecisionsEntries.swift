@@ -3,6 +3,7 @@ import CaseCore
 
 struct DecisionsEntries: Command {
     static let name = "decisions.entries"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let from: Int

@@ -3,6 +3,7 @@ import CaseCore
 
 struct DecisionsInclusion: Command {
     static let name = "decisions.inclusion"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let index: Int

@@ -3,6 +3,7 @@ import CaseCore
 
 struct MeetingGet: Command {
     static let name = "meeting.get"
+    static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable {
         let meeting: MeetingView

@@ -3,6 +3,7 @@ import CaseCore
 
 struct MeetingMinutes: Command {
     static let name = "meeting.minutes"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let meetingID: MeetingID

@@ -3,6 +3,7 @@ import CaseCore
 
 struct Meetings: Command {
     static let name = "meetings"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let after: MeetingID?

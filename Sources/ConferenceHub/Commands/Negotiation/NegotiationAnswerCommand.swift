@@ -4,6 +4,7 @@ import CaseCore
 
 struct NegotiationAnswerCommand: Command {
     static let name = "negotiation.answer"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let caseID: CaseID

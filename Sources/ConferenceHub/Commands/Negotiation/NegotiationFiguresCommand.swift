@@ -4,6 +4,7 @@ import CaseCore
 
 struct NegotiationFiguresCommand: Command {
     static let name = "negotiation.figures"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let unit: UnitID?

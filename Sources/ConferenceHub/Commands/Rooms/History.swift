@@ -4,6 +4,7 @@ import CaseCore
 
 struct History: Command {
     static let name = "history"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let room: String

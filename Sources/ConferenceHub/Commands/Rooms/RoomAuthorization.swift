@@ -5,7 +5,10 @@ import CaseCore
 extension CommandContext {
     /// Checks that the person asking may read `room`.
     func authorize(room: String) async throws {
-        if room == RoomID.lobby { return }
+        if room == RoomID.lobby {
+            guard RoomAccess.mayJoinLobby(try actor) else { throw HubFailure(.forbidden, "the lobby is for those who work on cases") }
+            return
+        }
         if let meetingID = RoomID.meetingID(of: room) {
             _ = try await meeting(meetingID)
             return

@@ -3,6 +3,7 @@ import CaseCore
 
 struct Rooms: Command {
     static let name = "rooms"
+    static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {
         let after: String?

@@ -1,5 +1,11 @@
 // CaseAccess: who may read a case and who may read its petitioner's personal data. Pure rules;
-// the store applies them to what it returns.
+// the store applies them to what it returns. (Who may change a case: ChangeAccess.swift.)
+
+extension Actor {
+    /// Whether the person has a role that works on cases. A person whose only role is `admin`
+    /// manages units, people and credentials and reads nothing about cases.
+    public var worksOnCases: Bool { has(.officer) || has(.leader) || has(.coordinator) || has(.auditor) }
+}
 
 public enum CaseAccess {
     /// Coordinators, leaders and auditors see every case (and every unit's figures and the
@@ -8,7 +14,8 @@ public enum CaseAccess {
         actor.has(.coordinator) || actor.has(.leader) || actor.has(.auditor)
     }
 
-    /// Coordinators, leaders and auditors see every case; anyone else only cases their unit is on.
+    /// Coordinators, leaders and auditors read every case; officers the cases their unit is on;
+    /// administrators none.
     public static func mayRead(_ state: PetitionCase, by actor: Actor) -> Bool {
         mayRead(involvingTheirUnit: state.involves(actor.unit), by: actor)
     }
@@ -16,14 +23,20 @@ public enum CaseAccess {
     /// The same rule, given whether the case involves the actor's unit (lead, co-handling or
     /// involved).
     public static func mayRead(involvingTheirUnit involved: Bool, by actor: Actor) -> Bool {
-        seesEveryCase(actor) || involved
+        seesEveryCase(actor) || (involved && actor.has(.officer))
     }
 
-    /// The petitioner's name and contact: only the units on the case, coordinators and auditors
-    /// (a leader of a unit not on the case sees the case but not the person).
+    /// The petitioner's name and contact: only the units on the case (officers and leaders),
+    /// coordinators and auditors (a leader of a unit not on the case sees the case but not the
+    /// person).
     public static func mayReadPetitioner(_ state: PetitionCase, by actor: Actor) -> Bool {
+        mayReadPetitioner(involvingTheirUnit: state.involves(actor.unit), by: actor)
+    }
+
+    /// The same rule, given whether the case involves the actor's unit.
+    public static func mayReadPetitioner(involvingTheirUnit involved: Bool, by actor: Actor) -> Bool {
         if actor.has(.coordinator) || actor.has(.auditor) { return true }
-        return state.involves(actor.unit) && (actor.has(.officer) || actor.has(.leader))
+        return involved && (actor.has(.officer) || actor.has(.leader))
     }
 }
 
@@ -31,7 +44,7 @@ extension CaseStore {
     /// The case as `viewer` may see it; a refusal with code `forbidden` if they may not.
     public func caseState(_ id: CaseID, for viewer: Actor) async throws -> PetitionCase {
         guard let state = try await caseState(id) else { throw CaseRefusal(.notFound, "no case \(id)") }
-        guard CaseAccess.mayRead(state, by: viewer) else { throw CaseRefusal(.forbidden, "\(id) does not involve your unit") }
+        guard CaseAccess.mayRead(state, by: viewer) else { throw CaseAccess.readRefusal(id, by: viewer) }
         return state
     }
 
@@ -48,9 +61,7 @@ extension CaseStore {
             return (row?.int(0) == 1, row?.int(1) == 1)
         }
         guard exists else { throw CaseRefusal(.notFound, "no case \(id)") }
-        guard CaseAccess.mayRead(involvingTheirUnit: involved, by: viewer) else {
-            throw CaseRefusal(.forbidden, "\(id) does not involve your unit")
-        }
+        guard CaseAccess.mayRead(involvingTheirUnit: involved, by: viewer) else { throw CaseAccess.readRefusal(id, by: viewer) }
     }
 
     /// The history as `viewer` may see it: petitioner data withheld unless they are entitled to it.
@@ -67,5 +78,14 @@ extension CaseStore {
             throw CaseRefusal(.forbidden, "petitioner details are for the units on the case, coordinators and auditors")
         }
         return try await petitioner(of: id)
+    }
+}
+
+extension CaseAccess {
+    /// Why `viewer` may not read case `id`.
+    static func readRefusal(_ id: CaseID, by viewer: Actor) -> CaseRefusal {
+        viewer.worksOnCases
+            ? CaseRefusal(.forbidden, "\(id) does not involve your unit")
+            : CaseRefusal(.forbidden, "administrators manage units, people and credentials; they do not read cases")
     }
 }
