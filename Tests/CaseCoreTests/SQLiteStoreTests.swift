@@ -19,6 +19,29 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try connection.query("PRAGMA foreign_keys").first?.int(0), 1)
     }
 
+    private func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    func testTheDatabaseAndItsWALAreReadableByTheOwnerOnly() async throws {
+        // The live database holds petitioners' personal data, as backups do: 0600 from the start.
+        let path = try temporaryPath("hub.sqlite")
+        let store = try CaseStore(path: path)
+        try await store.addUnit(Unit(id: UnitID("housing"), name: "Housing", kind: .department))
+        for file in [path, path + "-wal", path + "-shm"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: file), file)
+            XCTAssertEqual(try mode(file), 0o600, file)
+        }
+        store.close()
+        // A database an older version left 0644 is narrowed when it is opened, with its WAL.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        }
+        let reopened = try CaseStore(path: path)
+        XCTAssertEqual(try mode(path), 0o600)
+        reopened.close()
+    }
+
     func testTypedValuesRoundTrip() throws {
         let connection = try SQLiteConnection(path: try temporaryPath())
         try connection.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")

@@ -286,6 +286,27 @@ final class ProtocolDocTests: XCTestCase {
         XCTAssertNoThrow(try CommandTable.prepare(request, maxTextLength: 4_000))
     }
 
+    func testANumberBeyondAnyTypeIsNamedWithTheRequestsID() throws {
+        // JSONSerialization refuses 1e400 outright; the refusal still names the field and keeps the id.
+        let cases: [(String, String?, String)] = [
+            (#"{"id":"7","type":"history","room":"lobby","limit":1e400}"#, "7", "`limit` is out of range (a number beyond any the protocol reads)"),
+            (#"{"type":"case.change","id":"8","case":"case-1","change":{"type":"task_done","task":-1E999,"result":"r"}}"#, "8",
+             "`change.task` is out of range (a number beyond any the protocol reads)"),
+            (#"{"id":"9","type":"hello","x":[1,2e500]}"#, "9", "`x.[1]` is out of range (a number beyond any the protocol reads)"),
+        ]
+        for (text, id, message) in cases {
+            XCTAssertThrowsError(try Request.decode(ByteBuffer(string: text)), text) { error in
+                XCTAssertEqual((error as? Request.DecodeError)?.id, id, text)
+                XCTAssertEqual((error as? Request.DecodeError)?.message, message, text)
+            }
+        }
+        // Anything else wrong stays "not valid JSON" without an id.
+        XCTAssertThrowsError(try Request.decode(ByteBuffer(string: #"{"id":"7","limit":1e400 "x"}"#))) { error in
+            XCTAssertNil((error as? Request.DecodeError)?.id)
+            XCTAssertEqual((error as? Request.DecodeError)?.message, "the message is not valid JSON")
+        }
+    }
+
     func testTheDirectJSONWriterIsWhatJSONSerializationWrites() throws {
         // Random objects of the shapes the hub builds, with keys that stress the key order
         // (`_`, digit runs with and without leading zeros, prefixes).

@@ -85,6 +85,23 @@ final class RequestTimeoutTests: XCTestCase {
         try await hub.stop()
     }
 
+    func testAnUpgradeWithAKeyThatIsNotSixteenBytesOfBase64IsRefusedWith400() async throws {
+        // RFC 6455 §4.2.1: the key is 16 bytes in base64. NIO's upgrader checks only that it is there.
+        XCTAssertTrue(WebSocketHandshake.isValidKey("dGhlIHNhbXBsZSBub25jZQ=="))
+        for key in [nil, "", "abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZXg=", "dGhlIHNhbXBsZSBub25jZQ==x", "!GhlIHNhbXBsZSBub25jZQ=="] {
+            XCTAssertFalse(WebSocketHandshake.isValidKey(key), key ?? "nil")
+        }
+        let hub = try await HubTestServer.hub()
+        func upgrade(key: String) -> String {
+            "GET /v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: conferencehub.v1\r\n\r\n"
+        }
+        let refused = try await sendAndAwaitClose(upgrade(key: "c2hvcnQ="), port: hub.port, group: hub.group)
+        XCTAssertTrue(refused.hasPrefix("HTTP/1.1 400 Bad Request"), refused)
+        XCTAssertTrue(refused.contains("Sec-WebSocket-Key"), refused)
+        try await hub.stop()
+    }
+
     func testTheRequestTimeoutIsAServeOption() throws {
         XCTAssertEqual(try ServeCommand.parse([]).requestTimeout, 10)
         XCTAssertEqual(try ServeCommand.parse(["--request-timeout", "3"]).requestTimeout, 3)

@@ -22,11 +22,32 @@ public final class SQLiteConnection {
     public let path: String
     private var statementCache: [String: SQLiteStatement] = [:]
 
+    /// The database holds petitioners' personal data: its file is created 0600 before SQLite
+    /// opens it (SQLite gives its WAL and shared-memory files the database file's mode), and a
+    /// database left with a wider mode by an older version is narrowed, with its WAL files.
+    static func restrictFiles(of path: String) throws {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            _ = fchmod(descriptor, 0o600)
+            close(descriptor)
+            return
+        }
+        guard errno == EEXIST else {
+            throw SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o077 != 0 { _ = chmod(file, 0o600) }
+        }
+    }
+
     /// Opens (creating if needed) the database at `path`.
     /// - Parameters:
     ///   - readOnly: open for reading only (a reader connection beside the writer).
     ///   - busyTimeoutMilliseconds: how long a call waits for a lock held by another connection.
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+        if !readOnly { try Self.restrictFiles(of: path) }
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE

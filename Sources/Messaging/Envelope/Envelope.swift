@@ -67,6 +67,20 @@ public struct Request {
         try decode(data, stringFields: FlatJSON.stringFields(data))
     }
 
+    /// When a message is JSON but for numbers no number type holds (`1e400`), the refusal names
+    /// the first of them, with the request's id: the text is parsed again with those numbers
+    /// read as 0, only to find the id.
+    private static func numberOutOfRange(_ data: ByteBuffer) -> DecodeError? {
+        let numbers = FlatJSON.numbersOutOfRange(data)
+        guard let first = numbers.first else { return nil }
+        var bytes = Array(data.readableBytesView)
+        for number in numbers.reversed() { bytes.replaceSubrange(number.range, with: [UInt8(ascii: "0")]) }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return nil }
+        let id = (object["id"] as? String).flatMap { !$0.isEmpty && $0.utf8.count <= maxIDLength ? $0 : nil }
+        let name = first.path.isEmpty ? "the request" : "`\(first.path)`"
+        return DecodeError(id: id, message: "\(name) is out of range (a number beyond any the protocol reads)")
+    }
+
     /// Decodes one text message whose `FlatJSON.stringFields` the caller already has (nil when
     /// it is not a flat object of strings). A flat object is taken from those fields; anything
     /// else goes through `JSONSerialization`. Both give the same fields and the same errors.
@@ -82,7 +96,7 @@ public struct Request {
             do {
                 parsed = try JSONSerialization.jsonObject(with: raw, options: [])
             } catch {
-                throw DecodeError(id: nil, message: "the message is not valid JSON")
+                throw numberOutOfRange(data) ?? DecodeError(id: nil, message: "the message is not valid JSON")
             }
             guard let dictionary = parsed as? [String: Any] else {
                 throw DecodeError(id: nil, message: "a request must be a JSON object")

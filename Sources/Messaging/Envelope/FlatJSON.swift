@@ -25,7 +25,22 @@ public enum FlatJSON {
     public static func repeatedKey(_ buffer: ByteBuffer) -> String? {
         buffer.withUnsafeReadableBytes { bytes in
             var reader = Reader(bytes: bytes)
-            return reader.repeatedKey()
+            return reader.scan { _, _ in }
+        }
+    }
+
+    /// The numbers of a JSON text that no number type can hold (`1e400`: beyond a Double), each
+    /// with its path (`limit`, `change.task`) and its byte range, so that a request failing to
+    /// parse only because of them can be refused naming the field.
+    public static func numbersOutOfRange(_ buffer: ByteBuffer) -> [(path: String, range: Range<Int>)] {
+        buffer.withUnsafeReadableBytes { bytes in
+            var reader = Reader(bytes: bytes)
+            var found: [(path: String, range: Range<Int>)] = []
+            _ = reader.scan { path, range in
+                let literal = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                if let value = Double(literal), value.isInfinite { found.append((path, range)) }
+            }
+            return found
         }
     }
 
@@ -70,7 +85,9 @@ public enum FlatJSON {
             var count = 0
         }
 
-        mutating func repeatedKey() -> String? {
+        /// Walks the text: returns the path of the first repeated key (nil when there is none),
+        /// and calls `number` with the path and byte range of every number literal.
+        mutating func scan(number: (String, Range<Int>) -> Void) -> String? {
             var open: [Container] = []
             func path(_ last: String) -> String {
                 var names: [String] = []
@@ -115,6 +132,8 @@ public enum FlatJSON {
                      UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                     // A number or a literal: to its end.
                     countElement()
+                    let start = index
+                    let isNumber = bytes[index] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index])
                     index += 1
                     while index < bytes.count {
                         switch bytes[index] {
@@ -126,6 +145,11 @@ public enum FlatJSON {
                             break
                         }
                         break
+                    }
+                    if isNumber {
+                        // The path of a value: its key, or its index in an array.
+                        let names = open.map { $0.isObject ? ($0.current ?? "") : "[\($0.count - 1)]" }
+                        number(names.joined(separator: "."), start..<index)
                     }
                 default:
                     // Whitespace, a colon, a byte-order mark.

@@ -1,5 +1,6 @@
 // HTTPEndpointHandler: plain HTTPS answers for requests that are not WebSocket upgrades:
-// `GET /healthz` → 200 with a small JSON status, the WebSocket path without an upgrade → 426,
+// `GET /healthz` → 200 with a small JSON status, the WebSocket path without an upgrade → 426 (and
+// with an upgrade the server refused, such as a bad Sec-WebSocket-Key → 400),
 // anything else → 404. Request bodies are discarded. A connection that sends no complete request
 // within the request timeout (after its TLS handshake, and after each response) is closed: it
 // holds a socket and memory without having authenticated, and the WebSocket's own timers (auth,
@@ -86,10 +87,17 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
         let status: HTTPResponseStatus
         let body: String
         var extraHeaders: [(String, String)] = []
+        var close = !head.isKeepAlive
         switch (head.method, path) {
         case (.GET, "/healthz"), (.HEAD, "/healthz"):
             status = .ok
             body = health()
+        case (_, webSocketPath) where head.headers[canonicalForm: "Upgrade"].contains { $0.lowercased() == "websocket" }:
+            // An upgrade the server refused: a Sec-WebSocket-Key that is not 16 bytes of base64
+            // (RFC 6455 §4.2.1). The connection closes after the answer.
+            status = .badRequest
+            body = #"{"error":"bad_request","message":"Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455 4.2.1)"}"#
+            close = true
         case (_, webSocketPath):
             status = .upgradeRequired
             body = #"{"error":"upgrade_required","message":"connect with a WebSocket upgrade"}"#
@@ -103,13 +111,13 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
             ("Cache-Control", "no-store"),
         ])
         headers.add(contentsOf: extraHeaders)
-        if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+        if close { headers.add(name: "Connection", value: "close") }
         connection.logger.debug("http request", metadata: ["path": "\(LogText.escaped(path, limit: 64))", "status": "\(status.code)"])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }
-        let keepAlive = head.isKeepAlive
+        let keepAlive = !close
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             let (handler, context) = loopBound.value

@@ -154,6 +154,11 @@ public final class WebSocketServer: Sendable {
             shouldUpgrade: { channel, head in
                 let requestPath = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
                 guard requestPath == path else { return channel.eventLoop.makeSucceededFuture(nil) }
+                // RFC 6455 §4.2.1: the key is 16 bytes in base64; anything else is answered 400
+                // by the endpoint handler instead of upgraded.
+                guard WebSocketHandshake.isValidKey(head.headers[canonicalForm: "Sec-WebSocket-Key"].first.map(String.init)) else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
                 var headers = HTTPHeaders()
                 let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { String($0) }
                 if let chosen = subprotocols.first(where: offered.contains) {
@@ -247,5 +252,14 @@ private final class RefusalLog: Sendable {
         logger.notice("connection refused: too many connections from this address not yet authenticated", metadata: [
             "address": "\(address)", "limit": "\(limit)", "refused": "\(report)",
         ])
+    }
+}
+
+/// Checks of the opening handshake that NIO's upgrader leaves to the server.
+enum WebSocketHandshake {
+    /// Whether `key` is a valid `Sec-WebSocket-Key`: base64 of exactly 16 bytes.
+    static func isValidKey(_ key: String?) -> Bool {
+        guard let key, key.utf8.count == 24, let bytes = Data(base64Encoded: key) else { return false }
+        return bytes.count == 16
     }
 }

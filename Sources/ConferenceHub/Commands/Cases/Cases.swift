@@ -35,7 +35,8 @@ struct Cases: Command {
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let actor = try context.actor, store = context.store
         let seesAll = CaseAccess.seesEveryCase(actor)
-        let (relation, status, after, limit) = (parameters.relation, parameters.status, parameters.after, parameters.limit)
+        // One more than the page is read to know whether another page follows.
+        let (relation, status, after, limit) = (parameters.relation, parameters.status, parameters.after, parameters.limit + 1)
         let cases: [PetitionCase]
         if let unit = parameters.unit {
             guard seesAll || unit == actor.unit else { throw HubFailure(.forbidden, "you may list only your own unit's cases") }
@@ -47,6 +48,7 @@ struct Cases: Command {
         } else {
             cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
         }
-        return Output(cases: cases, next: cases.count == limit ? cases.last.map { RoomID.case($0.id) } : nil)
+        let page = Array(cases.prefix(parameters.limit))
+        return Output(cases: page, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
     }
 }

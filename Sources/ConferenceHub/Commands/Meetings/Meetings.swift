@@ -30,10 +30,13 @@ struct Meetings: Command {
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let actor = try context.actor
-        let all = try await context.store.meetings(after: parameters.after, limit: parameters.limit)
-        let visible = all.filter { MeetingAccess.maySee($0, by: actor) }
+        // A page of meetings is read, then filtered: `limit` bounds the meetings read, and `next`
+        // (given when more follow) continues after the last one read, seen or not.
+        let read = try await context.store.meetings(after: parameters.after, limit: parameters.limit + 1)
+        let page = read.prefix(parameters.limit)
+        let visible = page.filter { MeetingAccess.maySee($0, by: actor) }
         return Output(
             meetings: visible.map { Output.Entry(meeting: RoomID.meeting($0.id), title: $0.title, status: $0.status.rawValue, scheduledAt: $0.scheduledAt.milliseconds) },
-            next: all.count == parameters.limit ? all.last.map { RoomID.meeting($0.id) } : nil)
+            next: read.count > page.count ? page.last.map { RoomID.meeting($0.id) } : nil)
     }
 }

@@ -29,14 +29,15 @@ struct Rooms: Command {
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let actor = try context.actor, store = context.store
-        var rooms: [Output.Entry] = []
-        if parameters.after == nil { rooms.append(Output.Entry(room: RoomID.lobby, title: "Conference lobby", status: nil)) }
+        // The lobby opens the first page and counts in its limit; one case more than fits is read
+        // to know whether another page follows.
+        var rooms: [Output.Entry] = parameters.after == nil ? [Output.Entry(room: RoomID.lobby, title: "Conference lobby", status: nil)] : []
+        let room = parameters.limit - rooms.count
         let after = parameters.after.flatMap { CaseID($0) }
         let cases = CaseAccess.seesEveryCase(actor)
-            ? try await store.allCases(after: after, limit: parameters.limit)
-            : try await store.cases(for: actor.unit, relation: .involved, after: after, limit: parameters.limit)
-        rooms += cases.map { Output.Entry(room: RoomID.case($0.id), title: $0.title, status: $0.status.rawValue) }
-        let next = cases.count == parameters.limit ? cases.last.map { RoomID.case($0.id) } : nil
-        return Output(rooms: rooms, next: next)
+            ? try await store.allCases(after: after, limit: room + 1)
+            : try await store.cases(for: actor.unit, relation: .involved, after: after, limit: room + 1)
+        rooms += cases.prefix(room).map { Output.Entry(room: RoomID.case($0.id), title: $0.title, status: $0.status.rawValue) }
+        return Output(rooms: rooms, next: cases.count > room ? rooms.last?.room : nil)
     }
 }
