@@ -123,7 +123,9 @@ final class MeetingStoreTests: XCTestCase {
 
         // Item 1: adopted by consensus; the case gets its lead.
         try await store.performMeeting(.itemOpened(item: 1), on: id, by: chair)
-        let effects = ProposalEffects(lead: Fixtures.housing, coHandling: [Fixtures.finance], resolutionDeadline: LocalDate("2026-12-31")!)
+        let effects = ProposalEffects(
+            lead: Fixtures.housing, coHandling: [Fixtures.finance], responsibleLeader: PersonID("h-leader"), responsiblePerson: PersonID("h-officer"),
+            measures: ["Survey the plot", "Pay within 30 days"], resolutionDeadline: LocalDate("2026-12-31")!, listedSupervision: "Repeated petitions")
         try await store.performMeeting(.proposalTabled(item: 1, text: "Housing leads; finance co-handles.", effects: effects), on: id, by: chair)
         for actor in [Fixtures.housingOfficer, Fixtures.financeOfficer] {
             try await store.performMeeting(.positionStated(item: 1, version: 1, position: .agree, reason: nil), on: id, by: actor)
@@ -181,7 +183,19 @@ final class MeetingStoreTests: XCTestCase {
         XCTAssertEqual(meeting?.minutes?.participants, [city, Fixtures.district, Fixtures.finance, Fixtures.housing], "observers do not sign off")
         let markdown = MinutesDocument.markdown(meeting!)
         XCTAssertTrue(markdown.contains("- Lead unit: housing"), markdown)
-        XCTAssertTrue(markdown.contains("- Dissent: district-3: The district has no budget for surveys"), markdown)
+        XCTAssertTrue(markdown.contains("- Dissent: district-3 (\(districtOfficer.person)): The district has no budget for surveys"), markdown)
+        XCTAssertTrue(markdown.contains("- Responsible person: h-officer"), markdown)
+        // The JSON export carries everything the Markdown shows of each outcome.
+        let record = MinutesDocument.record(meeting!)
+        let outcome = try XCTUnwrap(record.items.first?.outcomes.first)
+        XCTAssertEqual(outcome.measures, ["Survey the plot", "Pay within 30 days"])
+        XCTAssertEqual(outcome.responsibleLeader, "h-leader")
+        XCTAssertEqual(outcome.responsiblePerson, "h-officer")
+        XCTAssertEqual(outcome.listedSupervision, "Repeated petitions")
+        for line in ["- Measures: Survey the plot; Pay within 30 days", "- Responsible leader: h-leader", "- Listed supervision: Repeated petitions"] {
+            XCTAssertTrue(markdown.contains(line), line)
+        }
+        XCTAssertEqual(record.items.last?.outcomes.first?.dissent.first?.person, districtOfficer.person.rawValue)
         XCTAssertTrue(markdown.contains("- Present: police (not invited): p-officer"), markdown)
         do {
             try await store.performMeeting(.minutesSignedOff(approve: true, reason: nil), on: id, by: police)
@@ -192,6 +206,18 @@ final class MeetingStoreTests: XCTestCase {
         }
         let sealed = try await store.performMeeting(.minutesSignedOff(approve: false, reason: "Our objection is understated"), on: id, by: districtOfficer)
         XCTAssertEqual(sealed.map(\.change.type), ["minutes_signed_off", "sealed"])
+        // The seal hashed the Markdown of the layout it records; minutes sealed before layout 2
+        // are still written in layout 1, so that their hash verifies.
+        meeting = try await store.meeting(id)
+        XCTAssertEqual(meeting?.minutes?.layout, MinutesDocument.layout)
+        let sealEntry = try await store.decisionEntries().last
+        let seal = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(sealEntry).body)) as? [String: Any])
+        XCTAssertEqual(seal["minutes_sha256"] as? String, Data(EventChain.sha256(Array(MinutesDocument.markdown(meeting!).utf8))).base64EncodedString())
+        var legacy = try XCTUnwrap(meeting)
+        legacy.minutes?.layout = nil
+        let legacyMarkdown = MinutesDocument.markdown(legacy)
+        XCTAssertTrue(legacyMarkdown.contains("- Dissent: district-3: The district has no budget for surveys"), legacyMarkdown)
+        XCTAssertFalse(legacyMarkdown.contains("- Responsible person:"), legacyMarkdown)
 
         // The decision log: 2 outcomes, 4 sign-offs, 1 seal; proofs verify; the record is intact.
         let entries = try await store.decisionEntries()

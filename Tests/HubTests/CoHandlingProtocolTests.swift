@@ -52,8 +52,11 @@ final class CoHandlingProtocolTests: XCTestCase {
             "responsible_leader": "h-leader", "responsible_person": "h-officer",
             "measures": ["Verify the relocation agreement", "Pay the compensation"], "resolution_deadline": "2026-12-15",
         ]])
-        try await change(housing, room, ["type": "task_assigned", "task": ["unit": "finance", "what": "Confirm the budget line", "due": "2026-11-06"]])
-        try await change(housing, room, ["type": "task_assigned", "task": ["unit": "district", "what": "Survey the plot", "due": "2026-11-13"]])
+        // Each reply says what the change created: here the task's number.
+        let firstTask = try await change(housing, room, ["type": "task_assigned", "task": ["unit": "finance", "what": "Confirm the budget line", "due": "2026-11-06"]])
+        XCTAssertEqual(firstTask.result["task"] as? Int, 1)
+        let secondTask = try await change(housing, room, ["type": "task_assigned", "task": ["unit": "district", "what": "Survey the plot", "due": "2026-11-13"]])
+        XCTAssertEqual(secondTask.result["task"] as? Int, 2)
         let wrongUnit = try await finance.send("case.change", ["case": room, "change": ["type": "task_acknowledged", "task": 2]])
         XCTAssertEqual(wrongUnit.errorCode, "forbidden")
         try await change(finance, room, ["type": "task_acknowledged", "task": 1])
@@ -96,9 +99,10 @@ final class CoHandlingProtocolTests: XCTestCase {
         XCTAssertEqual((list.result["overdue_tasks"] as? [[String: Any]])?.map { $0["owed_by"] as? [String] }, [["finance"]])
 
         // A supervision item and its written answer.
-        try await change(coordinator, room, ["type": "supervision_opened", "demand": [
+        let opened = try await change(coordinator, room, ["type": "supervision_opened", "demand": [
             "unit": "finance", "reason": "Task 1 is overdue", "demand": "Explain the delay and give a date", "due": "2026-11-10",
         ]])
+        XCTAssertEqual(opened.result["item"] as? Int, 1)
         let items = try await coordinator.request("supervision")
         XCTAssertEqual((items.result["supervision_items"] as? [[String: Any]])?.first?["owed_by"] as? [String], ["finance"])
         try await change(finance, room, ["type": "supervision_answered", "item": 1, "text": "The budget office confirms by 9 November."])
@@ -117,13 +121,16 @@ final class CoHandlingProtocolTests: XCTestCase {
             "request": "Pay the promised compensation", "facts_and_reasons": "The agreement of 2019 promises it.",
             "decision": "support", "legal_basis": "Relocation regulations, Art. 33",
         ]
-        try await change(housing, room, ["type": "answer_drafted", "answer": answer])
+        let drafted = try await change(housing, room, ["type": "answer_drafted", "answer": answer])
+        XCTAssertEqual(drafted.result["version"] as? Int, 1)
         try await change(finance, room, ["type": "answer_cosigned", "version": 1])
         try await change(district, room, ["type": "answer_objected", "version": 1, "reason": "The surveyed area is missing"])
         let blocked = try await housing.send("case.change", ["case": room, "change": ["type": "answered", "answer": answer]])
         XCTAssertEqual(blocked.errorCode, "invalid_state")
         answer["facts_and_reasons"] = "The agreement of 2019 promises it; the plot measures 86 m² (survey of 11 November)."
-        try await change(housing, room, ["type": "answer_drafted", "answer": answer])
+        let redrafted = try await change(housing, room, ["type": "answer_drafted", "answer": answer])
+        XCTAssertEqual(redrafted.result["version"] as? Int, 2)
+        XCTAssertNil(redrafted.result["task"], "only what the change created")
         let stale = try await finance.send("case.change", ["case": room, "change": ["type": "answer_cosigned", "version": 1]])
         XCTAssertEqual(stale.errorCode, "invalid_state", "version 1 is stale")
         try await change(finance, room, ["type": "answer_cosigned", "version": 2])

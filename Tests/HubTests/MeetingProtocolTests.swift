@@ -105,7 +105,7 @@ final class MeetingProtocolTests: XCTestCase {
         let minutes = try await housing.request("meeting.minutes", ["meeting": meeting, "format": "markdown"])
         let markdown = try XCTUnwrap(minutes.result["markdown"] as? String)
         XCTAssertTrue(markdown.contains("- Lead unit: housing"), markdown)
-        XCTAssertTrue(markdown.contains("- Dissent: district: No survey budget this year"), markdown)
+        XCTAssertTrue(markdown.contains("- Dissent: district (d-officer): No survey budget this year"), markdown)
         XCTAssertTrue(markdown.contains("- Present: conference-office (not invited): coord"), markdown)
         let json = try await housing.request("meeting.minutes", ["meeting": meeting, "format": "json"])
         XCTAssertEqual(((json.result["minutes"] as? [String: Any])?["items"] as? [[String: Any]])?.count, 2)

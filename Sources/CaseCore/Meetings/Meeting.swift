@@ -174,6 +174,9 @@ public struct Minutes: Codable, Sendable, Equatable {
     public var signOffs: [MinutesSignOff] = []
     public var sealedAt: Timestamp?
     public var nonSigners: [UnitID] = []
+    /// The Markdown layout whose bytes the seal hashed (`minutes_sha256`): set when sealed; nil
+    /// for minutes sealed before layout 2 (0.3.0), which are still written in layout 1.
+    public var layout: Int? = nil
 
     public var pending: [UnitID] { participants.filter { unit in !signOffs.contains { $0.unit == unit } } }
 }

@@ -484,6 +484,7 @@ public enum MeetingLifecycle {
             next.status = .sealed
             next.minutes?.sealedAt = at
             next.minutes?.nonSigners = nonSigners
+            next.minutes?.layout = MinutesDocument.layout
         }
         next.lastSequence = event.sequence
         return next

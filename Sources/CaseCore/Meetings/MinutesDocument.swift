@@ -21,7 +21,19 @@ public enum MinutesDocument {
         return (present, apologies, absent)
     }
 
+    /// The current Markdown layout. 2 (0.3.0) names the responsible person of a decision and the
+    /// person who stated each dissent; layout 1 did not, and stays what minutes sealed in it are
+    /// written in, so that their `minutes_sha256` still verifies.
+    public static let layout = 2
+
+    /// The layout `meeting`'s minutes are written in: the one sealed, else the current one.
+    static func layout(of meeting: Meeting) -> Int {
+        guard let minutes = meeting.minutes, minutes.sealedAt != nil else { return layout }
+        return minutes.layout ?? 1
+    }
+
     public static func markdown(_ meeting: Meeting) -> String {
+        let layout = layout(of: meeting)
         var lines: [String] = []
         lines.append("# Minutes: \(meeting.title) (\(meeting.id))")
         lines.append("")
@@ -58,9 +70,12 @@ public enum MinutesDocument {
                     if let deadline = effects.resolutionDeadline { lines.append("- Resolution deadline: \(deadline)") }
                     if let measures = effects.measures { lines.append("- Measures: \(measures.joined(separator: "; "))") }
                     if let leader = effects.responsibleLeader { lines.append("- Responsible leader: \(leader)") }
+                    if layout >= 2, let person = effects.responsiblePerson { lines.append("- Responsible person: \(person)") }
                     if let reason = effects.listedSupervision { lines.append("- Listed supervision: \(reason)") }
                 }
-                for dissent in outcome.dissent { lines.append("- Dissent: \(dissent.unit): \(dissent.reason ?? "")") }
+                for dissent in outcome.dissent {
+                    lines.append(layout >= 2 ? "- Dissent: \(dissent.unit) (\(dissent.person)): \(dissent.reason ?? "")" : "- Dissent: \(dissent.unit): \(dissent.reason ?? "")")
+                }
             }
         }
         if let minutes = meeting.minutes {
@@ -95,9 +110,11 @@ public enum MinutesDocument {
                         version: outcome.version, proposal: proposal?.text ?? "", outcome: outcome.kind.rawValue,
                         agree: outcome.agree.map(\.rawValue), abstain: outcome.abstain.map(\.rawValue), object: outcome.object.map(\.rawValue),
                         entitled: outcome.entitled.map(\.rawValue), present: outcome.present.map(\.rawValue), quorum: outcome.quorum,
-                        dissent: outcome.dissent.map { .init(unit: $0.unit.rawValue, reason: $0.reason ?? "") },
+                        dissent: outcome.dissent.map { .init(unit: $0.unit.rawValue, person: $0.person.rawValue, reason: $0.reason ?? "") },
                         lead: effects?.lead?.rawValue, coHandling: effects?.coHandling?.map(\.rawValue),
-                        resolutionDeadline: effects?.resolutionDeadline?.description)
+                        resolutionDeadline: effects?.resolutionDeadline?.description, measures: effects?.measures,
+                        responsibleLeader: effects?.responsibleLeader?.rawValue, responsiblePerson: effects?.responsiblePerson?.rawValue,
+                        listedSupervision: effects?.listedSupervision)
                 })
         }
         let signOff = meeting.minutes.map { minutes in
@@ -140,6 +157,7 @@ public struct MinutesRecord: Encodable, Sendable {
     public struct Outcome: Encodable, Sendable {
         public struct Dissent: Encodable, Sendable {
             public let unit: String
+            public let person: String
             public let reason: String
         }
 
@@ -156,6 +174,11 @@ public struct MinutesRecord: Encodable, Sendable {
         public let lead: String?
         public let coHandling: [String]?
         public let resolutionDeadline: String?
+        public let measures: [String]?
+        public let responsibleLeader: String?
+        public let responsiblePerson: String?
+        /// The reason of listed supervision (挂牌督办) the decision sets.
+        public let listedSupervision: String?
     }
 
     public struct SignOff: Encodable, Sendable {

@@ -17,7 +17,6 @@ struct CaseChangeCommand: Command {
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> CaseWritten {
-        let event = try await context.store.perform(parameters.change, on: parameters.caseID, by: try context.actor)
-        return try await CaseWritten(parameters.caseID, sequence: event.sequence, store: context.store)
+        try await CaseWritten(context.store.perform(parameters.change, on: parameters.caseID, by: try context.actor), store: context.store)
     }
 }

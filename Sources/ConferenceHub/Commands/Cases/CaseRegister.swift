@@ -10,21 +10,34 @@ struct CaseRegister: Command {
     }
 
     static func run(_ registration: Registration, in context: CommandContext) async throws -> CaseWritten {
-        let event = try await context.store.register(registration, by: try context.actor, open: true)
-        return try await CaseWritten(event.caseID, sequence: event.sequence, store: context.store)
+        try await CaseWritten(context.store.register(registration, by: try context.actor, open: true), store: context.store)
     }
 }
 
-/// The reply to a change of a case: the case, the sequence number of the event recorded, and
-/// the status after it.
+/// The reply to a change of a case: the case, the sequence number of the event recorded, the
+/// status after it, and what the change created — the number of a task (`task_assigned`), the
+/// version of a draft answer (`answer_drafted`), the number of a supervision item
+/// (`supervision_opened`) — so that a client need not read the case again.
 struct CaseWritten: Encodable, Sendable {
     let `case`: String
     let seq: Int64
     let status: String
+    let task: Int?
+    let version: Int?
+    let item: Int?
 
-    init(_ caseID: CaseID, sequence: Int64, store: CaseStore) async throws {
-        `case` = RoomID.case(caseID)
-        seq = sequence
-        status = try await store.caseState(caseID)?.status.rawValue ?? ""
+    init(_ event: CaseEvent, store: CaseStore) async throws {
+        let state = try await store.caseState(event.caseID)
+        `case` = RoomID.case(event.caseID)
+        seq = event.sequence
+        status = state?.status.rawValue ?? ""
+        var task: Int?, version: Int?, item: Int?
+        switch event.change {
+        case .taskAssigned: task = state?.tasks.last?.id
+        case .answerDrafted: version = state?.answerDraft?.version
+        case .supervisionOpened: item = state?.supervisionItems.last?.id
+        default: break
+        }
+        (self.task, self.version, self.item) = (task, version, item)
     }
 }
