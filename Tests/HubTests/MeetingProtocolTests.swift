@@ -56,11 +56,16 @@ final class MeetingProtocolTests: XCTestCase {
         XCTAssertEqual(notice.object["units"] as? [String], ["housing", "finance", "district"])
         try await change(finance, meeting, ["type": "invitation_answered", "unit": "finance", "response": "accepted"])
 
-        for client in [chair, housing, finance, district, coordinator] { try await client.join(meeting) }
+        // The coordinator staffs the meeting; an auditor looks on and enters no record.
+        let (auditor, _) = try await connect(hub, "auditor")
+        for client in [chair, housing, finance, district, coordinator, auditor] { try await client.join(meeting) }
         try await change(chair, meeting, ["type": "session_opened"])
         let started = try await coordinator.request("meeting.get", ["meeting": meeting])
         let state = try XCTUnwrap(started.result["meeting"] as? [String: Any])
-        XCTAssertEqual(state["present_units"] as? [String], ["conference-office", "district", "finance", "housing"])
+        XCTAssertEqual(state["present_units"] as? [String], ["district", "finance", "housing"], "staff and auditors are not units present")
+        let spans = try XCTUnwrap(state["attendance"] as? [[String: Any]])
+        XCTAssertEqual(spans.filter { $0["staff"] as? Bool == true }.compactMap { $0["person"] as? String }, ["coord"])
+        XCTAssertFalse(spans.contains { $0["person"] as? String == "auditor" }, "an auditor's presence is not in the meeting's record")
         XCTAssertEqual(state["quorum"] as? Bool, true)
 
         // Item 1: adopted by consensus.
@@ -106,7 +111,9 @@ final class MeetingProtocolTests: XCTestCase {
         let markdown = try XCTUnwrap(minutes.result["markdown"] as? String)
         XCTAssertTrue(markdown.contains("- Lead unit: housing"), markdown)
         XCTAssertTrue(markdown.contains("- Dissent: district (d-officer): No survey budget this year"), markdown)
-        XCTAssertTrue(markdown.contains("- Present: conference-office (not invited): coord"), markdown)
+        XCTAssertTrue(markdown.contains("- Staff (conference office): coord"), markdown)
+        XCTAssertFalse(markdown.contains("conference-office (not invited)"), markdown)
+        XCTAssertFalse(markdown.contains("auditor"), markdown)
         let json = try await housing.request("meeting.minutes", ["meeting": meeting, "format": "json"])
         XCTAssertEqual(((json.result["minutes"] as? [String: Any])?["items"] as? [[String: Any]])?.count, 2)
         try await change(housing, meeting, ["type": "minutes_signed_off", "approve": true])

@@ -20,10 +20,26 @@ public enum MeetingAccess {
         maySee(invited: meeting.invitation(actor.unit) != nil || actor.person == meeting.chair || actor.person == meeting.convener, by: actor)
     }
 
+    /// How a person who enters a meeting's room is recorded: as a member of their unit (invited,
+    /// or an observer from a unit not invited), as the conference office's staff (a coordinator
+    /// whose unit is not invited), or not at all (auditors and administrators change nothing, so
+    /// their presence does not enter the meeting's record).
+    public static func attendance(of actor: Actor, in meeting: Meeting) -> AttendanceRole? {
+        guard actor.has(.officer) || actor.has(.leader) || actor.has(.coordinator) else { return nil }
+        if meeting.invitation(actor.unit) == nil && actor.has(.coordinator) { return .staff }
+        return .member
+    }
+
     /// The same rule, given whether the person's unit is invited (or they chair or convened it).
     public static func maySee(invited: Bool, by actor: Actor) -> Bool {
         CaseAccess.seesEveryCase(actor) || (invited && (actor.has(.officer) || actor.has(.leader)))
     }
+}
+
+/// How a person in a meeting's room enters its record.
+public enum AttendanceRole: Sendable, Equatable {
+    case member
+    case staff
 }
 
 public enum DecisionRecordAccess {

@@ -153,6 +153,12 @@ public struct AttendanceSpan: Codable, Sendable, Equatable {
     public var unit: UnitID
     public var joinedAt: Timestamp
     public var leftAt: Timestamp?
+    /// True for the conference office staffing the meeting: shown as staff, never as a unit
+    /// present (quorum, tallies and sign-offs count units). Nil for a unit's member.
+    public var staff: Bool? = nil
+
+    /// A unit's member (not staff).
+    public var isMember: Bool { staff != true }
 }
 
 /// A unit's sign-off of the minutes.
@@ -207,11 +213,18 @@ public struct Meeting: Codable, Sendable, Equatable, Identifiable {
 
     /// Units with someone in the meeting room now.
     public var presentUnits: [UnitID] {
-        Array(Set(attendance.filter { $0.leftAt == nil }.map(\.unit))).sorted()
+        Array(Set(attendance.filter { $0.leftAt == nil && $0.isMember }.map(\.unit))).sorted()
     }
 
     /// Units that were present at some time.
-    public var participatingUnits: [UnitID] { Array(Set(attendance.map(\.unit))).sorted() }
+    public var participatingUnits: [UnitID] { Array(Set(attendance.filter(\.isMember).map(\.unit))).sorted() }
+
+    /// The conference office's staff who attended, in order of arrival.
+    public var staff: [PersonID] {
+        var seen: [PersonID] = []
+        for span in attendance where !span.isMember && !seen.contains(span.person) { seen.append(span.person) }
+        return seen
+    }
 
     /// Whether the quorum rule holds with the units present now.
     public var hasQuorum: Bool {

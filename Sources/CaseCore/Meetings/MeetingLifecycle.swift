@@ -71,7 +71,9 @@ public enum MeetingChange: Sendable, Equatable {
     case cancelled(reason: String)
     case sessionOpened
     /// The hub records presence in the meeting room.
-    case attendance(person: PersonID, unit: UnitID, joined: Bool)
+    /// `staff`: the conference office staffing the meeting (a coordinator whose unit is not
+    /// invited), shown as staff rather than as a unit present.
+    case attendance(person: PersonID, unit: UnitID, joined: Bool, staff: Bool = false)
     case itemOpened(item: Int)
     case proposalTabled(item: Int, text: String, effects: ProposalEffects)
     case positionStated(item: Int, version: Int, position: PositionKind, reason: String?)
@@ -115,7 +117,7 @@ public enum MeetingChange: Sendable, Equatable {
 
 extension MeetingChange: Codable {
     private enum Keys: String, CodingKey {
-        case type, convening, unit, response, reason, person, joined, item, text, effects, version, position, closing, outcome, minutes
+        case type, convening, unit, response, reason, person, joined, staff, item, text, effects, version, position, closing, outcome, minutes
         case approve, nonSigners
     }
 
@@ -130,7 +132,7 @@ extension MeetingChange: Codable {
         case "session_opened": self = .sessionOpened
         case "attendance":
             self = .attendance(person: try c.decode(PersonID.self, forKey: .person), unit: try c.decode(UnitID.self, forKey: .unit),
-                               joined: try c.decode(Bool.self, forKey: .joined))
+                               joined: try c.decode(Bool.self, forKey: .joined), staff: try c.decodeIfPresent(Bool.self, forKey: .staff) ?? false)
         case "item_opened": self = .itemOpened(item: try c.decode(Int.self, forKey: .item))
         case "proposal_tabled":
             self = .proposalTabled(item: try c.decode(Int.self, forKey: .item), text: try c.decode(String.self, forKey: .text),
@@ -162,10 +164,11 @@ extension MeetingChange: Codable {
             try c.encode(response, forKey: .response)
         case .cancelled(let reason): try c.encode(reason, forKey: .reason)
         case .sessionOpened, .adjourned: break
-        case .attendance(let person, let unit, let joined):
+        case .attendance(let person, let unit, let joined, let staff):
             try c.encode(person, forKey: .person)
             try c.encode(unit, forKey: .unit)
             try c.encode(joined, forKey: .joined)
+            if staff { try c.encode(staff, forKey: .staff) }
         case .itemOpened(let item), .itemClosed(let item): try c.encode(item, forKey: .item)
         case .proposalTabled(let item, let text, let effects):
             try c.encode(item, forKey: .item)
@@ -289,9 +292,12 @@ public enum MeetingLifecycle {
             try requireStatus([.scheduled], "open the session")
             return change
 
-        case .attendance:
+        case .attendance(let person, _, let joined, _):
             try CaseLifecycle.requireSystem(actor, "record attendance")
             try requireStatus([.scheduled, .inSession], "record attendance")
+            if !joined, !meeting.attendance.contains(where: { $0.person == person && $0.leftAt == nil }) {
+                throw CaseRefusal(.invalidState, "\(person) is not recorded as present")
+            }
             return change
 
         case .itemOpened(let number):
@@ -438,10 +444,10 @@ public enum MeetingLifecycle {
         case .sessionOpened:
             next.status = .inSession
             next.openedAt = at
-        case .attendance(let person, let unit, let joined):
+        case .attendance(let person, let unit, let joined, let staff):
             if joined {
                 if !next.attendance.contains(where: { $0.person == person && $0.leftAt == nil }) {
-                    next.attendance.append(AttendanceSpan(person: person, unit: unit, joinedAt: at))
+                    next.attendance.append(AttendanceSpan(person: person, unit: unit, joinedAt: at, staff: staff ? true : nil))
                 }
             } else if let index = next.attendance.lastIndex(where: { $0.person == person && $0.leftAt == nil }) {
                 next.attendance[index].leftAt = at

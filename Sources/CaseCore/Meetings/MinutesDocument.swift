@@ -13,7 +13,7 @@ public enum MinutesDocument {
     /// Attendance by unit: present (with people), apologies, absent.
     public static func attendance(_ meeting: Meeting) -> (present: [UnitID: [PersonID]], apologies: [UnitID], absent: [UnitID]) {
         var present: [UnitID: [PersonID]] = [:]
-        for span in meeting.attendance where !(present[span.unit]?.contains(span.person) ?? false) {
+        for span in meeting.attendance where span.isMember && !(present[span.unit]?.contains(span.person) ?? false) {
             present[span.unit, default: []].append(span.person)
         }
         let apologies = meeting.invitations.filter { present[$0.unit] == nil && $0.response == .apologies }.map(\.unit)
@@ -49,6 +49,7 @@ public enum MinutesDocument {
             let required = meeting.invitation(unit)?.required == true ? "required" : (meeting.invitation(unit) == nil ? "not invited" : "optional")
             lines.append("- Present: \(unit) (\(required)): \(present[unit]!.map(\.rawValue).joined(separator: ", "))")
         }
+        for person in meeting.staff { lines.append("- Staff (conference office): \(person)") }
         for unit in apologies { lines.append("- Apologies: \(unit)") }
         for unit in absent { lines.append("- Absent: \(unit)") }
         lines.append("")
@@ -129,7 +130,7 @@ public enum MinutesDocument {
             meeting: meeting.id.description, title: meeting.title, status: meeting.status.rawValue,
             scheduledAt: meeting.scheduledAt.milliseconds, convener: meeting.convener.rawValue, chair: meeting.chair.rawValue,
             attendance: .init(present: present.keys.sorted().map { .init(unit: $0.rawValue, people: present[$0]!.map(\.rawValue)) },
-                              apologies: apologies.map(\.rawValue), absent: absent.map(\.rawValue)),
+                              staff: meeting.staff.map(\.rawValue), apologies: apologies.map(\.rawValue), absent: absent.map(\.rawValue)),
             openedAt: meeting.openedAt?.milliseconds, adjournedAt: meeting.adjournedAt?.milliseconds, items: items, signOff: signOff)
     }
 }
@@ -143,6 +144,8 @@ public struct MinutesRecord: Encodable, Sendable {
         }
 
         public let present: [Present]
+        /// The conference office's staff who attended (not a unit present).
+        public let staff: [String]
         public let apologies: [String]
         public let absent: [String]
     }

@@ -22,7 +22,7 @@ extension Hub {
                     _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
                         try WireEvents.presence(position, person: person, unit: unit, joined: false)
                     }
-                    await Hub.recordAttendance(room: room, person: person, unit: unit, joined: false, store: store, logger: logger)
+                    await Hub.recordAttendance(room: room, person: person, unit: unit, joined: false, staff: false, store: store, logger: logger)
                 } catch {
                     logger.warning("presence event not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
                 }
@@ -31,11 +31,12 @@ extension Hub {
     }
 
     /// Records a person entering or leaving a meeting room as attendance (while the meeting is
-    /// scheduled or in session; otherwise there is nothing to record).
-    static func recordAttendance(room: String, person: PersonID, unit: UnitID, joined: Bool, store: CaseStore, logger: Logger) async {
+    /// scheduled or in session, and for someone recorded as present when leaving; otherwise
+    /// there is nothing to record). `staff`: the conference office staffing it.
+    static func recordAttendance(room: String, person: PersonID, unit: UnitID, joined: Bool, staff: Bool, store: CaseStore, logger: Logger) async {
         guard let meetingID = RoomID.meetingID(of: room) else { return }
         do {
-            try await store.performMeeting(.attendance(person: person, unit: unit, joined: joined), on: meetingID, by: .system)
+            try await store.performMeeting(.attendance(person: person, unit: unit, joined: joined, staff: staff), on: meetingID, by: .system)
         } catch let refusal as CaseRefusal where refusal.code == .invalidState {
             return
         } catch {

@@ -44,8 +44,9 @@ struct Join: Command {
         let maxRooms = hub.configuration.maxRoomsPerConnection
         guard link.joined.count < maxRooms else { throw HubFailure(.limitExceeded, "a connection may join at most \(maxRooms) rooms") }
         let actor = try context.actor
-        try await context.authorize(room: room)
-        let output = try await enter(room, parameters: parameters, actor: actor, context: context)
+        // In a meeting's room, how the person enters its record (MeetingAccess.attendance).
+        let attendance = try await context.authorize(room: room).flatMap { MeetingAccess.attendance(of: actor, in: $0) }
+        let output = try await enter(room, parameters: parameters, actor: actor, attendance: attendance, context: context)
         if await !link.apply(.joined(room)) {
             // The connection closed while it was joining, after its rooms were left: leave this
             // one too, or the member would stay present for good.
@@ -56,7 +57,9 @@ struct Join: Command {
 
     /// Admits the member, records its presence on first entry, and completes the join on the
     /// room's loop; on failure the member is taken out again.
-    private static func enter(_ room: String, parameters: Parameters, actor: Actor, context: CommandContext) async throws -> Output {
+    private static func enter(
+        _ room: String, parameters: Parameters, actor: Actor, attendance: AttendanceRole?, context: CommandContext
+    ) async throws -> Output {
         let hub = context.hub, store = context.store, rooms = hub.rooms, channel = context.connection.channel
         let logger = context.connection.logger, now = hub.clock.now()
         // Only a room the person may join gets live state. It is pinned until the member is in,
@@ -76,7 +79,10 @@ struct Join: Command {
                 _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
                     try WireEvents.presence(position, person: actor.person, unit: actor.unit, joined: true)
                 }
-                await Hub.recordAttendance(room: room, person: actor.person, unit: actor.unit, joined: true, store: store, logger: logger)
+                if let attendance {
+                    await Hub.recordAttendance(room: room, person: actor.person, unit: actor.unit, joined: true, staff: attendance == .staff,
+                                               store: store, logger: logger)
+                }
             }
             let state = try await store.roomState(room)
             let current = state?.lastSequence ?? 0

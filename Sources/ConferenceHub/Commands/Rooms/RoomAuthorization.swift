@@ -3,18 +3,18 @@
 import CaseCore
 
 extension CommandContext {
-    /// Checks that the person asking may read `room`.
-    func authorize(room: String) async throws {
+    /// Checks that the person asking may read `room`; returns the meeting when it is a
+    /// meeting's room.
+    @discardableResult
+    func authorize(room: String) async throws -> Meeting? {
         if room == RoomID.lobby {
             guard RoomAccess.mayJoinLobby(try actor) else { throw HubFailure(.forbidden, "the lobby is for those who work on cases") }
-            return
+            return nil
         }
-        if let meetingID = RoomID.meetingID(of: room) {
-            _ = try await meeting(meetingID)
-            return
-        }
+        if let meetingID = RoomID.meetingID(of: room) { return try await meeting(meetingID) }
         guard let caseID = RoomID.caseID(of: room) else { throw HubFailure(.notFound, "no room \(room)") }
         try await store.checkMayRead(caseID, by: actor)
+        return nil
     }
 
     /// A meeting, if the person asking may see it (`MeetingAccess.maySee`).
