@@ -15,7 +15,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Manage units, people and credentials; back up the data directory.",
-        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self, ServerCertificateCommand.self, BackupCommand.self])
+        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self, ServerCertificateCommand.self, BackupCommand.self, RestoreCommand.self])
 
     /// Opens the store of an initialized data directory.
     static func openStore(_ options: DataDirectoryOptions) throws -> (DataDirectory, CaseStore) {
@@ -278,6 +278,44 @@ struct BackupCommand: ParsableCommand {
             backed up \(data.dataDir) to \(summary.destination): hub.sqlite \(megabytes) MB (schema version \(summary.schemaVersion), \
             integrity ok; \(summary.cases) cases, \(summary.roomEvents) room events, \(summary.decisionLogEntries) decision log entries) \
             and \(summary.files.count) other files, each with its mode
+            """)
+    }
+}
+
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup into a new data directory that a stopped hub then serves.",
+        discussion: """
+            Copies the backup into --data-dir (which must not exist: move the damaged directory aside \
+            first), checks the database, gives every room a new epoch, so that clients that saw events \
+            the backup does not hold reload those rooms instead of recovering onto other events, and \
+            records the restore in the decision log. Then start `serve --data-dir` on it.
+            """)
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(help: "The backup to restore (a directory made by `admin backup`).") var from: String
+
+    func run() async throws {
+        let source = DataDirectory(from)
+        if FileManager.default.fileExists(atPath: source.root) {
+            // A hub serving the backup itself would go on writing to it: refuse.
+            do {
+                let lock = try ServeLock.acquire(source)
+                withExtendedLifetime(lock) {}
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+        }
+        let copied: BackupSummary, restored: RestoreSummary
+        do {
+            (copied, restored) = try await DataDirectory(data.dataDir).restore(from: source, at: Timestamp(Date()))
+        } catch let error as BackupError {
+            throw CommandFailure(error.description)
+        }
+        print("""
+            restored \(from) to \(copied.destination): \(copied.cases) cases, \(copied.roomEvents) room events, \
+            \(restored.decisionLogSize) decision log entries and \(copied.files.count) other files; \(restored.rooms) rooms have a new epoch \
+            and the decision log records the restore (entry \(restored.decisionLogSize)). Start the hub with `serve --data-dir \(data.dataDir)`.
             """)
     }
 }

@@ -87,6 +87,27 @@ extension DataDirectory {
         }
     }
 
+    /// Restores `backup` (a backup, or any stopped data directory) into this directory, which
+    /// must not exist: copies it as `backup(to:)` does (a consistent, checked database, every file
+    /// with its mode), then gives every room a new epoch and records the restore in the decision
+    /// log (`CaseStore.markRestored`). Nothing is left behind if any step fails.
+    func restore(from backup: DataDirectory, at now: Timestamp) async throws -> (BackupSummary, RestoreSummary) {
+        guard !FileManager.default.fileExists(atPath: root) else {
+            throw BackupError(description: "\(root) already exists: move it aside (or name a new directory) and restore again")
+        }
+        guard backup.isInitialized else { throw BackupError(description: "\(backup.root) is not a backup (no data directory there)") }
+        let copied = try backup.backup(to: root)
+        do {
+            let store = try CaseStore(path: database)
+            defer { store.close() }
+            store.rooming.setDecisionLogIdentity(try decisionLogIdentity())
+            return (copied, try await store.markRestored(at: now))
+        } catch {
+            try? FileManager.default.removeItem(atPath: root)
+            throw BackupError(description: "the copy could not be marked as restored (\(error)); nothing was left at \(root)")
+        }
+    }
+
     /// Copies every directory and regular file except the database, each with its own mode.
     private func copyFiles(into partial: String) throws -> [String] {
         let fileManager = FileManager.default

@@ -222,6 +222,10 @@ final class MeetingStoreTests: XCTestCase {
         // The decision log: 2 outcomes, 4 sign-offs, 1 seal; proofs verify; the record is intact.
         let entries = try await store.decisionEntries()
         XCTAssertEqual(entries.map(\.kind), ["outcome", "outcome", "signoff", "signoff", "signoff", "signoff", "seal"])
+        // Entries use snake_case keys, as the whole wire does.
+        let outcomeBody = String(decoding: entries[0].body, as: UTF8.self)
+        for key in ["\"co_handling\"", "\"responsible_leader\"", "\"resolution_deadline\""] { XCTAssertTrue(outcomeBody.contains(key), outcomeBody) }
+        XCTAssertFalse(outcomeBody.contains("coHandling") || outcomeBody.contains("responsibleLeader"), outcomeBody)
         let latest = try await store.checkpoint()
         let checkpoint = try XCTUnwrap(latest)
         XCTAssertEqual(checkpoint.size, 7)

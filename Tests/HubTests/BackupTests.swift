@@ -19,6 +19,49 @@ final class BackupTests: XCTestCase {
         try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".partial-") }
     }
 
+    func testRestoreGivesEveryRoomANewEpochAndRecordsItInTheDecisionLog() async throws {
+        let (root, directory) = try await initialized()
+        let publicKey: [UInt8]
+        let epochBefore: String
+        do {
+            let store = try CaseStore(path: directory.database)
+            defer { store.close() }
+            store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
+            publicKey = store.rooming.decisionPublicKey ?? []
+            for room in ["lobby", "case-1"] {
+                _ = try await store.appendRoomEvent(room: room, kind: "message", at: Timestamp(milliseconds: 1)) { _ in Array("{}".utf8) }
+            }
+            epochBefore = try await store.roomState("lobby")?.epoch ?? ""
+        }
+        _ = try directory.backup(to: root + "/backup")
+
+        let target = DataDirectory(root + "/restored")
+        let (copied, restored) = try await target.restore(from: DataDirectory(root + "/backup"), at: Timestamp(milliseconds: 1_764_000_000_000))
+        XCTAssertEqual(copied.roomEvents, 2)
+        XCTAssertEqual(restored.rooms, 2)
+        XCTAssertEqual(restored.decisionLogSize, 0)
+        XCTAssertEqual(SecureFile.mode(of: target.database), 0o600)
+        let store = try CaseStore(path: target.database)
+        defer { store.close() }
+        let epochAfter = try await store.roomState("lobby")?.epoch
+        XCTAssertNotEqual(epochAfter, epochBefore, "a client that saw events after the backup must not recover onto other ones")
+        let lastSequence = try await store.roomState("lobby")?.lastSequence
+        XCTAssertEqual(lastSequence, 1, "the events themselves are kept")
+        let entries = try await store.decisionEntries()
+        XCTAssertEqual(entries.map(\.kind), ["restore"])
+        XCTAssertNil(entries.first?.meeting)
+        let problems = try await store.verifyDecisionLog(publicKey: publicKey)
+        XCTAssertEqual(problems, [], "the restore entry is signed with the conference's key")
+
+        // Never over an existing directory.
+        do {
+            _ = try await DataDirectory(root + "/restored").restore(from: DataDirectory(root + "/backup"), at: Timestamp(milliseconds: 1))
+            XCTFail("restored over an existing directory")
+        } catch {
+            XCTAssertTrue("\(error)".contains("already exists"), "\(error)")
+        }
+    }
+
     func testBackupCopiesEveryFileWithItsModeAndTheDatabase() async throws {
         let (root, directory) = try await initialized()
         do {

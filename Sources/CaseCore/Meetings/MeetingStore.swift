@@ -7,7 +7,8 @@ import Foundation
 public struct DecisionEntry: Sendable, Equatable {
     public let index: Int
     public let kind: String
-    public let meeting: MeetingID
+    /// The meeting it records; nil for an entry about the log itself (`restore`).
+    public let meeting: MeetingID?
     /// The entry's canonical bytes (sorted-key JSON).
     public let body: [UInt8]
     public let leafHash: [UInt8]
@@ -178,12 +179,17 @@ extension CaseStore {
         }
     }
 
+    /// A value as it enters a decision-log entry: snake_case keys, as everywhere on the wire.
+    /// (Entries written before 0.3.0 carry camelCase keys inside `effects` and `outcome`; they are
+    /// kept, and verify, as they were written.)
     private static func jsonObject<T: Encodable>(_ value: T, _ context: WriterContext) throws -> Any {
-        try JSONSerialization.jsonObject(with: context.encoder.encode(value))
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try JSONSerialization.jsonObject(with: encoder.encode(value))
     }
 
     /// Appends one entry and signs a checkpoint for the new size.
-    private static func appendDecision(kind: String, meeting: MeetingID, entry: [String: Any], at: Timestamp, context: WriterContext) throws {
+    static func appendDecision(kind: String, meeting: MeetingID?, entry: [String: Any], at: Timestamp, context: WriterContext) throws {
         var object = entry
         object["kind"] = kind
         let body = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
@@ -191,7 +197,7 @@ extension CaseStore {
         let leaf = MerkleTree.leafHash(body)
         try context.connection.run(
             "INSERT INTO decision_log (idx, kind, meeting_id, body, leaf_hash) VALUES (?, ?, ?, ?, ?)",
-            [.integer(Int64(leaves.count)), .text(kind), .integer(meeting.rawValue), .text(String(decoding: body, as: UTF8.self)), .blob(leaf)])
+            [.integer(Int64(leaves.count)), .text(kind), .integer(meeting?.rawValue ?? 0), .text(String(decoding: body, as: UTF8.self)), .blob(leaf)])
         leaves.append(leaf)
         context.decisionLeafCache = leaves
         guard let identity = context.rooming.decisionLogIdentity else { return }
@@ -240,7 +246,7 @@ extension CaseStore {
     }
 
     static func decisionEntry(_ row: SQLiteRow) -> DecisionEntry {
-        DecisionEntry(index: Int(row.int(0) ?? 0), kind: row.string(1) ?? "", meeting: MeetingID(row.int(2) ?? 0),
+        DecisionEntry(index: Int(row.int(0) ?? 0), kind: row.string(1) ?? "", meeting: row.int(2).flatMap { $0 > 0 ? MeetingID($0) : nil },
                       body: Array((row.string(3) ?? "").utf8), leafHash: row.blob(4) ?? [])
     }
 

@@ -14,7 +14,8 @@ struct DecisionsEntries: Command {
         struct Entry: Encodable, Sendable {
             let index: Int
             let kind: String
-            let meeting: String
+            /// The meeting the entry records; absent for an entry about the log itself (`restore`).
+            let meeting: String?
             /// The entry's canonical JSON text, exactly as hashed.
             let entry: String
             let leafHash: String
@@ -33,7 +34,7 @@ struct DecisionsEntries: Command {
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let entries = try await context.store.decisionEntries(from: parameters.from, limit: parameters.limit)
         return Output(entries: entries.map {
-            Output.Entry(index: $0.index, kind: $0.kind, meeting: RoomID.meeting($0.meeting), entry: String(decoding: $0.body, as: UTF8.self),
+            Output.Entry(index: $0.index, kind: $0.kind, meeting: $0.meeting.map(RoomID.meeting), entry: String(decoding: $0.body, as: UTF8.self),
                          leafHash: Base64.string($0.leafHash))
         })
     }
