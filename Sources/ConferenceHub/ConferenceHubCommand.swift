@@ -7,7 +7,7 @@ struct ConferenceHubCommand: AsyncParsableCommand {
         commandName: "conference-hub",
         abstract: "A TLS WebSocket hub for a joint conference on petition work.",
         version: HubProtocol.serverVersion,
-        subcommands: [ServeCommand.self, InitCommand.self, AdminCommand.self, ClientCommand.self, VerifyCommand.self, MinutesCommand.self, BenchCommand.self, DurabilityProbeCommand.self],
+        subcommands: [ServeCommand.self, InitCommand.self, AdminCommand.self, ClientCommand.self, VerifyCommand.self, MinutesCommand.self, FiguresCommand.self, BenchCommand.self, DurabilityProbeCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

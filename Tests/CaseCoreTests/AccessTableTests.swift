@@ -115,7 +115,8 @@ final class AccessTableTests: XCTestCase {
             "a meeting and its room": { MeetingAccess.maySee(invited: $1, by: $0) },
             "decision-log entries and inclusion proofs": { actor, _ in DecisionRecordAccess.mayReadEntries(actor) },
             "decision-log checkpoints and consistency proofs": { actor, _ in DecisionRecordAccess.mayReadCheckpoints(actor) },
-            "the supervision list and every unit's figures": { actor, _ in CaseAccess.seesEveryCase(actor) },
+            "the supervision list and every unit's figures": { actor, _ in CaseAccess.seesEveryCase(actor) && CaseAccess.mayReadFigures(of: nil, by: actor) },
+            "their own unit's case figures": { actor, _ in CaseAccess.mayReadFigures(of: actor.unit, by: actor) },
         ]
         var covered = Set<String>()
         for row in rows {

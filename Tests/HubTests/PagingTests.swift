@@ -47,3 +47,35 @@ final class PagingTests: XCTestCase {
         try await hub.stop()
     }
 }
+
+final class FiguresTests: XCTestCase {
+    func testFiguresAreReadByTheRightPeopleAndExportedAsCSV() async throws {
+        let hub = try await HubTestServer.hub()
+        let coordinator = try await hub.connect(as: "coord")
+        let all = try await coordinator.request(["id": "1", "type": "figures", "from": "2026-11-01", "to": "2026-11-30"])
+        let rows = try XCTUnwrap((all["result"] as? [String: Any])?["rows"] as? [[String: Any]], "\(all)")
+        XCTAssertTrue(rows.first?["unit"] is NSNull, "all units first")
+        XCTAssertEqual(rows.dropFirst().compactMap { $0["unit"] as? String }, ["conference-office", "district", "finance", "housing"])
+        XCTAssertTrue(rows[0]["on_time_rate"] is NSNull, "nothing answered: no rate")
+        XCTAssertEqual(rows[0]["answered"] as? Int, 0)
+
+        let officer = try await hub.connect(as: "h-officer")
+        let own = try await officer.request(["id": "2", "type": "figures", "from": "2026-11-01", "to": "2026-11-30"])
+        XCTAssertEqual(((own["result"] as? [String: Any])?["rows"] as? [[String: Any]])?.map { $0["unit"] as? String }, ["housing"])
+        let other = try await officer.request(["id": "3", "type": "figures", "from": "2026-11-01", "to": "2026-11-30", "unit": "finance"])
+        XCTAssertEqual((other["error"] as? [String: Any])?["code"] as? String, "forbidden")
+        let backwards = try await officer.request(["id": "4", "type": "figures", "from": "2026-11-30", "to": "2026-11-01"])
+        XCTAssertEqual((backwards["error"] as? [String: Any])?["message"] as? String, "`to` is before `from`")
+        await officer.close()
+        await coordinator.close()
+        try await hub.stop()
+
+        var figures = CaseFigures()
+        figures.answered = 3
+        figures.averageHandlingDays = 21.456
+        figures.onTimeRate = 2.0 / 3.0
+        XCTAssertEqual(FiguresCSV.text([UnitFiguresRow(unit: nil, figures: figures), UnitFiguresRow(unit: UnitID("housing"), figures: CaseFigures())]),
+                       FiguresCSV.header + "\r\nall,3,21.46,0.6667,0,0,,0,0,0\r\nhousing,0,,,0,0,,0,0,0\r\n")
+        XCTAssertEqual(FiguresCSV.cell(#"a,"b""#), #""a,""b""""#)
+    }
+}

@@ -40,6 +40,14 @@ public enum CaseAccess {
     }
 }
 
+extension CaseAccess {
+    /// The case figures (处理天数, 按期率, 满意率) of `unit`, or of all units and each (`unit`
+    /// nil): coordinators, leaders and auditors read every unit's; officers their own unit's.
+    public static func mayReadFigures(of unit: UnitID?, by actor: Actor) -> Bool {
+        seesEveryCase(actor) || (actor.has(.officer) && unit == actor.unit)
+    }
+}
+
 extension CaseStore {
     /// The case as `viewer` may see it; a refusal with code `forbidden` if they may not.
     public func caseState(_ id: CaseID, for viewer: Actor) async throws -> PetitionCase {

@@ -22,6 +22,8 @@ public struct DeadlineAlert: Codable, Sendable, Equatable {
 
 /// The figures the field reports, for a period and optionally one unit.
 public struct CaseFigures: Codable, Sendable, Equatable {
+    public init() {}
+
     /// Cases answered in the period.
     public var answered = 0
     /// Mean days from acceptance to answer, over those cases (nil when none).
@@ -157,5 +159,28 @@ extension CaseStore {
                                         [.integer(afterID?.rawValue ?? 0), .integer(Int64(limit))])
                 .map { try decoder.decode(PetitionCase.self, from: Data(($0.string(0) ?? "").utf8)) }
         }
+    }
+}
+
+/// One row of a figures report: the figures of one unit, or of all units (`unit` nil).
+public struct UnitFiguresRow: Sendable, Equatable {
+    public let unit: UnitID?
+    public let figures: CaseFigures
+
+    public init(unit: UnitID?, figures: CaseFigures) {
+        self.unit = unit
+        self.figures = figures
+    }
+}
+
+extension CaseStore {
+    /// The figures of `from...to` for one unit, or for all units followed by each unit (by id).
+    public func figuresReport(from: LocalDate, to: LocalDate, unit: UnitID?, now: Timestamp) async throws -> [UnitFiguresRow] {
+        if let unit { return [UnitFiguresRow(unit: unit, figures: try await figures(from: from, to: to, unit: unit, now: now))] }
+        var rows = [UnitFiguresRow(unit: nil, figures: try await figures(from: from, to: to, now: now))]
+        for each in try await units() {
+            rows.append(UnitFiguresRow(unit: each.id, figures: try await figures(from: from, to: to, unit: each.id, now: now)))
+        }
+        return rows
     }
 }
