@@ -254,8 +254,8 @@ final class ClientTests: XCTestCase {
         ])
         XCTAssertEqual(LineFormat.overview(["case": "case-3", "title": "T", "status": "negotiating", "lead": NSNull(), "co_handling": [String]()]),
                        ["case-3  T  [negotiating]", "  lead not assigned yet"])
-        XCTAssertEqual(LineFormat.cases(["cases": [["id": 12, "status": "assigned", "lead_unit": "housing", "title": "Relocation"],
-                                                   ["id": 13, "status": "negotiating", "title": "Budget"]], "next": "case-13"]), [
+        XCTAssertEqual(LineFormat.cases(["cases": [["case": "case-12", "status": "assigned", "lead": "housing", "title": "Relocation"],
+                                                   ["case": "case-13", "status": "negotiating", "lead": NSNull(), "title": "Budget"]], "next": "case-13"]), [
             "  case-12  [assigned]  lead housing  Relocation",
             "  case-13  [negotiating]  lead -  Budget",
             #"  … more (/send {"type": "cases", "after": "case-13"})"#,

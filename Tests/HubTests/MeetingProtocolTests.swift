@@ -83,7 +83,7 @@ final class MeetingProtocolTests: XCTestCase {
         XCTAssertEqual((adopted.result["outcome"] as? [String: Any])?["kind"] as? String, "adopted_by_consensus")
         try await change(chair, meeting, ["type": "item_closed", "item": 1])
         let first = try await coordinator.request("case.get", ["case": cases[0]])
-        XCTAssertEqual((first.result["case"] as? [String: Any])?["lead_unit"] as? String, "housing")
+        XCTAssertEqual((first.result["case"] as? [String: Any])?["lead"] as? String, "housing")
         XCTAssertEqual((first.result["case"] as? [String: Any])?["status"] as? String, "assigned")
 
         // Item 2: district objects; the chair (a leader) decides over the objection.
@@ -101,7 +101,7 @@ final class MeetingProtocolTests: XCTestCase {
         XCTAssertEqual((outcome["dissent"] as? [[String: Any]])?.first?["reason"] as? String, "No survey budget this year")
         try await change(chair, meeting, ["type": "item_closed", "item": 2])
         let second = try await coordinator.request("case.get", ["case": cases[1]])
-        XCTAssertEqual((second.result["case"] as? [String: Any])?["lead_unit"] as? String, "finance")
+        XCTAssertEqual((second.result["case"] as? [String: Any])?["lead"] as? String, "finance")
         _ = try await districtSeen.first { $0.kind == "meeting" && (($0.object["meeting_event"] as? [String: Any])?["change"] as? [String: Any])?["type"] as? String == "proposal_closed" }
 
         // Minutes: drafted on adjournment, signed off by the three units, sealed.

@@ -329,7 +329,7 @@ enum LineFormat {
     static func cases(_ result: [String: Any]) -> [String] {
         let cases = result["cases"] as? [[String: Any]] ?? []
         var lines = cases.map { item in
-            "  case-\(number(item["id"]))  [\(item["status"] as? String ?? "?")]  lead \(item["lead_unit"] as? String ?? "-")  \(item["title"] as? String ?? "")"
+            "  \(item["case"] as? String ?? "?")  [\(item["status"] as? String ?? "?")]  lead \(item["lead"] as? String ?? "-")  \(item["title"] as? String ?? "")"
         }
         if lines.isEmpty { lines.append("* no cases") }
         if let next = result["next"] as? String { lines.append("  … more (/send {\"type\": \"cases\", \"after\": \"\(next)\"})") }

@@ -94,7 +94,7 @@ enum WireEvents {
     static func caseEvent(_ event: CaseEvent, _ position: RoomPosition) throws -> [UInt8] {
         var object = header(position, kind: "case")
         object["case"] = "case-\(event.caseID.rawValue)"
-        object["case_event"] = WireCoding.object(event)
+        object["case_event"] = try WireNames.value(event).foundationObject
         return try encode(object)
     }
 
@@ -157,7 +157,7 @@ enum WireEvents {
         }
         var object = header(position, kind: "meeting")
         object["meeting"] = RoomID.meeting(meeting.id)
-        object["meeting_event"] = WireCoding.object(event)
+        object["meeting_event"] = try WireNames.value(event).foundationObject
         return try encode(object)
     }
 

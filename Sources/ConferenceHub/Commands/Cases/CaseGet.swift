@@ -5,13 +5,14 @@ struct CaseGet: Command {
     static let name = "case.get"
     static var access: CommandAccess { .caseWork }
 
-    struct Output: Encodable, Sendable { let `case`: PetitionCase }
+    /// The case with the protocol's names (WireNames.case).
+    struct Output: Encodable, Sendable { let `case`: JSONValue }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> CaseID {
         try request.decode(CaseParameter.self).case.id
     }
 
     static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
-        Output(case: try await context.store.caseState(caseID, for: try context.actor))
+        Output(case: try WireNames.case(await context.store.caseState(caseID, for: try context.actor)))
     }
 }

@@ -14,7 +14,7 @@ struct CaseHistory: Command {
 
     struct Output: Encodable, Sendable {
         let `case`: String
-        let events: [CaseEvent]
+        let events: [JSONValue]
     }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
@@ -25,6 +25,6 @@ struct CaseHistory: Command {
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let events = try await context.store.history(of: parameters.caseID, for: try context.actor, after: parameters.after, limit: parameters.limit)
-        return Output(case: RoomID.case(parameters.caseID), events: events)
+        return Output(case: RoomID.case(parameters.caseID), events: try events.map(WireNames.value))
     }
 }

@@ -15,7 +15,8 @@ struct Cases: Command {
     }
 
     struct Output: Encodable, Sendable {
-        let cases: [PetitionCase]
+        /// Each case as `case.get` shows it.
+        let cases: [JSONValue]
         let next: String?
     }
 
@@ -49,6 +50,6 @@ struct Cases: Command {
             cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
         }
         let page = Array(cases.prefix(parameters.limit))
-        return Output(cases: page, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+        return Output(cases: try page.map(WireNames.case), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
     }
 }

@@ -6,21 +6,9 @@ struct MeetingGet: Command {
     static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable {
-        let meeting: MeetingView
-    }
-
-    /// The meeting's own fields with `present_units` and `quorum` beside them.
-    struct MeetingView: Encodable, Sendable {
-        let meeting: Meeting
-
-        private enum Keys: String, CodingKey { case presentUnits, quorum }
-
-        func encode(to encoder: Encoder) throws {
-            try meeting.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(meeting.presentUnits.map(\.rawValue), forKey: .presentUnits)
-            try container.encode(meeting.hasQuorum, forKey: .quorum)
-        }
+        /// The meeting with the protocol's names (WireNames.meeting), and `present_units` and
+        /// `quorum` beside its own fields.
+        let meeting: JSONValue
     }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> MeetingID {
@@ -28,6 +16,10 @@ struct MeetingGet: Command {
     }
 
     static func run(_ meetingID: MeetingID, in context: CommandContext) async throws -> Output {
-        Output(meeting: MeetingView(meeting: try await context.meeting(meetingID)))
+        let meeting = try await context.meeting(meetingID)
+        guard case .object(var object) = try WireNames.meeting(meeting) else { throw HubFailure(.internal, "the meeting could not be encoded") }
+        object["present_units"] = .array(meeting.presentUnits.map { .string($0.rawValue) })
+        object["quorum"] = .bool(meeting.hasQuorum)
+        return Output(meeting: .object(object))
     }
 }

@@ -1,0 +1,92 @@
+// WireNames: one name per concept on the whole wire. CaseCore's values are stored with their own
+// field names (which hashed events and stored states keep); the wire shows them with the
+// protocol's names: a case is `case` ("case-12"), a meeting `meeting` ("meeting-3"), the lead
+// unit `lead`, the co-handling units `co_handling`, a task `task`, a supervision item `item`, and
+// a case's handling plan is one `plan` object. CHANGELOG.md lists what 0.3.0 renamed.
+import CaseCore
+import Foundation
+
+enum WireNames {
+    /// Keys renamed wherever they appear, with their value unchanged.
+    static let renamed = ["lead_unit": "lead", "co_handling_units": "co_handling"]
+    /// Keys whose integer value becomes a prefixed id under another key.
+    static let ids = ["case_id": ("case", "case-"), "meeting_id": ("meeting", "meeting-")]
+    /// The fields of a case's handling plan (`plan_set`), shown together as `plan`.
+    static let planFields = ["responsible_leader", "responsible_person", "measures", "resolution_deadline"]
+
+    /// A case as the wire shows it.
+    static func `case`(_ state: PetitionCase) throws -> JSONValue {
+        guard case .object(var object) = canonical(try tree(state)) else { return .null }
+        object["id"] = nil
+        object["case"] = .string(RoomID.case(state.id))
+        var plan: [String: JSONValue] = [:]
+        for field in planFields {
+            if let value = object.removeValue(forKey: field), value != .null, value != .array([]) { plan[field] = value }
+        }
+        object["plan"] = plan.isEmpty ? .null : .object(plan)
+        object["tasks"] = renamingIDs(object["tasks"], to: "task")
+        object["supervision_items"] = renamingIDs(object["supervision_items"], to: "item")
+        return .object(object)
+    }
+
+    /// A meeting as the wire shows it.
+    static func meeting(_ meeting: Meeting) throws -> JSONValue {
+        guard case .object(var object) = canonical(try tree(meeting)) else { return .null }
+        object["id"] = nil
+        object["meeting"] = .string(RoomID.meeting(meeting.id))
+        return .object(object)
+    }
+
+    /// Any other CaseCore value (a case event, a negotiation…) with the protocol's names.
+    static func value<T: Encodable>(_ value: T) throws -> JSONValue { canonical(try tree(value)) }
+
+    /// `value` as the wire coder writes it (snake_case keys).
+    private static func tree<T: Encodable>(_ value: T) throws -> JSONValue {
+        try JSONValue(json: Array(WireCoding.encoder.encode(value)))
+    }
+
+    /// Applies `renamed` and `ids` throughout a tree.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let elements):
+            return .array(elements.map(canonical))
+        case .object(let object):
+            var result: [String: JSONValue] = [:]
+            for (key, element) in object {
+                if let (name, prefix) = ids[key], case .integer(let number) = element {
+                    result[name] = .string(prefix + String(number))
+                } else {
+                    result[renamed[key] ?? key] = canonical(element)
+                }
+            }
+            return .object(result)
+        default:
+            return value
+        }
+    }
+
+    /// The elements of a list with their `id` shown as `name`.
+    private static func renamingIDs(_ list: JSONValue?, to name: String) -> JSONValue? {
+        guard case .array(let elements)? = list else { return list }
+        return .array(elements.map { element in
+            guard case .object(var object) = element, let id = object.removeValue(forKey: "id") else { return element }
+            object[name] = id
+            return .object(object)
+        })
+    }
+}
+
+extension JSONValue {
+    /// The value as JSONSerialization's objects (for the event writer, which builds them).
+    var foundationObject: Any {
+        switch self {
+        case .null: return NSNull()
+        case .bool(let value): return value
+        case .integer(let value): return value
+        case .number(let value): return value
+        case .string(let value): return value
+        case .array(let values): return values.map(\.foundationObject)
+        case .object(let values): return values.mapValues(\.foundationObject)
+        }
+    }
+}
