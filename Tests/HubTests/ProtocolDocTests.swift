@@ -59,14 +59,15 @@ final class ProtocolDocTests: XCTestCase {
                 case "presence":
                     XCTAssertTrue(["joined", "left"].contains(object["presence"] as? String ?? ""), place)
                 case "case":
+                    // Its shape is checked against the hub's own events by DocumentedShapesTests.
                     let event = try XCTUnwrap(object["case_event"] as? [String: Any], place)
-                    let data = try JSONSerialization.data(withJSONObject: event)
-                    XCTAssertNoThrow(try WireCoding.decoder.decode(CaseEvent.self, from: data), "\(place): case_event does not decode")
+                    XCTAssertEqual(event["case"] as? String, object["case"] as? String, place)
+                    XCTAssertNotNil((event["change"] as? [String: Any])?["type"] as? String, place)
                 case "meeting":
                     XCTAssertNotNil(RoomID.meetingID(of: object["room"] as? String ?? ""), place)
                     let event = try XCTUnwrap(object["meeting_event"] as? [String: Any], place)
-                    let data = try JSONSerialization.data(withJSONObject: event)
-                    XCTAssertNoThrow(try WireCoding.decoder.decode(MeetingEvent.self, from: data), "\(place): meeting_event does not decode")
+                    XCTAssertEqual(event["meeting"] as? String, object["meeting"] as? String, place)
+                    XCTAssertNotNil((event["change"] as? [String: Any])?["type"] as? String, place)
                 case "deadline":
                     XCTAssertNotNil(CaseID(object["case"] as? String ?? ""), place)
                     XCTAssertNotNil(object["obligation"] as? String, place)
