@@ -98,9 +98,8 @@ extension DataDirectory {
         guard backup.isInitialized else { throw BackupError(description: "\(backup.root) is not a backup (no data directory there)") }
         let copied = try backup.backup(to: root)
         do {
-            let store = try CaseStore(path: database)
+            let store = try CaseStore(path: database, rooming: RoomingConfiguration(decisionLogIdentity: try decisionLogIdentity()))
             defer { store.close() }
-            store.rooming.setDecisionLogIdentity(try decisionLogIdentity())
             return (copied, try await store.markRestored(at: now))
         } catch {
             try? FileManager.default.removeItem(atPath: root)

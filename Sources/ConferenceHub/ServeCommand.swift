@@ -17,10 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOptions
 
     @Option(name: .long, help: "Address to listen on.")
-    var host: String = "127.0.0.1"
+    var host: String = WebSocketServerConfiguration.Defaults.host
 
     @Option(name: .long, help: "Port to listen on (0 picks a free port; see --port-file).")
-    var port: Int = 8443
+    var port: Int = WebSocketServerConfiguration.Defaults.port
 
     @Option(name: .long, help: "Write the bound port to this file once listening.")
     var portFile: String?
@@ -29,52 +29,52 @@ struct ServeCommand: AsyncParsableCommand {
     var clientCert: ClientCertificateMode = .optional
 
     @Option(name: .long, help: "Largest WebSocket message accepted, in bytes (larger closes with 1009).")
-    var maxMessageBytes: Int = 1 << 20
+    var maxMessageBytes: Int = ServeDefaults.webSocket.maxMessageSize
 
     @Option(name: .long, help: "Bytes that may queue for one client before it is closed with 1008.")
-    var maxOutboundBytes: Int = 4 << 20
+    var maxOutboundBytes: Int = ServeDefaults.webSocket.maxOutboundBytes
 
     @Option(name: .long, help: "Seconds between server pings.")
-    var pingInterval: Int = 30
+    var pingInterval: Int = ServeDefaults.seconds(ServeDefaults.webSocket.pingInterval)
 
     @Option(name: .long, help: "Seconds a ping may go unanswered before the connection is closed.")
-    var pongTimeout: Int = 10
+    var pongTimeout: Int = ServeDefaults.seconds(ServeDefaults.webSocket.pongTimeout)
 
     @Option(name: .long, help: "Seconds a TLS handshake may take.")
-    var handshakeTimeout: Int = 10
+    var handshakeTimeout: Int = ServeDefaults.seconds(WebSocketServerConfiguration.Defaults.handshakeTimeout)
 
     @Option(name: .long, help: "Seconds a connection has, after its TLS handshake and after each HTTP response, to send a complete HTTP request (the WebSocket upgrade).")
-    var requestTimeout: Int = 10
+    var requestTimeout: Int = ServeDefaults.seconds(WebSocketServerConfiguration.Defaults.requestTimeout)
 
     @Option(name: .long, help: "Connections one IP address may hold that have not authenticated yet (more are closed at once; 0: no limit).")
-    var maxPendingPerAddress: Int = 256
+    var maxPendingPerAddress: Int = WebSocketServerConfiguration.Defaults.maxPendingConnectionsPerAddress
 
     @Option(name: .long, help: "Requests per second per connection (bursts of twice that).")
-    var rateLimit: Int = 50
+    var rateLimit: Int = Int(ServeDefaults.hub.requestsPerSecond)
 
     @Option(name: .long, help: "Rooms one connection may join.")
-    var maxRooms: Int = 100
+    var maxRooms: Int = ServeDefaults.hub.maxRoomsPerConnection
 
     @Option(name: .long, help: "Open connections per person.")
-    var maxConnectionsPerPerson: Int = 8
+    var maxConnectionsPerPerson: Int = ServeDefaults.hub.maxConnectionsPerPerson
 
     @Option(name: .long, help: "Longest message text, in characters.")
-    var maxTextLength: Int = 4_000
+    var maxTextLength: Int = ServeDefaults.hub.maxTextLength
 
     @Option(name: .long, help: "Seconds a connection has to authenticate.")
-    var authTimeout: Int = 10
+    var authTimeout: Int = ServeDefaults.seconds(ServeDefaults.hub.authenticationTimeout)
 
     @Option(name: .long, help: "Least milliseconds between two writes of a room to one member (0: none).")
-    var fanoutIntervalMs = 0
+    var fanoutIntervalMs = Int(ServeDefaults.hub.fanoutPacing.interval.nanoseconds / 1_000_000)
 
     @Option(name: .long, help: "Microseconds per member that a room's round of writes on one event loop takes at least (0: no pacing).")
-    var fanoutPaceUs = 60
+    var fanoutPaceUs = Int(ServeDefaults.hub.fanoutPacing.perMember.nanoseconds / 1_000)
 
     @Option(name: .long, help: "Log a warning for each database transaction that takes this many milliseconds or more (0: never).")
     var slowCommitMs = 100
 
     @Option(name: .long, help: "Seconds between checks for lapsed negotiation and decision deadlines.")
-    var deadlineSweepSeconds = 30
+    var deadlineSweepSeconds = ServeDefaults.seconds(ServeDefaults.hub.deadlineSweepInterval)
 
     @Option(name: .long, help: "Working-day calendar: lines `YYYY-MM-DD holiday|workday` (default: weekends only).")
     var calendar: String?
@@ -152,12 +152,25 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("upgrading the database schema; this may take a while on a large database",
                           metadata: ["from": "\(upgrade.from)", "to": "\(upgrade.to)"])
         }
+        var hubConfiguration = HubConfiguration()
+        hubConfiguration.requestsPerSecond = Double(rateLimit)
+        hubConfiguration.requestBurst = Double(rateLimit * 2)
+        hubConfiguration.maxRoomsPerConnection = maxRooms
+        hubConfiguration.maxConnectionsPerPerson = maxConnectionsPerPerson
+        hubConfiguration.maxTextLength = maxTextLength
+        hubConfiguration.authenticationTimeout = .seconds(Int64(authTimeout))
+        hubConfiguration.deadlineSweepInterval = .seconds(Int64(deadlineSweepSeconds))
+        hubConfiguration.fanoutPacing = FanoutPacing(
+            interval: .milliseconds(Int64(fanoutIntervalMs)), perMember: .microseconds(Int64(fanoutPaceUs)))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing)
         let opened = ContinuousClock.now
-        let store = try CaseStore(path: directory.database, policy: policy)
+        let store = try CaseStore(
+            path: directory.database, policy: policy,
+            rooming: Hub.rooming(delivering: rooms, decisionLog: try directory.decisionLogIdentity()))
         if upgrade != nil {
             logger.notice("database schema upgraded", metadata: ["seconds": "\(String(format: "%.1f", (ContinuousClock.now - opened) / .seconds(1)))"])
         }
-        store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
         if slowCommitMs > 0 {
             // Every write waits for its transaction: a slow one is usually storage stalling on fsync.
             let storeLogger = logger
@@ -183,22 +196,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.webSocket.pongTimeout = .seconds(Int64(pongTimeout))
         configuration.subprotocols = [ConferenceProtocol.subprotocol]
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let signals = TerminationSignals()
         let parentWatch = parentPid.map { pid in
             ParentWatch(pid) { signals.stop(because: "its parent process \(pid) ended") }
         }
-        var hubConfiguration = HubConfiguration()
-        hubConfiguration.requestsPerSecond = Double(rateLimit)
-        hubConfiguration.requestBurst = Double(rateLimit * 2)
-        hubConfiguration.maxRoomsPerConnection = maxRooms
-        hubConfiguration.maxConnectionsPerPerson = maxConnectionsPerPerson
-        hubConfiguration.maxTextLength = maxTextLength
-        hubConfiguration.authenticationTimeout = .seconds(Int64(authTimeout))
-        hubConfiguration.deadlineSweepInterval = .seconds(Int64(deadlineSweepSeconds))
-        hubConfiguration.fanoutPacing = FanoutPacing(
-            interval: .milliseconds(Int64(fanoutIntervalMs)), perMember: .microseconds(Int64(fanoutPaceUs)))
-        let hub = Hub(store: store, group: group, configuration: hubConfiguration, logger: logger)
+        let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub), certificate: certificate)
         // The certificate in use warns once a day as it nears its expiry (a renewed one is used
@@ -431,4 +433,14 @@ enum CertificateExpiry {
         guard let (level, message) = warning(details, now: now) else { return }
         logger.log(level: level, "\(message)")
     }
+}
+
+/// Where `serve`'s options take their defaults: the configurations they set, whose defaults are
+/// written once there (HubConfiguration, WebSocketConfiguration, WebSocketServerConfiguration).
+enum ServeDefaults {
+    static let hub = HubConfiguration()
+    static let webSocket = WebSocketConfiguration()
+
+    /// Whole seconds of a default timer.
+    static func seconds(_ amount: TimeAmount) -> Int { Int(amount.nanoseconds / 1_000_000_000) }
 }

@@ -174,12 +174,11 @@ final class DeadlineSchedulerTests: XCTestCase {
     }
 
     private func openStore(_ clock: ManualClock, recorder: LobbyRecorder) throws -> CaseStore {
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
-        store.rooming.setDeadlineWarningEncoder { warning, _, position in
-            Array("\(position.room) \(warning.obligation) \(warning.level.rawValue) \(warning.owedBy.map(\.rawValue).joined(separator: ","))".utf8)
-        }
-        store.rooming.setSink { records in recorder.addAll(records) }
-        return store
+        try CaseStore(path: directory + "/hub.sqlite", clock: clock, rooming: RoomingConfiguration(
+            sink: { records in recorder.addAll(records) },
+            deadlineWarningEncoder: { warning, _, position in
+                Array("\(position.room) \(warning.obligation) \(warning.level.rawValue) \(warning.owedBy.map(\.rawValue).joined(separator: ","))".utf8)
+            }))
     }
 
     func testWarningsAtEachLevelOnceAcrossARestartAndTheSupervisionList() async throws {

@@ -83,8 +83,8 @@ final class MeetingStoreTests: XCTestCase {
     }
 
     private func makeStore(_ clock: ManualClock, signer: CheckpointSigner) async throws -> CaseStore {
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
-        store.rooming.setDecisionLogIdentity(DecisionLogIdentity(signer: signer, origin: "conference-hub test"))
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock, rooming: RoomingConfiguration(
+            decisionLogIdentity: DecisionLogIdentity(signer: signer, origin: "conference-hub test")))
         for unit in [city, Fixtures.bureau, Fixtures.housing, Fixtures.finance, Fixtures.district, UnitID("police")] {
             try await store.addUnit(Unit(id: unit, name: unit.rawValue, kind: .department))
         }

@@ -21,8 +21,8 @@ final class NegotiationStoreTests: XCTestCase {
 
     private var path: String { directory + "/hub.sqlite" }
 
-    private func makeStore(_ clock: ManualClock, populate: Bool = true) async throws -> CaseStore {
-        let store = try CaseStore(path: path, clock: clock)
+    private func makeStore(_ clock: ManualClock, populate: Bool = true, rooming: RoomingConfiguration = RoomingConfiguration()) async throws -> CaseStore {
+        let store = try CaseStore(path: path, clock: clock, rooming: rooming)
         guard populate else { return store }
         try await store.addUnit(Unit(id: city, name: "City Government", kind: .government))
         try await store.addUnit(Unit(id: Fixtures.bureau, name: "Petition Bureau", kind: .petitionBureau))
@@ -119,13 +119,13 @@ final class NegotiationStoreTests: XCTestCase {
 
     func testTheCommonSuperiorDecidesAndTheFiguresCountWhatHappened() async throws {
         let clock = ManualClock(Fixtures.start)
-        let store = try await makeStore(clock)
-        defer { store.close() }
         let lobby = LobbyRecorder()
-        store.rooming.setLobbyNoticeEncoder { event, state, position in
-            Array("\(position.sequence) \(event.change.type) \(state.id) \(state.status.rawValue)".utf8)
-        }
-        store.rooming.setSink { records in lobby.add(records) }
+        let store = try await makeStore(clock, rooming: RoomingConfiguration(
+            sink: { records in lobby.add(records) },
+            lobbyNoticeEncoder: { event, state, position in
+                Array("\(position.sequence) \(event.change.type) \(state.id) \(state.status.rawValue)".utf8)
+            }))
+        defer { store.close() }
 
         // Case 1: housing declines, finance supports housing → no consensus → the city decides housing.
         let first = try await store.register(Fixtures.registration(), by: Fixtures.coordinator, open: true).caseID

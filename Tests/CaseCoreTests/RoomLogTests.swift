@@ -20,6 +20,13 @@ final class RoomLogTests: XCTestCase {
         try await store.addPerson(Person(id: PersonID("coord"), name: "Coordinator", unit: Fixtures.bureau, roles: [.coordinator]))
     }
 
+    /// The same database, reopened with the hub's hooks (the test's store is closed).
+    private func reopened(_ rooming: RoomingConfiguration) throws -> CaseStore {
+        store.close()
+        store = try CaseStore(path: directory + "/hub.sqlite", clock: clock, rooming: rooming)
+        return store
+    }
+
     override func tearDown() {
         store.close()
         try? FileManager.default.removeItem(atPath: directory)
@@ -60,8 +67,7 @@ final class RoomLogTests: XCTestCase {
 
     func testRoomSequencesEpochAndCommitOrderedDelivery() async throws {
         let delivered = DeliveredEvents()
-        store.rooming.setSink { events in delivered.append(events) }
-        let store = self.store!
+        let store = try reopened(RoomingConfiguration(sink: { events in delivered.append(events) }))
         let records = try await withThrowingTaskGroup(of: RoomEventRecord.self) { group in
             for index in 0..<50 {
                 group.addTask {
@@ -141,11 +147,12 @@ final class RoomLogTests: XCTestCase {
 
     func testCaseChangesAreAnnouncedInTheCaseRoomWithoutPetitionerData() async throws {
         let delivered = DeliveredEvents()
-        store.rooming.setSink { events in delivered.append(events) }
-        store.rooming.setCaseEventEncoder { event, position in
-            let body = try JSONEncoder().encode(event)
-            return Array("{\"seq\":\(position.sequence),\"event\":".utf8) + Array(body) + Array("}".utf8)
-        }
+        let store = try reopened(RoomingConfiguration(
+            sink: { events in delivered.append(events) },
+            caseEventEncoder: { event, position in
+                let body = try JSONEncoder().encode(event)
+                return Array("{\"seq\":\(position.sequence),\"event\":".utf8) + Array(body) + Array("}".utf8)
+            }))
         let id = try await store.register(Fixtures.registration(), by: Fixtures.coordinator).caseID
         _ = try await store.perform(.assigned(Assignment(lead: Fixtures.housing)), on: id, by: Fixtures.coordinator)
         do {

@@ -101,9 +101,8 @@ final class AdminCommandTests: XCTestCase {
         XCTAssertEqual(SecureFile.mode(of: directory.decisionKey), 0o600)
         // A meeting with two withdrawn proposals, adjourned and sealed, puts three entries in the decision log.
         do {
-            let store = try CaseStore(path: directory.database)
+            let store = try CaseStore(path: directory.database, rooming: RoomingConfiguration(decisionLogIdentity: try directory.decisionLogIdentity()))
             defer { store.close() }
-            store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
             let coordinator = Actor(person: DataDirectory.adminPerson, unit: DataDirectory.officeUnit, roles: [.coordinator])
             try await store.addUnit(Unit(id: UnitID("housing"), name: "Housing", kind: .department))
             let caseID = try await store.register(Registration(

@@ -24,9 +24,8 @@ final class BackupTests: XCTestCase {
         let publicKey: [UInt8]
         let epochBefore: String
         do {
-            let store = try CaseStore(path: directory.database)
+            let store = try CaseStore(path: directory.database, rooming: RoomingConfiguration(decisionLogIdentity: try directory.decisionLogIdentity()))
             defer { store.close() }
-            store.rooming.setDecisionLogIdentity(try directory.decisionLogIdentity())
             publicKey = store.rooming.decisionPublicKey ?? []
             for room in ["lobby", "case-1"] {
                 _ = try await store.appendRoomEvent(room: room, kind: "message", at: Timestamp(milliseconds: 1)) { _ in Array("{}".utf8) }

@@ -129,8 +129,8 @@ final class DocumentedShapesTests: XCTestCase {
     private static func session() async throws -> Seen {
         let seen = Seen()
         let clock = ManualClock(Timestamp(ISO8601DateFormatter().date(from: "2026-11-02T01:00:00Z")!))  // Monday 09:00 Beijing
-        let hub = try await HubTestServer.hub(clock: clock)
-        hub.store.rooming.setDecisionLogIdentity(DecisionLogIdentity(signer: try CheckpointSigner(), origin: "ConferenceHub decision log"))
+        let hub = try await HubTestServer.hub(
+            clock: clock, decisionLog: DecisionLogIdentity(signer: try CheckpointSigner(), origin: "ConferenceHub decision log"))
         func connect(_ person: String) async throws -> HubClient {
             let configuration = HubClientConfiguration(
                 connection: WebSocketClientConfiguration(host: "127.0.0.1", port: hub.port, tls: TestPKI.clientConfiguration(hostname: "127.0.0.1")),

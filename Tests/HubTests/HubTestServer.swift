@@ -40,9 +40,12 @@ final class HubTestServer: Sendable {
     /// The clock the hub and its store run on, and the settings, for `restarted()`.
     let clock: HubClock
     let hubConfiguration: HubConfiguration
+    /// The key that signs the decision log (nil: unsigned), kept across restarts.
+    let decisionLog: DecisionLogIdentity?
 
     private init(group: MultiThreadedEventLoopGroup, server: WebSocketServer, hub: Hub? = nil, directory: String? = nil, tokens: [PersonID: String] = [:],
-                 clock: HubClock = SystemClock(), hubConfiguration: HubConfiguration = HubConfiguration()) {
+                 clock: HubClock = SystemClock(), hubConfiguration: HubConfiguration = HubConfiguration(),
+                 decisionLog: DecisionLogIdentity? = nil) {
         self.group = group
         self.server = server
         self.hub = hub
@@ -50,6 +53,7 @@ final class HubTestServer: Sendable {
         self.tokens = tokens
         self.clock = clock
         self.hubConfiguration = hubConfiguration
+        self.decisionLog = decisionLog
     }
 
     /// Stops this hub (keeping its data) and starts a new one on the same database, as a restart
@@ -63,10 +67,13 @@ final class HubTestServer: Sendable {
         var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration(mode: .optional))
         configuration.port = 0
         configuration.subprotocols = [ConferenceProtocol.subprotocol]
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
-        let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: Logger(label: "test"))
+        let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing)
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock,
+                                  rooming: Hub.rooming(delivering: rooms, decisionLog: decisionLog))
+        let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, clock: clock, logger: Logger(label: "test"))
         let server = try await HubServer.start(configuration: configuration, group: group, logger: Logger(label: "test"), application: .hub(hub))
-        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock, hubConfiguration: hubConfiguration)
+        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock,
+                             hubConfiguration: hubConfiguration, decisionLog: decisionLog)
     }
 
     /// Starts the hub with the test conference's units and people (each with a token; the test
@@ -74,7 +81,7 @@ final class HubTestServer: Sendable {
     static func hub(
         mode: ClientCertificateMode = .optional, echo: Bool = false,
         hubConfiguration: HubConfiguration = HubConfiguration(), clock: HubClock = SystemClock(),
-        units: [CaseCore.Unit]? = nil,
+        units: [CaseCore.Unit]? = nil, decisionLog: DecisionLogIdentity? = nil,
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
     ) async throws -> HubTestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -84,7 +91,9 @@ final class HubTestServer: Sendable {
         configure(&configuration)
         let directory = NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock)
+        let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing)
+        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock,
+                                  rooming: Hub.rooming(delivering: rooms, decisionLog: decisionLog))
         let defaultUnits = [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district].map {
             CaseCore.Unit(id: $0, name: $0.rawValue, kind: .department)
         }
@@ -103,11 +112,12 @@ final class HubTestServer: Sendable {
             digest: CaseStore.certificateDigest(fingerprintHex: TestPKI.client.fingerprintSHA256)!, label: "test cert", at: Timestamp(Date()))
         var logger = Logger(label: "test")
         if ProcessInfo.processInfo.environment["CONFERENCEHUB_TEST_LOG"] == "debug" { logger.logLevel = .debug }
-        let hub = Hub(store: store, group: group, configuration: hubConfiguration, clock: clock, logger: logger)
+        let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, clock: clock, logger: logger)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub),
             certificate: try CertificateDetails(pem: TestPKI.server.certificatePEM))
-        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock, hubConfiguration: hubConfiguration)
+        return HubTestServer(group: group, server: server, hub: hub, directory: directory, tokens: tokens, clock: clock,
+                             hubConfiguration: hubConfiguration, decisionLog: decisionLog)
     }
 
     /// Starts a bare server whose application handlers come from `application`.

@@ -28,9 +28,8 @@ final class MeetingProtocolTests: XCTestCase {
     private func bytes(_ base64: Any?) -> [UInt8] { Array(Data(base64Encoded: base64 as? String ?? "") ?? Data()) }
 
     func testAMeetingDecidesTwoCasesAndAnyUnitCanVerifyTheRecord() async throws {
-        let hub = try await HubTestServer.hub()
         let signer = try CheckpointSigner()
-        hub.store.rooming.setDecisionLogIdentity(DecisionLogIdentity(signer: signer, origin: "ConferenceHub decision log"))
+        let hub = try await HubTestServer.hub(decisionLog: DecisionLogIdentity(signer: signer, origin: "ConferenceHub decision log"))
         let (coordinator, coordinatorSeen) = try await connect(hub, "coord")
         let (chair, _) = try await connect(hub, "d-leader")
         let (housing, _) = try await connect(hub, "h-officer")

@@ -63,11 +63,14 @@ public final class CaseStore: Sendable {
     private let writer: GroupCommitWriter<WriterContext>
     private let reader: SerialReader
     /// Where committed room events go, and how case events become room events.
-    public let rooming = RoomingConfiguration()
+    /// The hub's hooks (fixed when the store is made).
+    public let rooming: RoomingConfiguration
 
     /// Opens (creating and migrating) the database at `path`.
-    public init(path: String, policy: DeadlinePolicy = DeadlinePolicy(), clock: HubClock = SystemClock()) throws {
+    public init(path: String, policy: DeadlinePolicy = DeadlinePolicy(), clock: HubClock = SystemClock(),
+                rooming: RoomingConfiguration = RoomingConfiguration()) throws {
         self.path = path
+        self.rooming = rooming
         self.policy = policy
         self.clock = clock
         let connection = try HubSchema.open(path: path)

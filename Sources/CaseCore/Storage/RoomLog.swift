@@ -50,65 +50,46 @@ public struct RoomEventRecord: Sendable, Equatable {
 /// Encodes a room event's wire bytes once its position is known.
 public typealias RoomEventEncoder = (RoomPosition) throws -> [UInt8]
 
-/// The hub's hooks into the store: where committed room events go and how case events are shown
-/// in case rooms. Set once, before writes begin.
-public final class RoomingConfiguration: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sink: (@Sendable ([RoomEventRecord]) -> Void)?
-    private var encoder: (@Sendable (CaseEvent, RoomPosition) throws -> [UInt8])?
-
+/// The hub's hooks into the store: where committed room events go, how case, meeting, notice and
+/// deadline events are written in rooms, and the key that signs the decision log. Given to the
+/// store when it is made (`CaseStore(path:…rooming:)`) and fixed from then on; every hook is
+/// optional (a store without a sink writes room events that nobody is told about).
+public struct RoomingConfiguration: Sendable {
     /// Called on the writer thread after each commit with that commit's room events, in order.
-    public func setSink(_ sink: @escaping @Sendable ([RoomEventRecord]) -> Void) { lock.withLock { self.sink = sink } }
-
-    /// Makes every case event also a room event in its case room, encoded by `encoder`.
-    public func setCaseEventEncoder(_ encoder: @escaping @Sendable (CaseEvent, RoomPosition) throws -> [UInt8]) {
-        lock.withLock { self.encoder = encoder }
-    }
-
-    var caseEventEncoder: (@Sendable (CaseEvent, RoomPosition) throws -> [UInt8])? { lock.withLock { encoder } }
-
-    private var lobbyEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])?
-
+    public var sink: (@Sendable ([RoomEventRecord]) -> Void)?
+    /// Makes every case event also a room event in its case room.
+    public var caseEventEncoder: (@Sendable (CaseEvent, RoomPosition) throws -> [UInt8])?
     /// Makes each negotiation milestone (``CaseChange/isLobbyNotice``) also a notice in the lobby,
-    /// encoded by `encoder` from the event and the case state after it.
-    public func setLobbyNoticeEncoder(_ encoder: @escaping @Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8]) {
-        lock.withLock { self.lobbyEncoder = encoder }
-    }
-
-    var lobbyNoticeEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])? { lock.withLock { lobbyEncoder } }
-
-    private var meetingEncoder: (@Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8])?
-    private var decisionIdentity: DecisionLogIdentity?
-
+    /// from the event and the case state after it.
+    public var lobbyNoticeEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])?
     /// Makes every meeting event a room event in its meeting room (and the convening, cancelling
-    /// and sealing also lobby notices), encoded by `encoder` (it sees the room in the position).
-    public func setMeetingEventEncoder(_ encoder: @escaping @Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8]) {
-        lock.withLock { self.meetingEncoder = encoder }
-    }
-
-    var meetingEventEncoder: (@Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8])? { lock.withLock { meetingEncoder } }
-
+    /// and sealing also lobby notices; the encoder sees the room in the position).
+    public var meetingEventEncoder: (@Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8])?
+    /// Makes each deadline warning a `deadline` event in the case room.
+    public var deadlineWarningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])?
     /// The key that signs the decision log's checkpoints (without it, entries are appended unsigned).
-    public func setDecisionLogIdentity(_ identity: DecisionLogIdentity) { lock.withLock { decisionIdentity = identity } }
+    public var decisionLogIdentity: DecisionLogIdentity?
 
-    var decisionLogIdentity: DecisionLogIdentity? { lock.withLock { decisionIdentity } }
+    public init(
+        sink: (@Sendable ([RoomEventRecord]) -> Void)? = nil,
+        caseEventEncoder: (@Sendable (CaseEvent, RoomPosition) throws -> [UInt8])? = nil,
+        lobbyNoticeEncoder: (@Sendable (CaseEvent, PetitionCase, RoomPosition) throws -> [UInt8])? = nil,
+        meetingEventEncoder: (@Sendable (MeetingEvent, Meeting, RoomPosition) throws -> [UInt8])? = nil,
+        deadlineWarningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])? = nil,
+        decisionLogIdentity: DecisionLogIdentity? = nil
+    ) {
+        self.sink = sink
+        self.caseEventEncoder = caseEventEncoder
+        self.lobbyNoticeEncoder = lobbyNoticeEncoder
+        self.meetingEventEncoder = meetingEventEncoder
+        self.deadlineWarningEncoder = deadlineWarningEncoder
+        self.decisionLogIdentity = decisionLogIdentity
+    }
 
     /// The public key that verifies the checkpoints, when a signing key is set.
-    public var decisionPublicKey: [UInt8]? { lock.withLock { decisionIdentity?.signer.publicKey } }
+    public var decisionPublicKey: [UInt8]? { decisionLogIdentity?.signer.publicKey }
 
-    private var warningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])?
-
-    /// Makes each deadline warning a `deadline` event in the case room, encoded by `encoder`.
-    public func setDeadlineWarningEncoder(_ encoder: @escaping @Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8]) {
-        lock.withLock { self.warningEncoder = encoder }
-    }
-
-    var deadlineWarningEncoder: (@Sendable (DeadlineWarning, PetitionCase, RoomPosition) throws -> [UInt8])? { lock.withLock { warningEncoder } }
-
-    func deliver(_ events: [RoomEventRecord]) {
-        let sink = lock.withLock { self.sink }
-        sink?(events)
-    }
+    func deliver(_ events: [RoomEventRecord]) { sink?(events) }
 }
 
 enum RoomLog {

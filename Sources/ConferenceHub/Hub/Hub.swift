@@ -29,20 +29,28 @@ final class Hub: Sendable {
     /// connection's channel (to close it there, as a dropped network would). Nil in the hub.
     let joinAdmittedHook = NIOLockedValueBox<(@Sendable (Channel) async -> Void)?>(nil)
 
-    init(store: CaseStore, group: EventLoopGroup, configuration: HubConfiguration = HubConfiguration(),
+    /// A hub on `store`, which must have been made with `Hub.rooming(delivering: rooms, …)` so
+    /// that its committed events reach `rooms`.
+    init(store: CaseStore, rooms: RoomHub, configuration: HubConfiguration = HubConfiguration(),
          clock: HubClock = SystemClock(), logger: Logger) {
         self.store = store
-        self.rooms = RoomHub(group: group, pacing: configuration.fanoutPacing)
+        self.rooms = rooms
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
         revocationWatermark = NIOLockedValueBox(clock.now())
-        let rooms = self.rooms
-        store.rooming.setSink { records in rooms.deliver(records) }
-        store.rooming.setCaseEventEncoder { event, position in try WireEvents.caseEvent(event, position) }
-        store.rooming.setLobbyNoticeEncoder { event, state, position in try WireEvents.notice(event, state, position) }
-        store.rooming.setDeadlineWarningEncoder { warning, state, position in try WireEvents.deadline(warning, state, position) }
-        store.rooming.setMeetingEventEncoder { event, meeting, position in try WireEvents.meeting(event, meeting, position) }
+    }
+
+    /// The store's hooks for a hub: committed room events go to `rooms`, and case, notice,
+    /// deadline and meeting events are written as the protocol shows them (WireEvents).
+    static func rooming(delivering rooms: RoomHub, decisionLog: DecisionLogIdentity?) -> RoomingConfiguration {
+        RoomingConfiguration(
+            sink: { records in rooms.deliver(records) },
+            caseEventEncoder: { event, position in try WireEvents.caseEvent(event, position) },
+            lobbyNoticeEncoder: { event, state, position in try WireEvents.notice(event, state, position) },
+            meetingEventEncoder: { event, meeting, position in try WireEvents.meeting(event, meeting, position) },
+            deadlineWarningEncoder: { warning, state, position in try WireEvents.deadline(warning, state, position) },
+            decisionLogIdentity: decisionLog)
     }
 
     // MARK: Sessions

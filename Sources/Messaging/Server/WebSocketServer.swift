@@ -10,10 +10,19 @@ import NIOWebSocket
 
 /// Settings of a ``WebSocketServer``.
 public struct WebSocketServerConfiguration: Sendable {
+    /// The defaults, written once (`serve`'s options take theirs from here).
+    public enum Defaults {
+        public static let host = "127.0.0.1"
+        public static let port = 8443
+        public static let requestTimeout: TimeAmount = .seconds(10)
+        public static let maxPendingConnectionsPerAddress = 256
+        public static let handshakeTimeout: TimeAmount = .seconds(10)
+    }
+
     /// Address to bind. Default `127.0.0.1`.
-    public var host: String = "127.0.0.1"
+    public var host: String = Defaults.host
     /// Port to bind; 0 picks a free one (read it back from ``WebSocketServer/localAddress``).
-    public var port: Int = 8443
+    public var port: Int = Defaults.port
     /// The server's TLS identity, trust roots and client-certificate mode.
     public var tls: TLSConfiguration
     /// Per-connection WebSocket limits and timers.
@@ -25,12 +34,12 @@ public struct WebSocketServerConfiguration: Sendable {
     /// How long a connection has, after its TLS handshake and after each HTTP response, to send
     /// a complete HTTP request (the WebSocket upgrade, or `GET /healthz`); it is closed otherwise.
     /// Default 10 s.
-    public var requestTimeout: TimeAmount = .seconds(10)
+    public var requestTimeout: TimeAmount = Defaults.requestTimeout
     /// How many connections one IP address may hold that the application has not yet marked
     /// established (``ConnectionContext/markEstablished()``; the hub marks a connection when it
     /// authenticates). Further connections from that address are closed as soon as they are
     /// accepted, before any TLS work. 0: no limit. Default 256.
-    public var maxPendingConnectionsPerAddress = 256
+    public var maxPendingConnectionsPerAddress = Defaults.maxPendingConnectionsPerAddress
     /// How long shutdown waits for connections to finish their close handshakes. Default 5 s.
     public var shutdownGracePeriod: TimeAmount = .seconds(5)
     /// Kernel send buffer per connection (SO_SNDBUF), or nil for the system's autotuning. A small

@@ -74,7 +74,7 @@ public struct TLSConfiguration: Sendable {
         certificateChainPEM: String?, privateKeyPEM: String?, trustRootsPEM: String?,
         clientCertificateMode: ClientCertificateMode, serverHostname: String?, verifyServer: Bool,
         applicationProtocols: [String] = ["http/1.1"], maximumVersion: TLSVersion = .tls13,
-        handshakeTimeout: TimeAmount = .seconds(10), shutdownTimeout: TimeAmount = .seconds(5)
+        handshakeTimeout: TimeAmount = WebSocketServerConfiguration.Defaults.handshakeTimeout, shutdownTimeout: TimeAmount = .seconds(5)
     ) {
         self.certificateChainPEM = certificateChainPEM
         self.privateKeyPEM = privateKeyPEM
