@@ -118,7 +118,7 @@ struct CaseWalker {
 
     /// Records what the clock or the answers call for (what the store's sweep does).
     mutating func followUps() {
-        while let state, let next = CaseLifecycle.followUp(state, at: now, hierarchy: hierarchy) {
+        while let state, let next = CaseLifecycle.followUp(state, at: now, in: CaseLifecycle.Context(policy: policy, units: UnitDirectory(hierarchy: hierarchy))) {
             if let refusal = performOne(next, by: .system) {
                 XCTFail("follow-up \(next.type) refused: \(refusal)")
                 return
@@ -127,17 +127,18 @@ struct CaseWalker {
     }
 
     private mutating func performOne(_ change: CaseChange, by actor: Actor) -> CaseRefusal? {
-        switch CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: policy, units: units) {
-        case .failure(let refusal):
-            return refusal
-        case .success(let decision):
-            let event = CaseEvent(
-                caseID: CaseID(1), sequence: Int64(events.count + 1), actorPerson: actor.person, actorUnit: actor.unit, at: now,
-                change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)
-            events.append(event)
-            state = CaseLifecycle.apply(event, to: state)
-            return nil
+        let decision: CaseDecision
+        do {
+            decision = try CaseLifecycle.decide(change, on: state, by: actor, at: now, in: CaseLifecycle.Context(policy: policy, units: units))
+        } catch {
+            return error
         }
+        let event = CaseEvent(
+            caseID: CaseID(1), sequence: Int64(events.count + 1), actorPerson: actor.person, actorUnit: actor.unit, at: now,
+            change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)
+        events.append(event)
+        state = CaseLifecycle.apply(event, to: state)
+        return nil
     }
 
     /// A case in `status`, reached along the fixture path (one hour between steps).

@@ -23,22 +23,26 @@ public enum CaseInputLimits {
     public static let supervisionItems = 100
 }
 
-public enum CaseLifecycle {
-    /// Checks `change` proposed by `actor` at `now` against `state` (nil for a new case): first
-    /// who may make it (`CaseAccess.refusal`, which needs the unit directory), then the rules of
-    /// the change itself.
-    public static func decide(
-        _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy,
-        units: UnitDirectory = UnitDirectory()
-    ) -> Result<CaseDecision, CaseRefusal> {
-        if let refusal = CaseAccess.refusal(change, on: state, by: actor, units: units) { return .failure(refusal) }
-        do {
-            return .success(try decideOrThrow(change, on: state, by: actor, at: now, policy: policy))
-        } catch let refusal as CaseRefusal {
-            return .failure(refusal)
-        } catch {
-            return .failure(CaseRefusal(.invalidArgument, "\(error)"))
+public enum CaseLifecycle: Lifecycle {
+    /// What the case rules need beyond the case: the deadline policy, and the units (who may
+    /// review, who is the conference office, where a dispute escalates).
+    public struct Context: Sendable {
+        public var policy: DeadlinePolicy
+        public var units: UnitDirectory
+
+        public init(policy: DeadlinePolicy = DeadlinePolicy(), units: UnitDirectory = UnitDirectory()) {
+            self.policy = policy
+            self.units = units
         }
+    }
+
+    /// Checks `change` proposed by `actor` at `now` against `state` (nil for a new case): first
+    /// who may make it (`CaseAccess.refusal`), then the rules of the change itself.
+    public static func decide(
+        _ change: CaseChange, on state: PetitionCase?, by actor: Actor, at now: Timestamp, in context: Context
+    ) throws(CaseRefusal) -> CaseDecision {
+        if let refusal = CaseAccess.refusal(change, on: state, by: actor, units: context.units) { throw refusal }
+        return try refusing { try decideOrThrow(change, on: state, by: actor, at: now, policy: context.policy) }
     }
 
     // MARK: Rules
@@ -485,7 +489,8 @@ public enum CaseLifecycle {
     /// an open round's answers call for, a dispute when the negotiation deadline passed, or the
     /// overdue flag of an escalated decision. The store applies it right after the event that
     /// caused it (or when its sweep finds a deadline passed), as ``Actor/system``.
-    public static func followUp(_ state: PetitionCase, at now: Timestamp, hierarchy: UnitHierarchy) -> CaseChange? {
+    public static func followUp(_ state: PetitionCase, at now: Timestamp, in context: Context) -> CaseChange? {
+        let hierarchy = context.units.hierarchy
         switch state.status {
         case .negotiating:
             guard let negotiation = state.negotiation, negotiation.isOpen else { return nil }

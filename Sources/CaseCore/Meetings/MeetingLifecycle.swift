@@ -216,7 +216,7 @@ public struct MeetingEvent: Codable, Sendable, Equatable {
     }
 }
 
-public enum MeetingLifecycle {
+public enum MeetingLifecycle: Lifecycle {
     public static let titleLength = 200
     public static let textLength = 10_000
     public static let maxAgenda = 50
@@ -225,6 +225,12 @@ public enum MeetingLifecycle {
     /// Checks `change` by `actor` at `now`; returns the change to record (an outcome or the minutes
     /// filled in) or a refusal.
     public static func decide(
+        _ change: MeetingChange, on meeting: Meeting?, by actor: Actor, at now: Timestamp, in policy: DeadlinePolicy
+    ) throws(CaseRefusal) -> MeetingChange {
+        try refusing { try decideOrThrow(change, on: meeting, by: actor, at: now, policy: policy) }
+    }
+
+    private static func decideOrThrow(
         _ change: MeetingChange, on meeting: Meeting?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
     ) throws -> MeetingChange {
         if actor != .system, !(actor.has(.officer) || actor.has(.leader) || actor.has(.coordinator)) {
@@ -498,7 +504,7 @@ public enum MeetingLifecycle {
 
     /// What the hub records on its own in `meeting` at `now`: the minutes after adjournment, and
     /// the seal once every unit signed off or the sign-off deadline passed.
-    public static func followUp(_ meeting: Meeting, at now: Timestamp) -> MeetingChange? {
+    public static func followUp(_ meeting: Meeting, at now: Timestamp, in policy: DeadlinePolicy) -> MeetingChange? {
         switch meeting.status {
         case .adjourned:
             return .minutesCirculated(Minutes(draftedAt: now, participants: [], signOffDueAt: now))

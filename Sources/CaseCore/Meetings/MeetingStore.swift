@@ -92,7 +92,7 @@ extension CaseStore {
         var recorded: [MeetingEvent] = []
         for id in candidates {
             recorded += try await writeWithContext { context in
-                guard let meeting = try Self.loadMeeting(id, context), let change = MeetingLifecycle.followUp(meeting, at: now) else { return [] }
+                guard let meeting = try Self.loadMeeting(id, context), let change = MeetingLifecycle.followUp(meeting, at: now, in: context.policy) else { return [] }
                 return try Self.recordMeeting(change, id: id, meeting: meeting, by: .system, at: now, context: context)
             }
         }
@@ -114,7 +114,7 @@ extension CaseStore {
         var next: MeetingChange? = change
         var actor = actor
         while let proposed = next, events.count < 4 {
-            let decided = try MeetingLifecycle.decide(proposed, on: current, by: actor, at: now, policy: context.policy)
+            let decided = try MeetingLifecycle.decide(proposed, on: current, by: actor, at: now, in: context.policy)
             let event = MeetingEvent(
                 meetingID: id, sequence: (current?.lastSequence ?? 0) + 1, actorPerson: actor.person, actorUnit: actor.unit, at: now, change: decided)
             let body = try context.encoder.encode(event)
@@ -139,7 +139,7 @@ extension CaseStore {
             }
             events.append(event)
             current = state
-            next = MeetingLifecycle.followUp(state, at: now)
+            next = MeetingLifecycle.followUp(state, at: now, in: context.policy)
             actor = .system
         }
         return events

@@ -226,8 +226,7 @@ public final class CaseStore: Sendable {
         for caseID in candidates {
             recorded += try await writer.write { context in
                 guard let state = try Self.loadState(caseID, context)?.state,
-                    let change = CaseLifecycle.followUp(
-                        state, at: now, hierarchy: state.status == .negotiating ? try Self.hierarchy(context.connection) : UnitHierarchy())
+                    let change = CaseLifecycle.followUp(state, at: now, in: try Self.followUpContext(state, context))
                 else { return [] }
                 return try Self.recordWithFollowUps(change, caseID: caseID, state: state, by: .system, at: now, context: context)
             }
@@ -242,9 +241,7 @@ public final class CaseStore: Sendable {
         var events = [try record(change, caseID: caseID, state: state, by: actor, at: now, context: context)]
         for _ in 0..<4 {
             guard let current = try loadState(caseID, context)?.state, !current.status.isTerminal else { break }
-            // Only an open negotiation can escalate, so only then is the unit hierarchy read.
-            let units = current.status == .negotiating ? try hierarchy(context.connection) : UnitHierarchy()
-            guard let next = CaseLifecycle.followUp(current, at: now, hierarchy: units) else { break }
+            guard let next = CaseLifecycle.followUp(current, at: now, in: try followUpContext(current, context)) else { break }
             events.append(try record(next, caseID: caseID, state: current, by: .system, at: now, context: context))
         }
         return events
@@ -257,6 +254,14 @@ public final class CaseStore: Sendable {
             directory.offices.insert(UnitID(row.string(0) ?? ""))
         }
         return directory
+    }
+
+    /// What a follow-up of `state` needs: only an open negotiation can escalate, so only then is
+    /// the unit hierarchy read.
+    static func followUpContext(_ state: PetitionCase, _ context: WriterContext) throws -> CaseLifecycle.Context {
+        CaseLifecycle.Context(
+            policy: context.policy,
+            units: UnitDirectory(hierarchy: state.status == .negotiating ? try hierarchy(context.connection) : UnitHierarchy()))
     }
 
     /// The unit hierarchy as stored now.
@@ -304,7 +309,7 @@ public final class CaseStore: Sendable {
         // Only the changes that go one level up, or to the conference office, ask about units.
         let needsUnits = [.reviewer, .conferenceLeadership].contains(CaseAccess.authority(for: change))
         let units = needsUnits ? try unitDirectory(connection: context.connection) : UnitDirectory()
-        let decision = try CaseLifecycle.decide(change, on: state, by: actor, at: now, policy: context.policy, units: units).get()
+        let decision = try CaseLifecycle.decide(change, on: state, by: actor, at: now, in: CaseLifecycle.Context(policy: context.policy, units: units))
         let event = CaseEvent(
             caseID: caseID, sequence: (state?.lastSequence ?? 0) + 1, actorPerson: actor.person, actorUnit: actor.unit,
             at: now, change: decision.change, startedDeadlines: decision.startedDeadlines, metDeadlines: decision.metDeadlines)
