@@ -76,6 +76,7 @@ final class HubSession: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         authTimer?.cancel()
+        applyClosure = nil  // it holds this session: let both go
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -193,14 +194,25 @@ final class HubSession: ChannelInboundHandler {
 
     /// The connection as the command being started sees it.
     private func link(context: ChannelHandlerContext) -> SessionLink {
+        SessionLink(channel: context.channel, joined: joined, tls: connection.tls, logger: connection.logger, apply: applyChange(context: context))
+    }
+
+    /// How commands change this connection's state: made once per connection (a request on the
+    /// hot path should not pay for it).
+    private var applyClosure: (@Sendable (SessionChange) async -> Bool)?
+
+    private func applyChange(context: ChannelHandlerContext) -> @Sendable (SessionChange) async -> Bool {
+        if let applyClosure { return applyClosure }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        return SessionLink(channel: context.channel, joined: joined, tls: connection.tls, logger: connection.logger) { change in
+        let made: @Sendable (SessionChange) async -> Bool = { change in
             (try? await loop.submit {
                 let (session, context) = loopBound.value
                 return session.apply(change, context: context)
             }.get()) ?? false
         }
+        applyClosure = made
+        return made
     }
 
     private func apply(_ change: SessionChange, context: ChannelHandlerContext) -> Bool {
