@@ -18,12 +18,6 @@ enum WireCoding {
         return encoder
     }
 
-    /// A CaseCore value as a JSON object (for embedding in a reply).
-    static func object<T: Encodable>(_ value: T) -> Any {
-        guard let data = try? encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
-        return object
-    }
-
     /// `involvedUnits` → `involved_units`, as the field is named on the wire.
     static func snake(_ name: String) -> String {
         var result = ""
