@@ -156,17 +156,11 @@ final class HubSession: ChannelInboundHandler {
 
     /// Checks who may send the command, runs its handler, and replies with its result or error.
     private func start(_ command: PreparedCommand, id: String, context: ChannelHandlerContext) {
-        switch command.access {
-        case .anyone:
-            break
-        case .signedIn:
-            guard identity != nil else { return refuseUnauthenticated(id: id, context: context) }
-        case .signedInWhere(let rule, let refusal):
-            guard let identity else { return refuseUnauthenticated(id: id, context: context) }
-            guard rule(identity.actor) else {
+        if let refusal = command.access.refusal(for: identity?.actor) {
+            if refusal.code == .forbidden, let identity {
                 logRefusal(command: command.name, reason: "roles \(identity.actor.roles.map(\.rawValue).sorted()) may not")
-                return send(context: context, Reply.error(id: id, code: .forbidden, message: refusal))
             }
+            return send(context: context, Reply.error(id: id, code: refusal.code, message: refusal.message))
         }
         busy = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -186,10 +180,6 @@ final class HubSession: ChannelInboundHandler {
                 session.finished(context: context)
             }
         }
-    }
-
-    private func refuseUnauthenticated(id: String, context: ChannelHandlerContext) {
-        send(context: context, Reply.error(id: id, code: .unauthenticated, message: "authenticate first: present a client certificate or send `auth` with a token"))
     }
 
     /// The connection as the command being started sees it.

@@ -101,3 +101,25 @@ final class CommandTableTests: XCTestCase {
         try await server.stop()
     }
 }
+
+final class CommandAccessTableTests: XCTestCase {
+    func testEveryRoleMaySendExactlyTheCommandsTheProtocolTableSays() throws {
+        let rows = try ProtocolDoc.examples().text.components(separatedBy: "\n")
+            .drop { $0 != "<!-- commands -->" }.dropFirst().prefix { $0.hasPrefix("|") }.dropFirst(2)
+        let roles: [Role] = [.officer, .leader, .coordinator, .auditor, .admin]
+        var documented = Set<String>()
+        for row in rows {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let name = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            documented.insert(name)
+            guard let command = CommandTable.byName[name] else { XCTFail("`\(name)` is in the table but not a command"); continue }
+            for (column, role) in roles.enumerated() {
+                let admitted = command.access.refusal(for: Actor(person: PersonID("p"), unit: UnitID("housing"), roles: [role])) == nil
+                XCTAssertEqual(admitted, cells[column + 1] == "yes", "\(role.rawValue) sending `\(name)`")
+            }
+            let before = command.access.refusal(for: nil)
+            XCTAssertEqual(before == nil, ["hello", "auth"].contains(name), "`\(name)` before authentication")
+        }
+        XCTAssertEqual(documented, Set(CommandTable.names), "every command is in the table, once")
+    }
+}

@@ -76,6 +76,22 @@ enum CommandAccess: Sendable {
 }
 
 extension CommandAccess {
+    /// Why `actor` may not send the command (nil: they may): `unauthenticated` before
+    /// authentication (no actor), `forbidden` with the rule's sentence.
+    func refusal(for actor: Actor?) -> HubFailure? {
+        switch self {
+        case .anyone:
+            return nil
+        case .signedIn:
+            return actor == nil ? Self.unauthenticated : nil
+        case .signedInWhere(let rule, let refusal):
+            guard let actor else { return Self.unauthenticated }
+            return rule(actor) ? nil : HubFailure(.forbidden, refusal)
+        }
+    }
+
+    static let unauthenticated = HubFailure(.unauthenticated, "authenticate first: present a client certificate or send `auth` with a token")
+
     /// Everyone who works on cases (officers, leaders, coordinators, auditors): not a person
     /// whose only role is `admin`.
     static let caseWork = CommandAccess.signedInWhere(
