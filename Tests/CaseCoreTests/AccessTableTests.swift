@@ -105,6 +105,49 @@ final class AccessTableTests: XCTestCase {
                                           by: Fixtures.coordinator, units: Fixtures.units)?.code, .forbidden, "only the hub records settlements")
     }
 
+    func testEveryMeetingChangeNeedsTheDocumentedAuthorityAndEveryRoleHoldsExactlyTheDocumentedOnes() throws {
+        // The change table of `meeting.change`: its who column begins with the authority.
+        let unit = UnitID("housing"), now = Timestamp(milliseconds: 0)
+        let changes: [MeetingChange] = [
+            .convened(Convening(title: "t", scheduledAt: now, chair: nil, invited: [], agenda: [])),
+            .invitationAnswered(unit: unit, response: .accepted), .cancelled(reason: "r"), .sessionOpened,
+            .attendance(person: PersonID("p"), unit: unit, joined: true), .itemOpened(item: 1),
+            .proposalTabled(item: 1, text: "t", effects: ProposalEffects()), .positionStated(item: 1, version: 1, position: .agree, reason: nil),
+            .proposalClosed(item: 1, closing: .close, outcome: nil), .itemClosed(item: 1), .adjourned,
+            .minutesCirculated(Minutes(draftedAt: now, participants: [], signOffDueAt: now)), .minutesSignedOff(approve: true, reason: nil),
+            .sealed(nonSigners: []),
+        ]
+        let known = Set(changes.map(\.type))
+        let lines = try docLines("protocol.md")
+        let start = try XCTUnwrap(lines.firstIndex { $0 == "### `meeting.change`" })
+        var documented: [String: String] = [:]
+        for line in lines[start...].drop(while: { !$0.hasPrefix("| change |") }).dropFirst(2).prefix(while: { $0.hasPrefix("|") }) {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let tokens = cells[0].split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            for type in tokens where known.contains(type) { documented[type] = cells[1].components(separatedBy: " — ")[0] }
+        }
+        XCTAssertEqual(Set(documented.keys), Set(changes.map(\.type)), "every meeting change is in the table")
+        for change in changes {
+            XCTAssertEqual(MeetingAccess.authority(for: change).rawValue, documented[change.type], "`\(change.type)`")
+        }
+        let rows = try table("protocol.md", marker: "meeting-authorities")
+        XCTAssertEqual(Set(rows.map { $0[0] }), Set(MeetingAuthority.allCases.map(\.rawValue)))
+        for row in rows {
+            let authority = try XCTUnwrap(MeetingAuthority(rawValue: row[0]))
+            for (column, (name, role)) in Self.roles.enumerated() {
+                let cell = row[column + 1]
+                let situations: [Set<MeetingRelation>] = [[]] + MeetingRelation.allCases.map { [$0] } + [Set(MeetingRelation.allCases)]
+                for relations in situations {
+                    // Auditors and administrators are refused before any authority is asked.
+                    let takesPart = role != .auditor && role != .admin
+                    let expected = takesPart && (cell == "any" || (cell != "—" && relations.contains { cell.components(separatedBy: ", ").contains($0.rawValue) }))
+                    XCTAssertEqual(takesPart && authority.allows(roles: [role], relations: relations), expected,
+                                   "\(name) with \(relations.map(\.rawValue).sorted()) for “\(authority.rawValue)”")
+                }
+            }
+        }
+    }
+
     func testEveryRoleReadsExactlyWhatTheProtocolTableSays() throws {
         let rows = try table("protocol.md", marker: "reading")
         let rules: [String: (Actor, Bool) -> Bool] = [

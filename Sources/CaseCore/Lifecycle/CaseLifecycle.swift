@@ -531,10 +531,6 @@ public enum CaseLifecycle: Lifecycle {
 
     // MARK: Checks
 
-    /// For the meeting lifecycle: changes only the hub itself records.
-    static func requireSystem(_ actor: Actor, _ what: String) throws {
-        guard actor == .system else { throw CaseRefusal(.forbidden, "only the hub itself may \(what)") }
-    }
 
     static func requireStatus(_ state: PetitionCase, _ allowed: Set<CaseStatus>, _ what: String) throws {
         guard allowed.contains(state.status) else {

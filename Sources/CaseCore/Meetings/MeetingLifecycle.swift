@@ -227,21 +227,18 @@ public enum MeetingLifecycle: Lifecycle {
     public static func decide(
         _ change: MeetingChange, on meeting: Meeting?, by actor: Actor, at now: Timestamp, in policy: DeadlinePolicy
     ) throws(CaseRefusal) -> MeetingChange {
-        try refusing { try decideOrThrow(change, on: meeting, by: actor, at: now, policy: policy) }
+        if let refusal = MeetingAccess.refusal(change, on: meeting, by: actor) { throw refusal }
+        return try refusing { try decideOrThrow(change, on: meeting, by: actor, at: now, policy: policy) }
     }
 
     private static func decideOrThrow(
         _ change: MeetingChange, on meeting: Meeting?, by actor: Actor, at now: Timestamp, policy: DeadlinePolicy
     ) throws -> MeetingChange {
-        if actor != .system, !(actor.has(.officer) || actor.has(.leader) || actor.has(.coordinator)) {
-            throw CaseRefusal(.forbidden, "auditors and administrators do not take part in meetings")
-        }
         guard case .convened(let convening) = change else {
             guard let meeting else { throw CaseRefusal(.notFound, "no such meeting") }
             return try decideExisting(change, meeting, actor, now, policy)
         }
         guard meeting == nil else { throw CaseRefusal(.invalidState, "the meeting is already convened") }
-        guard actor.has(.leader) || actor.has(.coordinator) else { throw CaseRefusal(.forbidden, "only a leader or a coordinator convenes a meeting") }
         try CaseLifecycle.checkText(convening.title, "title", max: titleLength)
         guard !convening.agenda.isEmpty, convening.agenda.count <= maxAgenda else { throw CaseRefusal(.invalidArgument, "give 1 to \(maxAgenda) agenda items") }
         for entry in convening.agenda { try CaseLifecycle.checkText(entry.description, "agenda item description", max: CaseInputLimits.reasonLength) }
@@ -265,41 +262,29 @@ public enum MeetingLifecycle: Lifecycle {
                 throw CaseRefusal(.invalidState, "cannot \(what) while \(meeting.id) is \(meeting.status.rawValue)")
             }
         }
-        func requireChair(_ what: String) throws {
-            guard actor.person == meeting.chair else { throw CaseRefusal(.forbidden, "only the chair (\(meeting.chair)) may \(what)") }
-        }
         func openItem(_ number: Int) throws -> AgendaItem {
             guard let item = meeting.agenda.first(where: { $0.number == number }) else { throw CaseRefusal(.notFound, "no agenda item \(number)") }
             guard item.state == .open else { throw CaseRefusal(.invalidState, "agenda item \(number) is \(item.state.rawValue), not open") }
             return item
         }
-        let unitMember = actor.has(.officer) || actor.has(.leader)
         switch change {
         case .convened:
             throw CaseRefusal(.invalidState, "the meeting is already convened")
 
-        case .invitationAnswered(let unit, _):
-            guard unit == actor.unit, unitMember, meeting.invitation(unit) != nil else {
-                throw CaseRefusal(.forbidden, "only an officer or leader of an invited unit answers for it")
-            }
+        case .invitationAnswered:
             try requireStatus([.scheduled, .inSession], "answer the invitation")
             return change
 
         case .cancelled(let reason):
-            guard actor.person == meeting.convener || actor.has(.coordinator) else {
-                throw CaseRefusal(.forbidden, "only the convener or a coordinator cancels a meeting")
-            }
             try requireStatus([.scheduled], "cancel (only before the session starts)")
             try CaseLifecycle.checkText(reason, "reason", max: CaseInputLimits.reasonLength)
             return change
 
         case .sessionOpened:
-            try requireChair("open the session")
             try requireStatus([.scheduled], "open the session")
             return change
 
         case .attendance(let person, _, let joined, _):
-            try CaseLifecycle.requireSystem(actor, "record attendance")
             try requireStatus([.scheduled, .inSession], "record attendance")
             if !joined, !meeting.attendance.contains(where: { $0.person == person && $0.leftAt == nil }) {
                 throw CaseRefusal(.invalidState, "\(person) is not recorded as present")
@@ -307,7 +292,6 @@ public enum MeetingLifecycle: Lifecycle {
             return change
 
         case .itemOpened(let number):
-            try requireChair("open an agenda item")
             try requireStatus([.inSession], "open an agenda item")
             guard let item = meeting.agenda.first(where: { $0.number == number }) else { throw CaseRefusal(.notFound, "no agenda item \(number)") }
             guard item.state == .pending else { throw CaseRefusal(.invalidState, "agenda item \(number) is \(item.state.rawValue)") }
@@ -317,7 +301,6 @@ public enum MeetingLifecycle: Lifecycle {
             return change
 
         case .proposalTabled(let number, let text, let effects):
-            try requireChair("table a proposal")
             try requireStatus([.inSession], "table a proposal")
             _ = try openItem(number)
             try CaseLifecycle.checkText(text, "proposal", max: textLength)
@@ -332,10 +315,6 @@ public enum MeetingLifecycle: Lifecycle {
         case .positionStated(let number, let version, let position, let reason):
             try requireStatus([.inSession], "state a position")
             let item = try openItem(number)
-            guard let invitation = meeting.invitation(actor.unit), unitMember else {
-                throw CaseRefusal(.forbidden, "\(actor.unit) is not invited to \(meeting.id)")
-            }
-            guard invitation.required else { throw CaseRefusal(.forbidden, "\(actor.unit) attends as an optional unit and states no position") }
             guard meeting.presentUnits.contains(actor.unit) else { throw CaseRefusal(.invalidState, "join the meeting room to state a position") }
             guard item.proposalOpen, let current = item.current else { throw CaseRefusal(.invalidState, "no proposal is open on item \(number)") }
             guard version == current.version else {
@@ -345,7 +324,6 @@ public enum MeetingLifecycle: Lifecycle {
             return .positionStated(item: number, version: version, position: position, reason: position == .object ? reason : nil)
 
         case .proposalClosed(let number, let closing, _):
-            try requireChair("close a proposal")
             try requireStatus([.inSession], "close a proposal")
             let item = try openItem(number)
             guard item.proposalOpen, let current = item.current else { throw CaseRefusal(.invalidState, "no proposal is open on item \(number)") }
@@ -374,14 +352,12 @@ public enum MeetingLifecycle: Lifecycle {
             return .proposalClosed(item: number, closing: closing, outcome: outcome)
 
         case .itemClosed(let number):
-            try requireChair("close an agenda item")
             try requireStatus([.inSession], "close an agenda item")
             let item = try openItem(number)
             guard !item.proposalOpen else { throw CaseRefusal(.invalidState, "close the open proposal on item \(number) first") }
             return change
 
         case .adjourned:
-            try requireChair("adjourn")
             try requireStatus([.inSession], "adjourn")
             if let open = meeting.agenda.first(where: { $0.proposalOpen }) {
                 throw CaseRefusal(.invalidState, "close the open proposal on item \(open.number) first")
@@ -389,7 +365,6 @@ public enum MeetingLifecycle: Lifecycle {
             return change
 
         case .minutesCirculated:
-            try CaseLifecycle.requireSystem(actor, "circulate the minutes")
             try requireStatus([.adjourned], "circulate the minutes")
             let today = policy.timeZone.localDate(of: now.date)
             let due = policy.calendar.workingDayDeadline(from: today, days: policy.limits.minutesSignOffWorkingDays)
@@ -399,9 +374,7 @@ public enum MeetingLifecycle: Lifecycle {
 
         case .minutesSignedOff(let approve, let reason):
             try requireStatus([.minutesCirculated], "sign off the minutes")
-            guard unitMember, let minutes = meeting.minutes, minutes.participants.contains(actor.unit) else {
-                throw CaseRefusal(.forbidden, "only an officer or leader of an invited unit that took part signs off the minutes")
-            }
+            guard let minutes = meeting.minutes else { throw CaseRefusal(.invalidState, "there are no minutes yet") }
             guard !minutes.signOffs.contains(where: { $0.unit == actor.unit }) else {
                 throw CaseRefusal(.invalidState, "\(actor.unit) already signed off the minutes")
             }
@@ -409,7 +382,6 @@ public enum MeetingLifecycle: Lifecycle {
             return .minutesSignedOff(approve: approve, reason: approve ? nil : reason)
 
         case .sealed(let nonSigners):
-            try CaseLifecycle.requireSystem(actor, "seal the minutes")
             try requireStatus([.minutesCirculated], "seal the minutes")
             guard let minutes = meeting.minutes, nonSigners == minutes.pending, nonSigners.isEmpty || now >= minutes.signOffDueAt else {
                 throw CaseRefusal(.invalidState, "the minutes of \(meeting.id) are still waiting for sign-offs")
