@@ -148,7 +148,7 @@ final class MeetingProtocolTests: XCTestCase {
         let problems = try await hub.store.verifyDecisionLog(publicKey: signer.publicKey)
         XCTAssertEqual(problems, [])
 
-        for client in [coordinator, chair, housing, finance, district] { await client.close() }
+        for client in [coordinator, chair, housing, finance, district, auditor] { await client.close() }
         try await hub.stop()
     }
 }
