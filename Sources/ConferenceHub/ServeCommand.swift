@@ -91,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "Log format: text (key=value lines) or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
     @Flag(name: .long, help: "Echo every WebSocket message back (conformance testing only; not the hub protocol).")
     var echo: Bool = false
 
@@ -123,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        HubLogging.bootstrap(level: logLevel)
+        HubLogging.bootstrap(level: logLevel, format: logFormat)
         let logger = Logger(label: "conferencehub")
         if let parentPid, getppid() != parentPid {
             throw ValidationError("--parent-pid: process \(parentPid) is not this hub's parent (it may have ended already)")
@@ -393,16 +396,25 @@ enum Console {
     }
 }
 
-/// Process-wide logging set-up: key=value lines on standard error.
+/// Process-wide logging set-up: key=value lines, or JSON lines, on standard error.
 enum HubLogging {
-    static func bootstrap(level: Logger.Level) {
+    static func bootstrap(level: Logger.Level, format: LogFormat) {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}
 
 /// How `serve` writes a slow commit's durations in its warning (and `bench` reads them back).
 enum SlowCommitFormat {

@@ -81,7 +81,7 @@ final class HubTestServer: Sendable {
     static func hub(
         mode: ClientCertificateMode = .optional, echo: Bool = false,
         hubConfiguration: HubConfiguration = HubConfiguration(), clock: HubClock = SystemClock(),
-        units: [CaseCore.Unit]? = nil, decisionLog: DecisionLogIdentity? = nil,
+        units: [CaseCore.Unit]? = nil, decisionLog: DecisionLogIdentity? = nil, logger givenLogger: Logger? = nil,
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
     ) async throws -> HubTestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -110,7 +110,7 @@ final class HubTestServer: Sendable {
         _ = try await store.addCredential(
             person: PersonID("h-officer"), kind: .certificate,
             digest: CaseStore.certificateDigest(fingerprintHex: TestPKI.client.fingerprintSHA256)!, label: "test cert", at: Timestamp(Date()))
-        var logger = Logger(label: "test")
+        var logger = givenLogger ?? Logger(label: "test")
         if ProcessInfo.processInfo.environment["CONFERENCEHUB_TEST_LOG"] == "debug" { logger.logLevel = .debug }
         let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, clock: clock, logger: logger)
         let server = try await HubServer.start(
