@@ -162,6 +162,12 @@ final class HubSession: ChannelInboundHandler {
             }
             return send(context: context, Reply.error(id: id, code: refusal.code, message: refusal.message))
         }
+        // The message took one request of the rate limit when it was read; a costlier command
+        // takes the rest now, in its turn.
+        if command.cost > 1, let retry = bucket.take(Double(command.cost - 1), now: NIODeadline.now().uptimeNanoseconds) {
+            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests (`\(command.name)` counts as \(command.cost))",
+                                                      retryAfterMs: retry))
+        }
         busy = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop, name = command.name

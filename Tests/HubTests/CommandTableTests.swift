@@ -123,3 +123,40 @@ final class CommandAccessTableTests: XCTestCase {
         XCTAssertEqual(documented, Set(CommandTable.names), "every command is in the table, once")
     }
 }
+
+final class CommandCostTests: XCTestCase {
+    func testLargePagesAndScansCountAsSeveralRequests() throws {
+        func cost(_ json: String) throws -> Int {
+            try CommandTable.prepare(try Request.decode(ByteBuffer(string: json)), maxTextLength: 100).cost
+        }
+        XCTAssertEqual(try cost(#"{"id":"1","type":"hello"}"#), 1)
+        XCTAssertEqual(try cost(#"{"id":"1","type":"cases"}"#), 1, "the default page of 100")
+        XCTAssertEqual(try cost(#"{"id":"1","type":"cases","limit":500}"#), 5)
+        XCTAssertEqual(try cost(#"{"id":"1","type":"history","room":"lobby","limit":101}"#), 2)
+        XCTAssertEqual(try cost(#"{"id":"1","type":"supervision"}"#), 5)
+        XCTAssertEqual(try cost(#"{"id":"1","type":"figures","from":"2026-11-01","to":"2026-11-30"}"#), 5)
+        XCTAssertEqual(try cost(#"{"id":"1","type":"figures","from":"2026-11-01","to":"2026-11-30","unit":"housing"}"#), 1)
+    }
+
+    func testTheBucketTakesSeveralTokensAtOnceButNeverMoreThanItsBurst() {
+        var bucket = TokenBucket(rate: 10, burst: 20, now: 0)
+        XCTAssertNil(bucket.take(15, now: 0))
+        XCTAssertEqual(bucket.take(10, now: 0), 500, "5 left: 5 more take half a second at 10/s")
+        XCTAssertNil(bucket.take(10, now: 500_000_000))
+        var small = TokenBucket(rate: 1, burst: 2, now: 0)
+        XCTAssertNil(small.take(50, now: 0), "a cost above the burst takes the burst")
+    }
+
+    func testACostlyRequestOverTheLimitIsRefusedInItsTurn() async throws {
+        var configuration = HubConfiguration()
+        configuration.requestsPerSecond = 0.001  // next to no refill: the test decides
+        configuration.requestBurst = 2
+        let hub = try await HubTestServer.hub(hubConfiguration: configuration)
+        let client = try await hub.connect(as: "coord")  // auth took one of the two
+        let reply = try await client.request(["id": "c", "type": "cases", "limit": 300])
+        XCTAssertEqual((reply["error"] as? [String: Any])?["code"] as? String, "rate_limited", "\(reply)")
+        XCTAssertEqual((reply["error"] as? [String: Any])?["message"] as? String, "too many requests (`cases` counts as 3)")
+        await client.close()
+        try await hub.stop()
+    }
+}

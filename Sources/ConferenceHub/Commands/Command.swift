@@ -25,6 +25,9 @@ protocol Command: SendableMetatype {
     /// nothing for it.
     static var repliesInOrder: Bool { get }
 
+    /// How many requests of the connection's rate limit it counts as: 1, or more for a command
+    /// that reads a large page or scans every case (docs/protocol.md lists each).
+    static func cost(_ parameters: Parameters) -> Int
     /// Reads and checks the parameters; errors name the field.
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters
     /// Serves the command.
@@ -40,6 +43,7 @@ protocol Command: SendableMetatype {
 extension Command {
     static var access: CommandAccess { .signedIn }
     static var repliesInOrder: Bool { false }
+    static func cost(_ parameters: Parameters) -> Int { 1 }
 
     static func start(_ parameters: Parameters, in context: CommandContext,
                       completion: @escaping @Sendable (Swift.Result<Output, Error>) -> Void) {

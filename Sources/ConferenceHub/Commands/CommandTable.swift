@@ -41,6 +41,8 @@ extension CommandTable {
 struct PreparedCommand {
     let name: String
     let access: CommandAccess
+    /// Requests of the rate limit it counts as (the message itself took one).
+    let cost: Int
     /// The checked parameters (what the command will run with).
     let parameters: any Sendable
     /// Runs the handler; completes with the reply's bytes (nil when the command wrote its reply
@@ -50,6 +52,7 @@ struct PreparedCommand {
     init<C: Command>(_ command: C.Type, id: String, parameters: C.Parameters) {
         name = C.name
         access = C.access
+        cost = C.cost(parameters)
         self.parameters = parameters
         start = { context, completion in
             C.start(parameters, in: context) { result in

@@ -109,3 +109,8 @@ struct Member: Encodable, Sendable {
         self.unit = unit.rawValue
     }
 }
+
+/// What a page costs against the rate limit: a request per 100 items it may return.
+enum PageCost {
+    static func of(limit: Int) -> Int { max(1, (limit + 99) / 100) }
+}

@@ -15,15 +15,17 @@ struct TokenBucket {
         last = now
     }
 
-    /// Takes one token; nil when allowed, or the milliseconds until a token is available.
-    mutating func take(now: UInt64) -> Int? {
+    /// Takes `count` tokens (at most `burst`); nil when allowed, or the milliseconds until they
+    /// are available.
+    mutating func take(_ count: Double = 1, now: UInt64) -> Int? {
         let elapsed = Double(now &- last) / 1e9
         last = now
         tokens = min(burst, tokens + elapsed * rate)
-        if tokens >= 1 {
-            tokens -= 1
+        let needed = min(count, burst)
+        if tokens >= needed {
+            tokens -= needed
             return nil
         }
-        return Int(((1 - tokens) / rate * 1000).rounded(.up))
+        return Int(((needed - tokens) / rate * 1000).rounded(.up))
     }
 }

@@ -6,6 +6,8 @@ import CaseCore
 
 struct Figures: Command {
     static let name = "figures"
+    /// Without a unit it sums the figures of every unit.
+    static func cost(_ parameters: Parameters) -> Int { parameters.unit == nil ? 5 : 1 }
     static var access: CommandAccess { .caseWork }
 
     /// The longest period one request covers (days).

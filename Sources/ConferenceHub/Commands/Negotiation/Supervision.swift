@@ -6,6 +6,8 @@ import CaseCore
 struct Supervision: Command {
     typealias Parameters = NoParameters
     static let name = "supervision"
+    /// It scans every open case and every unit.
+    static func cost(_ parameters: NoParameters) -> Int { 5 }
     static var access: CommandAccess {
         .signedInWhere(rule: CaseAccess.seesEveryCase, refusal: "the supervision list is for coordinators, leaders and auditors")
     }
