@@ -11,8 +11,9 @@ import NIOCore
 import NIOWebSocket
 
 /// Serves one connection's requests.
-final class HubSession: ChannelInboundHandler {
+final class HubSession: ChannelDuplexHandler {
     typealias InboundIn = WebSocketMessage
+    typealias OutboundIn = WebSocketMessage
     typealias OutboundOut = WebSocketMessage
 
     /// After this many refused tokens the connection is closed.
@@ -42,6 +43,9 @@ final class HubSession: ChannelInboundHandler {
     private var failedAuthentications = 0
     /// Close the connection once the reply being served is out (too many refused tokens).
     private var closeAfterReply = false
+    /// The server is going away (1001) while requests wait: the close waits until each request
+    /// read so far is answered, so that nothing stored goes unacknowledged.
+    private var pendingClose: (request: WebSocketCloseRequest, promise: EventLoopPromise<Void>?)?
 
     init(hub: Hub, connection: ConnectionContext) {
         self.hub = hub
@@ -77,6 +81,8 @@ final class HubSession: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         authTimer?.cancel()
         applyClosure = nil  // it holds this session: let both go
+        pendingClose?.promise?.fail(ChannelError.ioOnClosedChannel)
+        pendingClose = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -123,6 +129,21 @@ final class HubSession: ChannelInboundHandler {
             context.triggerUserOutboundEvent(WebSocketCloseRequest(code: .policyViolation, reason: "too many failed authentications"), promise: nil)
         }
         serveNext(context: context)
+        if !busy, queue.isEmpty, let close = pendingClose {
+            // Everything read is answered: the server's close goes out after the replies.
+            pendingClose = nil
+            context.triggerUserOutboundEvent(close.request, promise: close.promise)
+        }
+    }
+
+    /// The server going away (1001) waits for the requests already read to be answered (within
+    /// the server's shutdown grace period, after which it closes the connection anyway).
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if let close = event as? WebSocketCloseRequest, close.code == .goingAway, busy || !queue.isEmpty {
+            pendingClose = (close, promise)
+            return
+        }
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     private func serve(_ message: WebSocketMessage, context: ChannelHandlerContext) {
