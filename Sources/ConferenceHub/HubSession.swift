@@ -72,7 +72,12 @@ final class HubSession: ChannelDuplexHandler {
             promise.completeWithTask { try await store.identity(forDigest: digest, kind: .certificate) }
             promise.futureResult.whenComplete { result in
                 let (session, context) = loopBound.value
-                if case .success(let found?) = result { _ = session.authenticated(found, context: context) }
+                if case .success(let found?) = result {
+                    session.hub.metrics.authenticated(by: .certificate, success: true)
+                    _ = session.authenticated(found, context: context)
+                } else {
+                    session.hub.metrics.authenticated(by: .certificate, success: false)
+                }
                 session.finished(context: context)
             }
         }
@@ -80,6 +85,8 @@ final class HubSession: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         authTimer?.cancel()
+        if !queue.isEmpty { hub.metrics.queuedRequests.decrement(by: Double(queue.count)) }
+        queue.removeAll()
         applyClosure = nil  // it holds this session: let both go
         pendingClose?.promise?.fail(ChannelError.ioOnClosedChannel)
         pendingClose = nil
@@ -99,14 +106,15 @@ final class HubSession: ChannelDuplexHandler {
         guard queue.count < hub.configuration.maxQueuedRequests else {
             // Nothing more is queued: answered at once.
             let id = (try? Request.decode(message.data))?.id
-            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests waiting", retryAfterMs: 100))
+            return send(context: context, refusal(id: id, .rateLimited, "too many requests waiting", retryAfterMs: 100))
         }
         if let retry = bucket.take(now: NIODeadline.now().uptimeNanoseconds) {
             let id = (try? Request.decode(message.data))?.id
-            queue.append(.refusal(Reply.error(id: id, code: .rateLimited, message: "too many requests", retryAfterMs: retry)))
+            queue.append(.refusal(refusal(id: id, .rateLimited, "too many requests", retryAfterMs: retry)))
         } else {
             queue.append(.request(message))
         }
+        hub.metrics.queuedRequests.increment()
         serveNext(context: context)
     }
 
@@ -114,6 +122,7 @@ final class HubSession: ChannelDuplexHandler {
 
     private func serveNext(context: ChannelHandlerContext) {
         while !busy, !queue.isEmpty {
+            hub.metrics.queuedRequests.decrement()
             switch queue.removeFirst() {
             case .request(let message): serve(message, context: context)
             case .refusal(let reply): send(context: context, reply)
@@ -148,7 +157,7 @@ final class HubSession: ChannelDuplexHandler {
 
     private func serve(_ message: WebSocketMessage, context: ChannelHandlerContext) {
         guard message.kind == .text else {
-            return send(context: context, Reply.error(id: nil, code: .badRequest, message: "binary messages are not part of the protocol; send JSON text"))
+            return send(context: context, refusal(id: nil, .badRequest, "binary messages are not part of the protocol; send JSON text"))
         }
         let maxTextLength = hub.configuration.maxTextLength
         // The hot path: a post that is a flat object of strings is read without the general decoder.
@@ -159,19 +168,19 @@ final class HubSession: ChannelDuplexHandler {
                     return start(PreparedCommand(Post.self, id: id, parameters: parameters), id: id, context: context)
                 }
             } catch {
-                return send(context: context, Reply.error(id: id, code: error.code, message: error.message))
+                return send(context: context, refusal(id: id, error.code, error.message))
             }
         }
         let request: Request
         do {
             request = try Request.decode(message.data, stringFields: flat)
         } catch {
-            return send(context: context, Reply.error(id: error.id, code: .badRequest, message: error.message))
+            return send(context: context, refusal(id: error.id, .badRequest, error.message))
         }
         do {
             start(try CommandTable.prepare(request, maxTextLength: maxTextLength), id: request.id, context: context)
         } catch {
-            send(context: context, Reply.error(id: request.id, code: error.code, message: error.message))
+            send(context: context, refusal(id: request.id, error.code, error.message))
         }
     }
 
@@ -181,21 +190,22 @@ final class HubSession: ChannelDuplexHandler {
             if refusal.code == .forbidden, let identity {
                 logRefusal(command: command.name, reason: "roles \(identity.actor.roles.map(\.rawValue).sorted()) may not")
             }
-            return send(context: context, Reply.error(id: id, code: refusal.code, message: refusal.message))
+            return send(context: context, self.refusal(id: id, refusal.code, refusal.message))
         }
         // The message took one request of the rate limit when it was read; a costlier command
         // takes the rest now, in its turn.
         if command.cost > 1, let retry = bucket.take(Double(command.cost - 1), now: NIODeadline.now().uptimeNanoseconds) {
-            return send(context: context, Reply.error(id: id, code: .rateLimited, message: "too many requests (`\(command.name)` counts as \(command.cost))",
-                                                      retryAfterMs: retry))
+            return send(context: context, refusal(id: id, .rateLimited, "too many requests (`\(command.name)` counts as \(command.cost))",
+                                                  retryAfterMs: retry))
         }
         busy = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let loop = context.eventLoop, name = command.name
+        let loop = context.eventLoop, name = command.name, began = NIODeadline.now()
         // The handler may complete on any thread; the reply is written on this connection's loop.
         command.start(CommandContext(hub: hub, requestID: id, identity: identity, connection: link(context: context))) { result in
             loop.execute {
                 let (session, context) = loopBound.value
+                session.hub.metrics.commandFinished(name, nanoseconds: (NIODeadline.now() - began).nanoseconds)
                 switch result {
                 case .success(let reply?):
                     session.send(context: context, reply)
@@ -235,8 +245,10 @@ final class HubSession: ChannelDuplexHandler {
     private func apply(_ change: SessionChange, context: ChannelHandlerContext) -> Bool {
         switch change {
         case .authenticated(let found):
+            hub.metrics.authenticated(by: .token, success: true)
             return authenticated(found, context: context)
         case .authenticationFailed:
+            hub.metrics.authenticated(by: .token, success: false)
             failedAuthentications += 1
             if failedAuthentications >= Self.maxFailedAuthentications { closeAfterReply = true }
             return true
@@ -249,6 +261,15 @@ final class HubSession: ChannelDuplexHandler {
         }
     }
 
+    /// An error reply, counted by its code.
+    private func refusal(id: String?, _ code: ErrorCode, _ message: String, retryAfterMs: Int? = nil) -> ByteBuffer {
+        hub.metrics.errorReplied(code)
+        return Reply.error(id: id, code: code, message: message, retryAfterMs: retryAfterMs)
+    }
+
+    /// How long a client should wait before retrying a write the store could not take.
+    static let storageRetryAfterMs = 5_000
+
     private func errorReply(id: String, command: String, error: Error) -> ByteBuffer {
         if let refusal = error as? CaseRefusal {
             let code: ErrorCode
@@ -260,14 +281,20 @@ final class HubSession: ChannelDuplexHandler {
             case .notFound: code = .notFound
             }
             if code == .forbidden { logRefusal(command: command, reason: refusal.reason) }
-            return Reply.error(id: id, code: code, message: refusal.reason)
+            return self.refusal(id: id, code, refusal.reason)
         }
         if let failure = error as? HubFailure {
             if failure.code == .forbidden { logRefusal(command: command, reason: failure.message) }
-            return Reply.error(id: id, code: failure.code, message: failure.message)
+            return self.refusal(id: id, failure.code, failure.message)
+        }
+        if let error = error as? SQLiteError, error.isStorageUnavailable {
+            // The storage monitor logs the condition once; a line per refused request would flood.
+            connection.logger.debug("write refused: the store cannot write", metadata: ["command": "\(command)"])
+            return self.refusal(id: id, .storageUnavailable, "the hub cannot store changes now (its storage is full or failing); nothing was changed; try again later",
+                                retryAfterMs: Self.storageRetryAfterMs)
         }
         connection.logger.error("request failed", metadata: ["command": "\(command)", "error": "\(error)"])
-        return Reply.error(id: id, code: .internal, message: "the server could not complete the request; try again")
+        return self.refusal(id: id, .internal, "the server could not complete the request; try again")
     }
 
     private func logRefusal(command: String, reason: String) {
@@ -284,6 +311,7 @@ final class HubSession: ChannelDuplexHandler {
     /// reply and what they write to this connection (the room event of a `post`, typically)
     /// leave in one TLS record and one socket write.
     private func send(context: ChannelHandlerContext, _ bytes: ByteBuffer) {
+        hub.metrics.sentBytes.increment(by: bytes.readableBytes)
         context.write(wrapOutboundOut(WebSocketMessage(kind: .text, data: bytes)), promise: nil)
         guard !flushScheduled else { return }
         flushScheduled = true

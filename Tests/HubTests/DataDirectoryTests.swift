@@ -56,10 +56,10 @@ final class DataDirectoryTests: XCTestCase {
             throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
         }
         let root = try temporaryDirectory() + "/hub-data"
-        let first = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"])
+        let first = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--log-level", "error"])
         let text = ChildProcess.read(first.output, until: "listening on")
         XCTAssertTrue(text.contains("listening on"), text)
-        let second = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"])
+        let second = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--log-level", "error"])
         XCTAssertTrue(second.waitForExit(seconds: 60), "the second hub should refuse to start")
         XCTAssertNotEqual(second.process.terminationStatus, 0)
         let errors = second.remainingErrors()
@@ -160,7 +160,7 @@ final class DataDirectoryTests: XCTestCase {
             throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")
         }
         let root = try temporaryDirectory() + "/hub-data"
-        let child = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "warning"])
+        let child = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--log-level", "warning"])
         let process = child.process
 
         // Read stdout until the listening line names the port.
@@ -173,16 +173,8 @@ final class DataDirectoryTests: XCTestCase {
 
         // Connect as the admin with the credential the first start wrote.
         let directory = DataDirectory(root)
-        let admin = try CertificateIdentity(
-            certificatePEM: directory.read(directory.adminCredential + "/cert.pem"),
-            privateKeyPEM: directory.read(directory.adminCredential + "/key.pem"))
         let hub = try await HubTestServer.hub()  // only for its event loop group and helpers
-        var configuration = WebSocketClientConfiguration(
-            host: "127.0.0.1", port: boundPort,
-            tls: .client(trustRootsPEM: try directory.read(directory.caCertificate), serverHostname: "127.0.0.1",
-                         certificateChainPEM: admin.certificatePEM, privateKeyPEM: admin.privateKeyPEM))
-        configuration.subprotocols = [ConferenceProtocol.subprotocol]
-        let client = try await WebSocketClient.connect(configuration: configuration, group: hub.group)
+        let (client, admin) = try await directory.connectAsAdmin(port: boundPort, group: hub.group)
         let reply = try await client.request(["id": "1", "type": "hello"])
         let certificate = (reply["result"] as? [String: Any])?["certificate"] as? [String: Any]
         XCTAssertEqual(certificate?["sha256"] as? String, admin.fingerprintSHA256)
@@ -204,7 +196,7 @@ final class DataDirectoryTests: XCTestCase {
         }
         let root = try temporaryDirectory() + "/hub-data"
         for attempt in 1...5 {
-            let child = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--log-level", "error"])
+            let child = try ChildProcess(executable, ["serve", "--data-dir", root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--log-level", "error"])
             _ = ChildProcess.read(child.output, until: "listening on")
             child.process.terminate()  // SIGTERM, at once
             // A lost signal leaves the hub running: give up (and fail) after a minute.
@@ -241,7 +233,7 @@ final class DataDirectoryTests: XCTestCase {
 
         // A pid that is not the hub's parent is refused before anything is written.
         let elsewhere = try temporaryDirectory() + "/hub-data"
-        let (status, _, errors) = try await runProcess(executable, ["serve", "--data-dir", elsewhere, "--port", "0", "--parent-pid", "2"], input: "")
+        let (status, _, errors) = try await runProcess(executable, ["serve", "--data-dir", elsewhere, "--port", "0", "--internal-port", "0", "--parent-pid", "2"], input: "")
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(errors.contains("process 2 is not this hub's parent"), errors)
         XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere))
@@ -264,7 +256,7 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(pending.from, 6)
         XCTAssertEqual(pending.to, HubSchema.latestVersion)
 
-        let child = try ChildProcess(executable, ["serve", "--data-dir", directory.root, "--port", "0", "--log-level", "notice"])
+        let child = try ChildProcess(executable, ["serve", "--data-dir", directory.root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--log-level", "notice"])
         let text = ChildProcess.read(child.output, until: "listening on")
         XCTAssertTrue(text.contains("listening on"), text)
         child.process.terminate()

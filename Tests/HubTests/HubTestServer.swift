@@ -82,16 +82,18 @@ final class HubTestServer: Sendable {
         mode: ClientCertificateMode = .optional, echo: Bool = false,
         hubConfiguration: HubConfiguration = HubConfiguration(), clock: HubClock = SystemClock(),
         units: [CaseCore.Unit]? = nil, decisionLog: DecisionLogIdentity? = nil, logger givenLogger: Logger? = nil,
+        directory givenDirectory: String? = nil, metrics: HubMetrics = .none,
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
     ) async throws -> HubTestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var configuration = WebSocketServerConfiguration(tls: TestPKI.serverConfiguration(mode: mode))
         configuration.port = 0
         configuration.subprotocols = [ConferenceProtocol.subprotocol]
+        configuration.metrics = metrics.server
         configure(&configuration)
-        let directory = NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
+        let directory = givenDirectory ?? NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing)
+        let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing, metrics: metrics)
         let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock,
                                   rooming: Hub.rooming(delivering: rooms, decisionLog: decisionLog))
         let defaultUnits = [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district].map {
@@ -112,7 +114,7 @@ final class HubTestServer: Sendable {
             digest: CaseStore.certificateDigest(fingerprintHex: TestPKI.client.fingerprintSHA256)!, label: "test cert", at: Timestamp(Date()))
         var logger = givenLogger ?? Logger(label: "test")
         if ProcessInfo.processInfo.environment["CONFERENCEHUB_TEST_LOG"] == "debug" { logger.logLevel = .debug }
-        let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, clock: clock, logger: logger)
+        let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, clock: clock, logger: logger, metrics: metrics)
         let server = try await HubServer.start(
             configuration: configuration, group: group, logger: logger, application: echo ? .echo : .hub(hub),
             certificate: try CertificateDetails(pem: TestPKI.server.certificatePEM))
@@ -165,22 +167,33 @@ final class HubTestServer: Sendable {
 
     /// One HTTPS request over our TLS client; returns status and body.
     func httpsGet(_ path: String) async throws -> (status: HTTPResponseStatus, body: String) {
-        let result = group.any().makePromise(of: (HTTPResponseStatus, String).self)
-        let context = try TLSContext(role: .client, configuration: TestPKI.clientConfiguration(hostname: "127.0.0.1"))
-        let channel = try await ClientBootstrap(group: group).channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context))
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: result))
-            }
-        }.connect(host: "127.0.0.1", port: port).get()
-        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: ["Host": "localhost"])
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
-        let (status, body) = try await result.futureResult.get()
-        try? await channel.close().get()
-        return (status, body)
+        try await httpGet(path, port: port, group: group, tls: true)
     }
+}
+
+/// One GET on 127.0.0.1:`port`, over TLS (trusting the test CA) or plain HTTP (the internal listener).
+/// `trustRootsPEM`: the CA to trust over TLS instead of the test CA (a hub's own data directory).
+func httpGet(_ path: String, port: Int, group: EventLoopGroup, tls: Bool = false, trustRootsPEM: String? = nil,
+             headers extra: [(String, String)] = []) async throws -> (status: HTTPResponseStatus, body: String) {
+    let result = group.any().makePromise(of: (HTTPResponseStatus, String).self)
+    let tlsConfiguration = trustRootsPEM.map { TLSConfiguration.client(trustRootsPEM: $0, serverHostname: "127.0.0.1") }
+        ?? TestPKI.clientConfiguration(hostname: "127.0.0.1")
+    let context = tls ? try TLSContext(role: .client, configuration: tlsConfiguration) : nil
+    let channel = try await ClientBootstrap(group: group).channelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+            if let context { try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context)) }
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: result))
+        }
+    }.connect(host: "127.0.0.1", port: port).get()
+    var headers = HTTPHeaders([("Host", "localhost")])
+    headers.add(contentsOf: extra)
+    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+    channel.write(HTTPClientRequestPart.head(head), promise: nil)
+    try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+    let (status, body) = try await result.futureResult.get()
+    try? await channel.close().get()
+    return (status, body)
 }
 
 private final class ResponseCollector: ChannelInboundHandler {

@@ -58,10 +58,4 @@ final class PendingConnectionsTests: XCTestCase {
         XCTAssertEqual(hub.server.pendingConnectionCount, 0)
         try await hub.stop()
     }
-
-    func testTheLimitIsAServeOption() throws {
-        XCTAssertEqual(try ServeCommand.parse([]).maxPendingPerAddress, 256)
-        XCTAssertEqual(try ServeCommand.parse(["--max-pending-per-address", "0"]).maxPendingPerAddress, 0)
-        XCTAssertThrowsError(try ServeCommand.parse(["--max-pending-per-address=-1"]))
-    }
 }

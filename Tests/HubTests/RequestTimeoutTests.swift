@@ -101,12 +101,4 @@ final class RequestTimeoutTests: XCTestCase {
         XCTAssertTrue(refused.contains("Sec-WebSocket-Key"), refused)
         try await hub.stop()
     }
-
-    func testTheRequestTimeoutIsAServeOption() throws {
-        XCTAssertEqual(try ServeCommand.parse([]).requestTimeout, 10)
-        XCTAssertEqual(try ServeCommand.parse(["--request-timeout", "3"]).requestTimeout, 3)
-        XCTAssertThrowsError(try ServeCommand.parse(["--request-timeout", "0"])) { error in
-            XCTAssertTrue(ServeCommand.message(for: error).contains("--request-timeout must be positive"), ServeCommand.message(for: error))
-        }
-    }
 }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import XCTest
 
+@testable import ConferenceHub
 @testable import Messaging
 
 /// Certificates for tests, generated once per process.
@@ -204,5 +205,20 @@ final class ChildProcess {
     /// A test that failed part-way leaves no process behind.
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+extension DataDirectory {
+    /// Connects to a `serve` of this data directory as its administrator, with the client
+    /// certificate its first start wrote.
+    func connectAsAdmin(port: Int, group: EventLoopGroup) async throws -> (WebSocketClientConnection, CertificateIdentity) {
+        let admin = try CertificateIdentity(
+            certificatePEM: read(adminCredential + "/cert.pem"), privateKeyPEM: read(adminCredential + "/key.pem"))
+        var configuration = WebSocketClientConfiguration(
+            host: "127.0.0.1", port: port,
+            tls: .client(trustRootsPEM: try read(caCertificate), serverHostname: "127.0.0.1",
+                         certificateChainPEM: admin.certificatePEM, privateKeyPEM: admin.privateKeyPEM))
+        configuration.subprotocols = [ConferenceProtocol.subprotocol]
+        return (try await WebSocketClient.connect(configuration: configuration, group: group), admin)
     }
 }

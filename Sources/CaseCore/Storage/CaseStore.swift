@@ -94,6 +94,22 @@ public final class CaseStore: Sendable {
         writer.setSlowCommitObserver(threshold: threshold, observer)
     }
 
+    /// Calls `observer` on the writer thread for every transaction (nil: no more calls): what it
+    /// took, or that the storage refused it. It must only hand the report on.
+    public func setCommitObserver(_ observer: (@Sendable (CommitReport) -> Void)?) {
+        writer.setCommitObserver(observer)
+    }
+
+    /// Writes one small row, to learn whether the storage takes writes again (after a full disk).
+    public func probeWrite() async throws {
+        let now = clock.now()
+        try await write { connection in
+            try connection.run(
+                "INSERT INTO hub_meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [.text("\(now.milliseconds)")])
+        }
+    }
+
     /// Runs `body` on the writer connection in the next group-committed transaction.
     func write<T: Sendable>(_ body: @escaping (SQLiteConnection) throws -> T) async throws -> T {
         try await writer.write { context in try body(context.connection) }

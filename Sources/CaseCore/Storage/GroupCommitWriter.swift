@@ -27,11 +27,22 @@ public struct SlowCommit: Sendable, Equatable {
     public let writes: Int
 }
 
+/// What became of one transaction, for ``CaseStore/setCommitObserver(_:)``.
+public enum CommitReport: Sendable {
+    /// It committed: from BEGIN to the end of COMMIT, with the writes in it and how many of them
+    /// succeeded (the others were refused and rolled back to their savepoints).
+    case committed(duration: Duration, writes: Int, succeeded: Int)
+    /// Its BEGIN, a write or its COMMIT failed because the storage cannot take writes now (disk
+    /// full, I/O error, read-only file system): `error` is SQLite's.
+    case storageUnavailable(SQLiteError)
+}
+
 /// Runs write jobs on one dedicated thread, batching them into transactions.
 final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     private struct Job {
-        /// Runs the caller's body (inside a savepoint) and keeps its outcome.
-        let execute: (Context) -> Bool
+        /// Runs the caller's body (inside a savepoint) and keeps its outcome: nil when it
+        /// succeeded, its error otherwise.
+        let execute: (Context) -> Error?
         /// Delivers the outcome; the argument is the COMMIT error, if the commit failed.
         let finish: (Error?) -> Void
     }
@@ -49,6 +60,7 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let observerLock = NSLock()
     private var slowCommitObserver: (threshold: Duration, observer: @Sendable (SlowCommit) -> Void)?
+    private var commitObserver: (@Sendable (CommitReport) -> Void)?
 
     /// - Parameters:
     ///   - context: what jobs receive (it holds `connection`); used only on the writer thread.
@@ -67,6 +79,21 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
     /// each transaction that takes `threshold` or longer; nil stops it.
     func setSlowCommitObserver(threshold: Duration, _ observer: (@Sendable (SlowCommit) -> Void)?) {
         observerLock.withLock { slowCommitObserver = observer.map { (threshold, $0) } }
+    }
+
+    /// Calls `observer` (on the writer thread, before the transaction's writes are answered) for
+    /// every transaction; nil stops it.
+    func setCommitObserver(_ observer: (@Sendable (CommitReport) -> Void)?) {
+        observerLock.withLock { commitObserver = observer }
+    }
+
+    private func report(_ report: CommitReport) {
+        observerLock.withLock { commitObserver }?(report)
+    }
+
+    /// Tells the commit observer that the storage refused a write, if `error` says so.
+    private func reportIfStorage(_ error: Error) {
+        if let error = error as? SQLiteError, error.isStorageUnavailable { report(.storageUnavailable(error)) }
     }
 
     /// Stops after the queued jobs; waits for the thread to end.
@@ -96,10 +123,10 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
             execute: { context in
                 do {
                     box.result = .success(try body(context))
-                    return true
+                    return nil
                 } catch {
                     box.result = .failure(error)
-                    return false
+                    return error
                 }
             },
             finish: { commitError in
@@ -142,22 +169,29 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
+            reportIfStorage(error)
             batch.forEach { $0.finish(error) }
             return
         }
+        var succeeded = 0
+        var storageError: SQLiteError?
         for job in batch {
             do {
                 try connection.run("SAVEPOINT job")
                 context.jobStarted()
-                if !job.execute(context) {
+                if let error = job.execute(context) {
+                    if let error = error as? SQLiteError, error.isStorageUnavailable { storageError = error }
                     try connection.run("ROLLBACK TO job")
                     context.jobFailed()
+                } else {
+                    succeeded += 1
                 }
                 try connection.run("RELEASE job")
             } catch {
                 // The savepoint machinery itself failed: abandon the whole transaction.
                 try? connection.execute("ROLLBACK")
                 context.transactionRolledBack()
+                reportIfStorage(error)
                 batch.forEach { $0.finish(error) }
                 return
             }
@@ -169,11 +203,17 @@ final class GroupCommitWriter<Context: WriterLifecycle>: @unchecked Sendable {
         } catch {
             try? connection.execute("ROLLBACK")
             context.transactionRolledBack()
+            reportIfStorage(error)
             batch.forEach { $0.finish(error) }
             return
         }
         let ended = clock.now
         context.transactionCommitted()
+        if let storageError {
+            report(.storageUnavailable(storageError))
+        } else {
+            report(.committed(duration: ended - began, writes: batch.count, succeeded: succeeded))
+        }
         // Told before the writes are answered, so that a caller that has its answer also finds
         // the report made (a report is rare and only handed on).
         if let (threshold, observer) = observerLock.withLock({ slowCommitObserver }), ended - began >= threshold {

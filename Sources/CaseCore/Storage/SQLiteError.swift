@@ -23,6 +23,13 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Whether the error is a constraint violation (unique, foreign key, check...).
     public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
 
+    /// Whether the storage could not take the write, rather than the write being wrong: the disk
+    /// is full (SQLITE_FULL), an I/O error (SQLITE_IOERR), or the file system turned read-only
+    /// (SQLITE_READONLY). The same write may succeed later.
+    public var isStorageUnavailable: Bool {
+        primaryCode == SQLITE_FULL || primaryCode == SQLITE_IOERR || primaryCode == SQLITE_READONLY
+    }
+
     public var description: String {
         var text = "SQLite error \(extendedCode): \(message)"
         if let sql { text += " [\(sql.prefix(120))]" }

@@ -146,7 +146,7 @@ final class BenchHub: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
-            "serve", "--data-dir", directory.root, "--port", "0", "--port-file", portFile, "--log-level", "warning",
+            "serve", "--data-dir", directory.root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--port-file", portFile, "--log-level", "warning",
             "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-pending-per-address", "0", "--max-rooms", "16",
             // Transactions this slow are logged; the scenarios that commit count them.
             "--slow-commit-ms", "\(defaultSlowCommitMs)",

@@ -21,6 +21,12 @@ final class Hub: Sendable {
     let configuration: HubConfiguration
     let logger: Logger
     let clock: HubClock
+    /// What the hub counts (nowhere unless `serve` turns metrics on).
+    let metrics: HubMetrics
+    /// Whether the store takes writes (readiness, `storage_unavailable`).
+    let storage: StorageMonitor
+    /// Set once the hub is stopping: readiness fails while connections are still served.
+    private let drainingState = NIOLockedValueBox(false)
     private let sessions = NIOLockedValueBox<[ObjectIdentifier: SessionEntry]>([:])
     private let revocationWatermark: NIOLockedValueBox<Timestamp>
     private let revocationTask = NIOLockedValueBox<RepeatedTask?>(nil)
@@ -32,14 +38,34 @@ final class Hub: Sendable {
     /// A hub on `store`, which must have been made with `Hub.rooming(delivering: rooms, …)` so
     /// that its committed events reach `rooms`.
     init(store: CaseStore, rooms: RoomHub, configuration: HubConfiguration = HubConfiguration(),
-         clock: HubClock = SystemClock(), logger: Logger) {
+         clock: HubClock = SystemClock(), logger: Logger, metrics: HubMetrics = .none) {
         self.store = store
         self.rooms = rooms
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.metrics = metrics
+        let storage = StorageMonitor(logger: logger, metrics: metrics)
+        self.storage = storage
         revocationWatermark = NIOLockedValueBox(clock.now())
+        store.setCommitObserver { report in
+            storage.observe(report)
+            metrics.committed(report)
+        }
     }
+
+    // MARK: Readiness
+
+    /// The hub is stopping: readiness fails from now on (connections are still served).
+    func startDraining() {
+        drainingState.withLockedValue { $0 = true }
+        metrics.draining.set(1)
+    }
+
+    var isDraining: Bool { drainingState.withLockedValue { $0 } }
+
+    /// Whether a load balancer should send new connections here, and why not.
+    var readiness: Readiness { Readiness(draining: isDraining, storageWritable: storage.isWritable) }
 
     /// The store's hooks for a hub: committed room events go to `rooms`, and case, notice,
     /// deadline and meeting events are written as the protocol shows them (WireEvents).
@@ -123,6 +149,7 @@ final class Hub: Sendable {
         while true {
             let posted = try await store.postDeadlineWarnings()
             warnings += posted.count
+            for warning in posted { metrics.deadlineWarned(warning.level) }
             if posted.isEmpty { break }
         }
         if !recorded.isEmpty || warnings > 0 {

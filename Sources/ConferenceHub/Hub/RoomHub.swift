@@ -19,12 +19,14 @@ final class RoomHub: Sendable {
     private let rooms = NIOLockedValueBox<[String: Entry]>([:])
     private let group: EventLoopGroup
     private let pacing: FanoutPacing
+    private let metrics: HubMetrics
 
     /// `pacing`: how often a room may write to one member (see `FanoutPacing`; zero: as soon as
-    /// the member's turn comes).
-    init(group: EventLoopGroup, pacing: FanoutPacing = FanoutPacing()) {
+    /// the member's turn comes). `metrics`: where members and deliveries are counted.
+    init(group: EventLoopGroup, pacing: FanoutPacing = FanoutPacing(), metrics: HubMetrics = .none) {
         self.group = group
         self.pacing = pacing
+        self.metrics = metrics
     }
 
     /// The live room `id` for a join, created on first use on `preferred` (the first joiner's
@@ -38,7 +40,7 @@ final class RoomHub: Sendable {
                 rooms[id] = entry
                 return entry.room
             }
-            let room = Room(id: id, loop: preferred ?? group.next(), pacing: pacing)
+            let room = Room(id: id, loop: preferred ?? group.next(), pacing: pacing, metrics: metrics)
             rooms[id] = Entry(room: room, pins: 1)
             return room
         }
@@ -117,8 +119,11 @@ final class Room: @unchecked Sendable {
     /// Members written to in one go before a loop turns to other work (see `RoomSweep`).
     private let writeChunk: Int
 
-    init(id: String, loop: EventLoop, pacing: FanoutPacing = FanoutPacing(), writeChunk: Int = 50) {
+    private let metrics: HubMetrics
+
+    init(id: String, loop: EventLoop, pacing: FanoutPacing = FanoutPacing(), writeChunk: Int = 50, metrics: HubMetrics = .none) {
         precondition(writeChunk > 0)
+        self.metrics = metrics
         self.id = id
         self.loop = loop
         self.pacing = pacing
@@ -151,6 +156,7 @@ final class Room: @unchecked Sendable {
     func admit(channel: Channel, person: PersonID, unit: UnitID) -> Bool {
         loop.assertInEventLoop()
         members[ObjectIdentifier(channel)] = RoomMember(channel: channel, person: person, unit: unit, pending: [])
+        metrics.roomMembers.increment()
         joining.insert(ObjectIdentifier(channel))
         let count = (presence[person]?.connections ?? 0) + 1
         presence[person] = (unit, count)
@@ -189,7 +195,7 @@ final class Room: @unchecked Sendable {
             sweep = entry.sweep
             sweeps[loopKey] = (sweep, entry.members + 1)
         } else {
-            sweep = RoomSweep(loop: memberLoop, chunk: writeChunk, pacing: pacing)
+            sweep = RoomSweep(loop: memberLoop, chunk: writeChunk, pacing: pacing, deliveries: metrics.deliveries, sentBytes: metrics.sentBytes)
             sweeps[loopKey] = (sweep, 1)
         }
         let delivered = last
@@ -202,6 +208,7 @@ final class Room: @unchecked Sendable {
         loop.assertInEventLoop()
         let key = ObjectIdentifier(channel)
         guard let member = members.removeValue(forKey: key) else { return nil }
+        metrics.roomMembers.decrement()
         if joining.remove(key) == nil {
             let loopKey = ObjectIdentifier(channel.eventLoop)
             if let entry = sweeps[loopKey] {

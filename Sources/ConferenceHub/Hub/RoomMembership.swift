@@ -24,7 +24,9 @@ extension Hub {
                     }
                     await Hub.recordAttendance(room: room, person: person, unit: unit, joined: false, staff: false, store: store, logger: logger)
                 } catch {
-                    logger.warning("presence event not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
+                    // While the store cannot write, the storage monitor logs that once.
+                    let storage = (error as? SQLiteError)?.isStorageUnavailable == true
+                    logger.log(level: storage ? .debug : .warning, "presence event not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
                 }
             }
         }
@@ -40,7 +42,8 @@ extension Hub {
         } catch let refusal as CaseRefusal where refusal.code == .invalidState {
             return
         } catch {
-            logger.warning("attendance not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
+            let storage = (error as? SQLiteError)?.isStorageUnavailable == true
+            logger.log(level: storage ? .debug : .warning, "attendance not recorded", metadata: ["room": "\(room)", "error": "\(error)"])
         }
     }
 }

@@ -3,6 +3,7 @@
 // every event that member does not have yet; it stops once a whole round finds everyone up to
 // date. Nothing waits for a batch to reach every member before the next one starts.
 import CaseCore
+import CoreMetrics
 import Messaging
 import NIOCore
 
@@ -138,8 +139,15 @@ final class RoomSweep: @unchecked Sendable {
     /// A step of the round is queued or scheduled.
     private var stepPending = false
 
-    init(loop: EventLoop, chunk: Int, pacing: FanoutPacing) {
+    /// Where writes to members and their bytes are counted (once per step, not per write).
+    private let deliveries: Counter
+    private let sentBytes: Counter
+
+    init(loop: EventLoop, chunk: Int, pacing: FanoutPacing,
+         deliveries: Counter = HubMetrics.none.deliveries, sentBytes: Counter = HubMetrics.none.sentBytes) {
         precondition(chunk > 0)
+        self.deliveries = deliveries
+        self.sentBytes = sentBytes
         self.loop = loop
         self.chunk = chunk
         self.pacing = pacing
@@ -190,7 +198,13 @@ final class RoomSweep: @unchecked Sendable {
         stepPending = false
         let spacing = pacing.spacing(members: members.count)
         let now = spacing > .zero ? loop.now : .uptimeNanoseconds(0)
-        var written = 0
+        var written = 0, bytes = 0
+        defer {
+            if written > 0 {
+                deliveries.increment(by: written)
+                sentBytes.increment(by: bytes)
+            }
+        }
         while upToDate < members.count {
             if cursor >= members.count {
                 // A round is over: what every member has is no longer needed.
@@ -213,6 +227,7 @@ final class RoomSweep: @unchecked Sendable {
             members[cursor].lastWrite = now
             member.channel.writeAndFlush(WebSocketMessage(kind: .frames, data: frames), promise: nil)
             written += 1
+            bytes += frames.readableBytes
             upToDate += 1
             cursor += 1
         }

@@ -36,6 +36,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case limitExceeded = "limit_exceeded"
     /// The room must be joined first.
     case notJoined = "not_joined"
+    /// The store cannot write now (its disk is full or failing): nothing was changed, reading
+    /// works, and the same request may be retried after `retry_after_ms`.
+    case storageUnavailable = "storage_unavailable"
     /// The server failed; the request may be retried.
     case `internal`
 }

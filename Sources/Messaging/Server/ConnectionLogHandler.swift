@@ -10,12 +10,16 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
 
     private let connection: ConnectionContext
     private let level: Logger.Level
+    private let metrics: ServerMetrics
     private var opened = false
 
-    /// - Parameter level: the level of the open/close lines (`.info` on servers, `.debug` on clients).
-    public init(connection: ConnectionContext, level: Logger.Level = .info) {
+    /// - Parameters:
+    ///   - level: the level of the open/close lines (`.info` on servers, `.debug` on clients).
+    ///   - metrics: where closes and TLS handshake failures are counted (servers).
+    public init(connection: ConnectionContext, level: Logger.Level = .info, metrics: ServerMetrics = .none) {
         self.connection = connection
         self.level = level
+        self.metrics = metrics
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,7 +45,10 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let error = error as? TLSError {
             connection.recordClose(error.description)
-            if !opened { connection.logger.log(level: level, "TLS handshake failed", metadata: ["error": "\(error)"]) }
+            if !opened {
+                metrics.handshakeFailures.increment()
+                connection.logger.log(level: level, "TLS handshake failed", metadata: ["error": "\(error)"])
+            }
         } else {
             connection.recordClose("error: \(error)")
         }
@@ -56,6 +63,8 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
             metadata["cipher"] = "\(tls.cipherSuite)"
         }
         connection.logger.log(level: level, "connection closed", metadata: metadata)
+        metrics.closed(code: connection.closeCode)
+        if connection.closedAsSlowConsumer { metrics.slowConsumers.increment() }
         context.fireChannelInactive()
     }
 }

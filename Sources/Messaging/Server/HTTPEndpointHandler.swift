@@ -1,5 +1,5 @@
 // HTTPEndpointHandler: plain HTTPS answers for requests that are not WebSocket upgrades:
-// `GET /healthz` → 200 with a small JSON status, the WebSocket path without an upgrade → 426 (and
+// `GET /healthz` → 200 with a small JSON status (503 when the application reports it cannot serve), the WebSocket path without an upgrade → 426 (and
 // with an upgrade the server refused, such as a bad Sec-WebSocket-Key → 400),
 // anything else → 404. Request bodies are discarded. A connection that sends no complete request
 // within the request timeout (after its TLS handshake, and after each response) is closed: it
@@ -8,13 +8,24 @@
 import NIOCore
 import NIOHTTP1
 
+/// The answer to `GET /healthz`: 200 when `healthy`, 503 otherwise, with `body` (JSON).
+public struct HealthReport: Sendable {
+    public var healthy: Bool
+    public var body: String
+
+    public init(healthy: Bool, body: String) {
+        self.healthy = healthy
+        self.body = body
+    }
+}
+
 /// Answers the non-WebSocket HTTP requests.
 public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias OutboundOut = HTTPServerResponsePart
 
     private let webSocketPath: String
-    private let health: @Sendable () -> String
+    private let health: @Sendable () -> HealthReport
     private let connection: ConnectionContext
     private let requestTimeout: TimeAmount
     private var pending: HTTPRequestHead?
@@ -25,10 +36,10 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
     /// - Parameters:
     ///   - requestTimeout: how long the client has, from its TLS handshake and from each
     ///     response, to send a whole request (head and body); the connection is closed otherwise.
-    ///   - health: returns the JSON body of `/healthz`.
+    ///   - health: returns the answer to `/healthz`.
     public init(
         webSocketPath: String, connection: ConnectionContext, requestTimeout: TimeAmount = .seconds(10),
-        health: @escaping @Sendable () -> String
+        health: @escaping @Sendable () -> HealthReport
     ) {
         self.webSocketPath = webSocketPath
         self.connection = connection
@@ -90,8 +101,9 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
         var close = !head.isKeepAlive
         switch (head.method, path) {
         case (.GET, "/healthz"), (.HEAD, "/healthz"):
-            status = .ok
-            body = health()
+            let report = health()
+            status = report.healthy ? .ok : .serviceUnavailable
+            body = report.body
         case (_, webSocketPath) where head.headers[canonicalForm: "Upgrade"].contains { $0.lowercased() == "websocket" }:
             // An upgrade the server refused: a Sec-WebSocket-Key that is not 16 bytes of base64
             // (RFC 6455 §4.2.1). The connection closes after the answer.

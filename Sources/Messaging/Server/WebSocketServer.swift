@@ -46,6 +46,8 @@ public struct WebSocketServerConfiguration: Sendable {
     /// value bounds kernel memory per connection and makes a client that stops reading show up
     /// in the outbound limit sooner.
     public var socketSendBufferBytes: Int?
+    /// Where connections are counted (nowhere by default).
+    public var metrics: ServerMetrics = .none
 
     public init(tls: TLSConfiguration) {
         self.tls = tls
@@ -93,11 +95,11 @@ public final class WebSocketServer: Sendable {
 
     /// Binds and starts accepting.
     /// - Parameters:
-    ///   - health: the JSON body of `GET /healthz`.
+    ///   - health: the answer to `GET /healthz`.
     ///   - application: makes the handler behind each WebSocket connection.
     public static func start(
         configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger,
-        health: @escaping @Sendable () -> String = { #"{"status":"ok"}"# },
+        health: @escaping @Sendable () -> HealthReport = { HealthReport(healthy: true, body: #"{"status":"ok"}"#) },
         application: @escaping WebSocketApplicationFactory
     ) async throws -> WebSocketServer {
         let context = try TLSContext(role: .server, configuration: configuration.tls)
@@ -121,6 +123,7 @@ public final class WebSocketServer: Sendable {
                         throw PendingLimitReached()  // closes the connection
                     }
                     channel.closeFuture.whenComplete { _ in ticket.release() }
+                    configuration.metrics.accepted.increment()
                     if let bytes = configuration.socketSendBufferBytes {
                         try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: bytes)
                     }
@@ -148,12 +151,12 @@ public final class WebSocketServer: Sendable {
 
     private static func configurePipeline(
         channel: Channel, connection: ConnectionContext, tlsContext: TLSContext,
-        configuration: WebSocketServerConfiguration, health: @escaping @Sendable () -> String,
+        configuration: WebSocketServerConfiguration, health: @escaping @Sendable () -> HealthReport,
         application: @escaping WebSocketApplicationFactory
     ) throws {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(TLSHandler(context: tlsContext))
-        try sync.addHandler(ConnectionLogHandler(connection: connection))
+        try sync.addHandler(ConnectionLogHandler(connection: connection, metrics: configuration.metrics))
         let boundConnection = NIOLoopBound(connection, eventLoop: channel.eventLoop)
         let path = configuration.webSocketPath
         let subprotocols = configuration.subprotocols

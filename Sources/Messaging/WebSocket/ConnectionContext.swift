@@ -13,6 +13,10 @@ public final class ConnectionContext {
     public internal(set) var tls: TLSHandshakeCompleted?
     /// Why the connection closed, as recorded by the layer that closed it.
     public var closeReason: String?
+    /// The WebSocket close code it ended with (ours or the peer's, whichever came first).
+    public var closeCode: UInt16?
+    /// It was closed because it did not read what was sent to it (1008, outbound limit).
+    public var closedAsSlowConsumer = false
     /// A logger carrying `connection` and `peer` metadata.
     public var logger: Logger
 

@@ -127,6 +127,7 @@ public final class WebSocketConnectionHandler: ChannelDuplexHandler {
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if !context.channel.isWritable, case .open = state {
+            connection.closedAsSlowConsumer = true
             connection.logger.warning(
                 "closing a peer that is not reading",
                 metadata: ["limit_bytes": "\(configuration.maxOutboundBytes)"])
@@ -151,6 +152,7 @@ public final class WebSocketConnectionHandler: ChannelDuplexHandler {
             case .invalid(let code, let reason):
                 fail(context: context, code: code, reason: reason)
             case .valid(let code, let reason):
+                if connection.closeCode == nil { connection.closeCode = code ?? 1005 }
                 connection.recordClose("peer closed with \(code.map(String.init) ?? "no code")\(reason.isEmpty ? "" : ": \(reason)")")
                 context.fireUserInboundEventTriggered(WebSocketCloseReceived(code: code, reason: reason))
                 // Echo the peer's code (RFC 6455 §5.5.1), then close the transport.
@@ -232,6 +234,7 @@ public final class WebSocketConnectionHandler: ChannelDuplexHandler {
     private func startClose(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String) {
         guard case .open = state else { return }
         state = .closeSent
+        if connection.closeCode == nil { connection.closeCode = UInt16(webSocketErrorCode: code) }
         connection.recordClose(reason.isEmpty ? "closed with \(UInt16(webSocketErrorCode: code))" : "closed with \(UInt16(webSocketErrorCode: code)): \(reason)")
         var payload = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         payload.write(webSocketErrorCode: code)

@@ -76,8 +76,15 @@ struct Join: Command {
         if let hook = hub.joinAdmittedHook.withLockedValue({ $0 }) { await hook(channel) }
         do {
             if first {
-                _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
-                    try WireEvents.presence(position, person: actor.person, unit: actor.unit, joined: true)
+                do {
+                    _ = try await store.appendRoomEvent(room: room, kind: "presence", at: now) { position in
+                        try WireEvents.presence(position, person: actor.person, unit: actor.unit, joined: true)
+                    }
+                } catch let error as SQLiteError where error.isStorageUnavailable {
+                    // Reading a room must not need the disk to take writes: the member joins,
+                    // and the room's log lacks this presence event (the storage monitor logs
+                    // the condition).
+                    logger.debug("presence not recorded: the store cannot write", metadata: ["room": "\(room)"])
                 }
                 if let attendance {
                     await Hub.recordAttendance(room: room, person: actor.person, unit: actor.unit, joined: true, staff: attendance == .staff,
@@ -88,6 +95,7 @@ struct Join: Command {
             let current = state?.lastSequence ?? 0
             let rejoin = Rejoin.decide(lastSequence: parameters.lastSequence, epoch: parameters.epoch, roomEpoch: state?.epoch,
                                        current: current, maxReplay: hub.configuration.maxReplay)
+            hub.metrics.rejoined(rejoin)
             var replay: [RoomEventRecord] = []
             if case .recovered(let after, let through) = rejoin {
                 replay = try await store.roomEvents(room, after: after, through: through, limit: hub.configuration.maxReplay)
