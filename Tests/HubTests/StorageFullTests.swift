@@ -30,10 +30,12 @@ final class StorageFullTests: XCTestCase {
         return mountPoint
     }
 
+    /// Detaches the mount at once (lazily: the store's SQLite files may stay open until the
+    /// test's last reference to the hub goes; the kernel frees the tmpfs then).
     private func unmount(_ mountPoint: String) {
         let umount = Process()
         umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-        umount.arguments = [mountPoint]
+        umount.arguments = ["--lazy", mountPoint]
         try? umount.run()
         umount.waitUntilExit()
         try? FileManager.default.removeItem(atPath: mountPoint)
