@@ -245,7 +245,7 @@ final class HubSession: ChannelDuplexHandler {
     private func apply(_ change: SessionChange, context: ChannelHandlerContext) -> Bool {
         switch change {
         case .authenticated(let found):
-            hub.metrics.authenticated(by: .token, success: true)
+            hub.metrics.authenticated(by: found.kind == .session ? .session : .token, success: true)
             return authenticated(found, context: context)
         case .authenticationFailed:
             hub.metrics.authenticated(by: .token, success: false)

@@ -148,4 +148,27 @@ final class AdminCommandTests: XCTestCase {
         XCTAssertNotEqual(result.0, 0)
         XCTAssertTrue(result.2.contains("not an initialized data directory"), result.2)
     }
+
+    func testAdminSetsAOneTimePasswordAndTakesItAway() async throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("conference-hub not built") }
+        let data = try temporaryDirectory() + "/hub-data"
+        XCTAssertEqual(try run(["init", "--data-dir", data]).0, 0)
+        let set = try run(["admin", "person", "password", "--data-dir", data, "admin"])
+        XCTAssertEqual(set.0, 0, set.2)
+        let password = try XCTUnwrap(set.1.split(separator: "\n").last.map(String.init))
+        XCTAssertEqual(password.count, 14)
+        let store = try CaseStore(path: data + "/hub.sqlite")
+        let stored = try await store.password(of: PersonID("admin"))
+        XCTAssertEqual(stored?.mustChange, true, "one-time")
+        XCTAssertEqual(stored?.hash.parameters, .standard)
+        XCTAssertTrue(stored?.hash.verifies(password) ?? false)
+        store.close()
+        let unknown = try run(["admin", "person", "password", "--data-dir", data, "nobody"])
+        XCTAssertEqual(unknown.0, 1)
+        XCTAssertTrue(unknown.2.contains("no person `nobody`"), unknown.2)
+        XCTAssertEqual(try run(["admin", "person", "password", "--data-dir", data, "admin", "--remove"]).0, 0)
+        let again = try run(["admin", "person", "password", "--data-dir", data, "admin", "--remove"])
+        XCTAssertEqual(again.0, 1)
+        XCTAssertTrue(again.2.contains("`admin` has no password"), again.2)
+    }
 }

@@ -155,12 +155,13 @@ final class HubTestServer: Sendable {
 
     func connect(
         identity: CertificateIdentity? = nil, trusting root: CertificateIdentity = TestPKI.authority,
-        subprotocols: [String] = [ConferenceProtocol.subprotocol], receiveBufferBytes: Int? = nil
+        subprotocols: [String] = [ConferenceProtocol.subprotocol], receiveBufferBytes: Int? = nil, origin: String? = nil
     ) async throws -> WebSocketClientConnection {
         var configuration = WebSocketClientConfiguration(
             host: "127.0.0.1", port: port,
             tls: TestPKI.clientConfiguration(trusting: root, hostname: "127.0.0.1", identity: identity))
         configuration.subprotocols = subprotocols
+        configuration.origin = origin
         configuration.socketReceiveBufferBytes = receiveBufferBytes
         return try await WebSocketClient.connect(configuration: configuration, group: group)
     }
@@ -175,9 +176,19 @@ final class HubTestServer: Sendable {
 /// `trustRootsPEM`: the CA to trust over TLS instead of the test CA (a hub's own data directory).
 func httpGet(_ path: String, port: Int, group: EventLoopGroup, tls: Bool = false, trustRootsPEM: String? = nil,
              headers extra: [(String, String)] = []) async throws -> (status: HTTPResponseStatus, body: String) {
-    let result = group.any().makePromise(of: (HTTPResponseStatus, String).self)
+    let response = try await httpRequest(.GET, path, port: port, group: group, tls: tls, trustRootsPEM: trustRootsPEM, headers: extra)
+    return (response.status, String(decoding: response.body, as: UTF8.self))
+}
+
+/// One HTTP request on 127.0.0.1:`port`; over TLS it trusts the test CA (or `trustRootsPEM`)
+/// and presents `identity`'s client certificate when given.
+func httpRequest(
+    _ method: HTTPMethod, _ path: String, port: Int, group: EventLoopGroup, tls: Bool = true, trustRootsPEM: String? = nil,
+    identity: CertificateIdentity? = nil, headers extra: [(String, String)] = [], body: [UInt8] = []
+) async throws -> (status: HTTPResponseStatus, headers: HTTPHeaders, body: [UInt8]) {
+    let result = group.any().makePromise(of: (HTTPResponseHead, [UInt8]).self)
     let tlsConfiguration = trustRootsPEM.map { TLSConfiguration.client(trustRootsPEM: $0, serverHostname: "127.0.0.1") }
-        ?? TestPKI.clientConfiguration(hostname: "127.0.0.1")
+        ?? TestPKI.clientConfiguration(hostname: "127.0.0.1", identity: identity)
     let context = tls ? try TLSContext(role: .client, configuration: tlsConfiguration) : nil
     let channel = try await ClientBootstrap(group: group).channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
@@ -187,28 +198,30 @@ func httpGet(_ path: String, port: Int, group: EventLoopGroup, tls: Bool = false
         }
     }.connect(host: "127.0.0.1", port: port).get()
     var headers = HTTPHeaders([("Host", "localhost")])
-    headers.add(contentsOf: extra)
-    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+    if !body.isEmpty || method == .POST { headers.add(name: "Content-Length", value: "\(body.count)") }
+    for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
+    let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)
     channel.write(HTTPClientRequestPart.head(head), promise: nil)
+    if !body.isEmpty { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
     try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
-    let (status, body) = try await result.futureResult.get()
+    let (responseHead, responseBody) = try await result.futureResult.get()
     try? await channel.close().get()
-    return (status, body)
+    return (responseHead.status, responseHead.headers, responseBody)
 }
 
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
-    let promise: EventLoopPromise<(HTTPResponseStatus, String)>
-    var status: HTTPResponseStatus = .imATeapot
-    var body = ""
+    let promise: EventLoopPromise<(HTTPResponseHead, [UInt8])>
+    var head = HTTPResponseHead(version: .http1_1, status: .imATeapot)
+    var body: [UInt8] = []
 
-    init(promise: EventLoopPromise<(HTTPResponseStatus, String)>) { self.promise = promise }
+    init(promise: EventLoopPromise<(HTTPResponseHead, [UInt8])>) { self.promise = promise }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): status = head.status
-        case .body(let buffer): body += String(buffer: buffer)
-        case .end: promise.succeed((status, body))
+        case .head(let head): self.head = head
+        case .body(let buffer): body += buffer.readableBytesView
+        case .end: promise.succeed((head, body))
         }
     }
 

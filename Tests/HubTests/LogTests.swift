@@ -1,5 +1,5 @@
 // LogTests: `serve --log-format json` — every line is one JSON object with the fields a log system
-// needs, and no token, message text or petitioner data reaches the log in any line.
+// needs, and no token, password, session, message text or petitioner data reaches the log in any line.
 import CaseCore
 import Foundation
 import Logging
@@ -32,9 +32,28 @@ final class LogTests: XCTestCase {
         let lines = NIOLockedValueBox<[String]>([])
         var logger = Logger(label: "test") { label in JSONLogHandler(label: label) { line in lines.withLockedValue { $0.append(line) } } }
         logger.logLevel = .trace  // the strictest: debug and trace lines too
-        let hub = try await HubTestServer.hub(logger: logger)
-        let secrets = ["chub_wrong-token-4f1e9a", hub.tokens[PersonID("coord")]!, hub.tokens[PersonID("h-officer")]!,
-                       "秘密的留言 4f1e9a", "王秘密", "139-4f1e-9a00"]
+        var configuration = HubConfiguration()
+        configuration.passwordParameters = ScryptParameters(costLog2: 10, blockSize: 8, parallelism: 1)
+        let hub = try await HubTestServer.hub(hubConfiguration: configuration, logger: logger)
+        var secrets = ["chub_wrong-token-4f1e9a", hub.tokens[PersonID("coord")]!, hub.tokens[PersonID("h-officer")]!,
+                       "秘密的留言 4f1e9a", "王秘密", "139-4f1e-9a00", "OneTime4f1e9aXY", "wrong-4f1e9a-pass", "新密码4f1e9a很长的"]
+
+        // Browser sign-in: a wrong password, the one-time password changed, the session used and ended.
+        try await hub.store.setPassword(person: PersonID("f-officer"), hash: PasswordHash.make(secrets[6], parameters: configuration.passwordParameters),
+                                        mustChange: true, at: Timestamp(Date()))
+        func signIn(_ body: [String: String]) async throws -> [String: Any] {
+            let response = try await httpRequest(.POST, "/v1/session", port: hub.port, group: hub.group, headers: [("Content-Type", "application/json")],
+                                                 body: Array(try JSONSerialization.data(withJSONObject: body)))
+            return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
+        }
+        _ = try await signIn(["person": "f-officer", "password": secrets[7]])
+        let signedIn = try await signIn(["person": "f-officer", "password": secrets[6], "new_password": secrets[8]])
+        let session = try XCTUnwrap(signedIn["session"] as? String)
+        secrets.append(session)
+        let browser = try await hub.connect()
+        _ = try await browser.request(["id": "1", "type": "auth", "token": session])
+        await browser.close()
+        _ = try await httpRequest(.DELETE, "/v1/session", port: hub.port, group: hub.group, headers: [("Authorization", "Bearer \(session)")])
 
         let stranger = try await hub.connect()
         _ = try await stranger.request(["id": "1", "type": "auth", "token": secrets[0]])
@@ -61,5 +80,7 @@ final class LogTests: XCTestCase {
             for secret in secrets { XCTAssertFalse(line.contains(secret), "\(secret) is in the log: \(line)") }
         }
         XCTAssertTrue(logged.contains { $0.contains("\"message\":\"authentication failed\"") }, "the failure itself is logged")
+        XCTAssertTrue(logged.contains { $0.contains("\"message\":\"sign-in failed\"") }, "and a failed sign-in")
+        XCTAssertTrue(logged.contains { $0.contains("\"message\":\"signed in\"") }, "and the sign-in")
     }
 }

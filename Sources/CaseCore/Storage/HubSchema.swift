@@ -241,6 +241,41 @@ public enum HubSchema {
             ALTER TABLE room_events_v7 RENAME TO room_events;
             CREATE UNIQUE INDEX room_events_by_room ON room_events(room_id, seq);
             """),
+        Migration(version: 8, sql: """
+            -- Browser sign-in. Credentials gain a third kind, `session`: what a browser receives
+            -- when its person signs in (by password or certificate), stored like a token (SHA-256)
+            -- and ending at `expires_at`. SQLite cannot change a CHECK, so the table is copied.
+            CREATE TABLE credentials_v8 (
+                id INTEGER PRIMARY KEY,
+                person_id TEXT NOT NULL REFERENCES people(id),
+                kind TEXT NOT NULL CHECK (kind IN ('certificate', 'token', 'session')),
+                digest BLOB NOT NULL UNIQUE,
+                label TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER,
+                expires_at INTEGER
+            ) STRICT;
+            INSERT INTO credentials_v8 (id, person_id, kind, digest, label, created_at, revoked_at)
+                SELECT id, person_id, kind, digest, label, created_at, revoked_at FROM credentials;
+            DROP TABLE credentials;
+            ALTER TABLE credentials_v8 RENAME TO credentials;
+            CREATE INDEX credentials_by_person ON credentials(person_id);
+            CREATE INDEX credentials_revoked ON credentials(revoked_at) WHERE revoked_at IS NOT NULL;
+            CREATE INDEX credentials_expiring ON credentials(expires_at) WHERE expires_at IS NOT NULL;
+
+            -- A person's password, only as an scrypt hash with its salt and parameters.
+            -- `must_change`: the password was set by an administrator and works once, to set a new one.
+            CREATE TABLE passwords (
+                person_id TEXT PRIMARY KEY REFERENCES people(id),
+                hash BLOB NOT NULL,
+                salt BLOB NOT NULL,
+                cost_log2 INTEGER NOT NULL,
+                block_size INTEGER NOT NULL,
+                parallelism INTEGER NOT NULL,
+                must_change INTEGER NOT NULL,
+                set_at INTEGER NOT NULL
+            ) STRICT;
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -25,6 +25,8 @@ final class Hub: Sendable {
     let metrics: HubMetrics
     /// Whether the store takes writes (readiness, `storage_unavailable`).
     let storage: StorageMonitor
+    /// Browser sign-in: passwords, certificates, sessions.
+    let signIn: SignInService
     /// Set once the hub is stopping: readiness fails while connections are still served.
     private let drainingState = NIOLockedValueBox(false)
     private let sessions = NIOLockedValueBox<[ObjectIdentifier: SessionEntry]>([:])
@@ -47,6 +49,9 @@ final class Hub: Sendable {
         self.metrics = metrics
         let storage = StorageMonitor(logger: logger, metrics: metrics)
         self.storage = storage
+        signIn = SignInService(
+            store: store, clock: clock, sessionLifetime: configuration.sessionLifetime, parameters: configuration.passwordParameters,
+            throttle: configuration.signInThrottle, metrics: metrics, logger: logger)
         revocationWatermark = NIOLockedValueBox(clock.now())
         store.setCommitObserver { report in
             storage.observe(report)

@@ -1,8 +1,15 @@
 // HubConfiguration: the conference protocol's limits and timers, each with its default.
+import CaseCore
 import NIOCore
 
 /// Limits of the conference protocol (`serve` options set them).
 struct HubConfiguration: Sendable {
+    /// How long a browser session lasts after sign-in. Default 8 hours.
+    var sessionLifetime: Duration = SignInService.defaultSessionLifetime
+    /// scrypt's parameters for new passwords (stored ones keep theirs). Default N=2^15, r=8, p=1.
+    var passwordParameters: ScryptParameters = .standard
+    /// When failed sign-ins are throttled.
+    var signInThrottle = SignInThrottle.Policy()
     /// Requests per second per connection (token bucket rate). Default 50.
     var requestsPerSecond: Double = 50
     /// Burst of the token bucket. Default 100.

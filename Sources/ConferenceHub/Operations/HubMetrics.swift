@@ -9,9 +9,10 @@ import Messaging
 
 /// The hub's metrics; `HubMetrics.none` when they are off.
 struct HubMetrics: Sendable {
-    /// How a connection authenticated.
+    /// How a connection authenticated (`session`: with a browser session; `password`: a browser
+    /// signing in with a password).
     enum Method: String, CaseIterable {
-        case token, certificate
+        case token, certificate, session, password
     }
 
     let server: ServerMetrics

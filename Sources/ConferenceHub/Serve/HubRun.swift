@@ -57,6 +57,7 @@ struct HubRun {
         hubConfiguration.maxTextLength = settings.int("limits.max-text-length")
         hubConfiguration.authenticationTimeout = .seconds(Int64(settings.int("limits.auth-timeout-seconds")))
         hubConfiguration.deadlineSweepInterval = .seconds(Int64(settings.int("deadlines.sweep-seconds")))
+        hubConfiguration.sessionLifetime = .seconds(Int64(settings.int("web.session-minutes") * 60))
         hubConfiguration.fanoutPacing = FanoutPacing(
             interval: .milliseconds(Int64(settings.int("fanout.interval-ms"))), perMember: .microseconds(Int64(settings.int("fanout.pace-us"))))
 
@@ -98,6 +99,9 @@ struct HubRun {
         configuration.webSocket.pongTimeout = .seconds(Int64(settings.int("websocket.pong-timeout-seconds")))
         configuration.subprotocols = [ConferenceProtocol.subprotocol]
         configuration.metrics = metrics.server
+        // Browsers: the hub's own origins are those of its certificate's names on its port.
+        configuration.originPolicy = OriginPolicy(
+            ownHosts: certificate.dnsNames + certificate.ipAddresses, additionalOrigins: settings.additionalOrigins)
 
         let signals = TerminationSignals()
         let parentWatch = parentPid.map { pid in

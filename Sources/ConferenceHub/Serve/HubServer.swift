@@ -25,6 +25,11 @@ enum HubServer {
     ) async throws -> WebSocketServer {
         let started = Date()
         let serverBox = NIOLockedValueBox<WebSocketServer?>(nil)
+        var responder: HTTPResponder?
+        if case .hub(let hub) = application {
+            let sessions = SessionEndpoint(service: hub.signIn, origins: configuration.originPolicy)
+            responder = { request in await sessions.respond(to: request) }
+        }
         let server = try await WebSocketServer.start(
             configuration: configuration, group: group, logger: logger,
             health: {
@@ -40,6 +45,7 @@ enum HubServer {
                     healthy: readiness.isReady,
                     body: #"{\#(status),"version":"\#(HubProtocol.serverVersion)","connections":\#(connections),"uptime_seconds":\#(uptime)\#(days)}"#)
             },
+            responder: responder,
             application: { connection, _ in
                 switch application {
                 case .echo:

@@ -123,6 +123,10 @@ struct ServeSettings: Sendable, Equatable {
                     help: "Serve Prometheus metrics on /metrics of the internal listener (false: the hub counts nothing)."),
         SettingSpec(key: "internal.metrics-token", flag: "--metrics-token", kind: .string, defaultValue: nil,
                     help: "When set, /metrics needs `Authorization: Bearer <token>` (a secret: never shown, never logged).", secret: true),
+        SettingSpec(key: "web.origins", flag: "--allowed-origins", kind: .string, defaultValue: nil,
+                    help: "Browser origins allowed besides the hub's own (https://<a name of its certificate>:<port>), comma-separated, e.g. https://xf.example.gov.cn."),
+        SettingSpec(key: "web.session-minutes", flag: "--session-minutes", kind: .int(5...1_440), defaultValue: .int(480),
+                    help: "How long a browser session lasts after its person signs in."),
         SettingSpec(key: "shutdown.drain-seconds", flag: "--drain-seconds", kind: .int(0...600), defaultValue: .int(5),
                     help: "On SIGTERM: seconds readiness fails while the hub still serves, before it closes connections with 1001."),
     ]
@@ -148,6 +152,11 @@ struct ServeSettings: Sendable, Equatable {
     var clientCert: ClientCertificateMode { ClientCertificateMode(rawValue: string("tls.client-cert")!)! }
     var logLevel: Logger.Level { Logger.Level(rawValue: string("log.level")!)! }
     var logFormat: LogFormat { LogFormat(rawValue: string("log.format")!)! }
+    var additionalOrigins: [String] { string("web.origins").map(Self.origins) ?? [] }
+
+    static func origins(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     /// Checks what one setting's range cannot: settings that depend on each other.
     static func crossCheck(_ values: [String: SettingSpec.Value]) -> [String] {
@@ -158,6 +167,11 @@ struct ServeSettings: Sendable, Equatable {
         }
         if case .string(let zone)? = values["deadlines.time-zone"], TimeZone(identifier: zone) == nil {
             problems.append("deadlines.time-zone: unknown time zone `\(zone)` (use an IANA name such as Asia/Shanghai)")
+        }
+        if case .string(let origins)? = values["web.origins"] {
+            for origin in ServeSettings.origins(origins) where !OriginPolicy.isValidOrigin(origin) {
+                problems.append("web.origins: `\(origin)` is not an origin (scheme://host[:port], nothing after it)")
+            }
         }
         if case .string(let token)? = values["internal.metrics-token"], token.count < 16 {
             problems.append("internal.metrics-token must have at least 16 characters")

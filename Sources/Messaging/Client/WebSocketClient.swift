@@ -22,6 +22,8 @@ public struct WebSocketClientConfiguration: Sendable {
     public var tls: TLSConfiguration
     /// Subprotocols to offer.
     public var subprotocols: [String] = []
+    /// The `Origin` to send, as a browser page would (nil: none, as a program sends).
+    public var origin: String?
     /// Limits for the connection (only `maxMessageSize`, `maxOutboundBytes` and `closeTimeout`
     /// apply to clients; clients do not ping).
     public var webSocket: WebSocketConfiguration = {
@@ -139,7 +141,7 @@ public enum WebSocketClient {
                     }
                     let request = UpgradeRequestHandler(
                         host: configuration.host, port: configuration.port, path: configuration.path,
-                        subprotocols: configuration.subprotocols, upgraded: upgraded)
+                        subprotocols: configuration.subprotocols, origin: configuration.origin, upgraded: upgraded)
                     try sync.addHTTPClientHandlers(
                         withClientUpgrade: (upgraders: [upgrader], completionHandler: { context in
                             let sync = context.pipeline.syncOperations
@@ -194,20 +196,24 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
     private let port: Int
     private let path: String
     private let subprotocols: [String]
+    private let origin: String?
     private let upgraded: EventLoopPromise<(TLSHandshakeCompleted, String?)>
     private var firstError: Error?
 
-    init(host: String, port: Int, path: String, subprotocols: [String], upgraded: EventLoopPromise<(TLSHandshakeCompleted, String?)>) {
+    init(host: String, port: Int, path: String, subprotocols: [String], origin: String? = nil,
+         upgraded: EventLoopPromise<(TLSHandshakeCompleted, String?)>) {
         self.host = host
         self.port = port
         self.path = path
         self.subprotocols = subprotocols
+        self.origin = origin
         self.upgraded = upgraded
     }
 
     func channelActive(context: ChannelHandlerContext) {
         var headers = HTTPHeaders([("Host", "\(host):\(port)"), ("Content-Length", "0")])
         if !subprotocols.isEmpty { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", ")) }
+        if let origin { headers.add(name: "Origin", value: origin) }
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

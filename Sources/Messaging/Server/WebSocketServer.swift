@@ -48,6 +48,9 @@ public struct WebSocketServerConfiguration: Sendable {
     public var socketSendBufferBytes: Int?
     /// Where connections are counted (nowhere by default).
     public var metrics: ServerMetrics = .none
+    /// Which browser origins may upgrade to WebSocket (a request without `Origin` always may).
+    /// Default: none.
+    public var originPolicy = OriginPolicy()
 
     public init(tls: TLSConfiguration) {
         self.tls = tls
@@ -96,10 +99,12 @@ public final class WebSocketServer: Sendable {
     /// Binds and starts accepting.
     /// - Parameters:
     ///   - health: the answer to `GET /healthz`.
+    ///   - responder: answers the other plain HTTP requests (nil: 404).
     ///   - application: makes the handler behind each WebSocket connection.
     public static func start(
         configuration: WebSocketServerConfiguration, group: EventLoopGroup, logger: Logger,
         health: @escaping @Sendable () -> HealthReport = { HealthReport(healthy: true, body: #"{"status":"ok"}"#) },
+        responder: HTTPResponder? = nil,
         application: @escaping WebSocketApplicationFactory
     ) async throws -> WebSocketServer {
         let context = try TLSContext(role: .server, configuration: configuration.tls)
@@ -139,7 +144,7 @@ public final class WebSocketServer: Sendable {
                     channel.closeFuture.whenComplete { _ in connections.withLockedValue { _ = $0.removeValue(forKey: key) } }
                     try Self.configurePipeline(
                         channel: channel, connection: connection, tlsContext: context,
-                        configuration: configuration, health: health, application: application)
+                        configuration: configuration, health: health, responder: responder, application: application)
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
@@ -152,7 +157,7 @@ public final class WebSocketServer: Sendable {
     private static func configurePipeline(
         channel: Channel, connection: ConnectionContext, tlsContext: TLSContext,
         configuration: WebSocketServerConfiguration, health: @escaping @Sendable () -> HealthReport,
-        application: @escaping WebSocketApplicationFactory
+        responder: HTTPResponder?, application: @escaping WebSocketApplicationFactory
     ) throws {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(TLSHandler(context: tlsContext))
@@ -160,12 +165,18 @@ public final class WebSocketServer: Sendable {
         let boundConnection = NIOLoopBound(connection, eventLoop: channel.eventLoop)
         let path = configuration.webSocketPath
         let subprotocols = configuration.subprotocols
+        let originPolicy = configuration.originPolicy
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: configuration.webSocket.maxMessageSize,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
                 let requestPath = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
                 guard requestPath == path else { return channel.eventLoop.makeSucceededFuture(nil) }
+                // A foreign browser origin is answered 403 by the endpoint handler instead.
+                let origins = head.headers[canonicalForm: "Origin"]
+                guard origins.count <= 1,
+                      originPolicy.allows(origin: origins.first.map(String.init), localPort: channel.localAddress?.port ?? 0)
+                else { return channel.eventLoop.makeSucceededFuture(nil) }
                 // RFC 6455 §4.2.1: the key is 16 bytes in base64; anything else is answered 400
                 // by the endpoint handler instead of upgraded.
                 guard WebSocketHandshake.isValidKey(head.headers[canonicalForm: "Sec-WebSocket-Key"].first.map(String.init)) else {
@@ -189,7 +200,8 @@ public final class WebSocketServer: Sendable {
                 }
             })
         let endpoints = HTTPEndpointHandler(
-            webSocketPath: path, connection: connection, requestTimeout: configuration.requestTimeout, health: health)
+            webSocketPath: path, connection: connection, requestTimeout: configuration.requestTimeout,
+            originPolicy: originPolicy, responder: responder, health: health)
         try sync.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                 // The endpoint handler is not needed on a WebSocket connection.

@@ -1,5 +1,5 @@
-// auth: authenticates the connection with a bearer token (a client certificate authenticates it
-// before any request).
+// auth: authenticates the connection with a bearer token or a browser session (a client
+// certificate authenticates it before any request).
 import CaseCore
 import Messaging
 
@@ -21,10 +21,10 @@ struct Auth: Command {
         if let identity = context.identity {
             throw HubFailure(.invalidState, "already authenticated as \(identity.person.id)")
         }
-        guard let found = try await context.store.identity(forDigest: CaseStore.tokenDigest(token), kind: .token) else {
+        guard let found = try await context.store.identity(forDigest: CaseStore.tokenDigest(token), kinds: [.token, .session]) else {
             context.connection.logger.notice("authentication failed")
             _ = await context.connection.apply(.authenticationFailed)
-            throw HubFailure(.unauthorized, "unknown or revoked token")
+            throw HubFailure(.unauthorized, "unknown, revoked or expired token or session")
         }
         guard await context.connection.apply(.authenticated(found)) else {
             throw HubFailure(.limitExceeded, "\(found.person.id) already has \(context.hub.configuration.maxConnectionsPerPerson) connections")
