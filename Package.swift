@@ -59,7 +59,9 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            // The console's files are embedded as Console/ConsoleAssetFiles.swift (scripts/embed-console).
+            exclude: ["Console/assets"]
         ),
         .testTarget(
             name: "HubTests",
@@ -73,7 +75,9 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-            ]
+            ],
+            // The browser tests: a Python harness (Selenium) that ConsoleBrowserTests runs.
+            exclude: ["Browser"]
         ),
         .testTarget(
             name: "CaseCoreTests",

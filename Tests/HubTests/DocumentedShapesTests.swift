@@ -160,6 +160,7 @@ final class DocumentedShapesTests: XCTestCase {
         let coordinator = try await connect("coord"), housing = try await connect("h-officer"), finance = try await connect("f-officer")
         let chair = try await connect("d-leader")
         try await call(coordinator, "hello")
+        try await call(housing, "units")
         // hello on a connection with a client certificate (the test certificate is h-officer's).
         let certified = try await hub.connect(identity: TestPKI.client)
         let hello = try await certified.request(["id": "h", "type": "hello"])

@@ -28,7 +28,11 @@ enum HubServer {
         var responder: HTTPResponder?
         if case .hub(let hub) = application {
             let sessions = SessionEndpoint(service: hub.signIn, origins: configuration.originPolicy)
-            responder = { request in await sessions.respond(to: request) }
+            let console = ConsoleEndpoint(origins: configuration.originPolicy)
+            responder = { request in
+                if let answer = await sessions.respond(to: request) { return answer }
+                return console.respond(to: request)
+            }
         }
         let server = try await WebSocketServer.start(
             configuration: configuration, group: group, logger: logger,

@@ -77,6 +77,7 @@ struct SessionEndpoint: Sendable {
             let person = session.person
             return .json(.ok, json([
                 "session": session.token, "expires_at": WireEvents.iso8601(session.expiresAt), "credential": session.credentialID,
+                "time_zone": session.timeZone,
                 "identity": ["person": person.id.rawValue, "name": person.name, "unit": person.unit.rawValue,
                              "roles": person.roles.map(\.rawValue).sorted()],
             ]))

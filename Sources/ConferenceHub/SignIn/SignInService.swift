@@ -17,6 +17,8 @@ struct IssuedSession: Sendable {
     let credentialID: Int64
     let expiresAt: Timestamp
     let person: Person
+    /// The conference's time zone (IANA name), in which pages show dates and times.
+    let timeZone: String
 }
 
 /// What became of a sign-in.
@@ -136,7 +138,8 @@ final class SignInService: Sendable {
         logger.notice("signed in", metadata: [
             "person": "\(person.id)", "unit": "\(person.unit)", "method": "\(method)", "address": "\(address)", "credential": "\(id)",
         ])
-        return .signedIn(IssuedSession(token: token, credentialID: id, expiresAt: expiresAt, person: person))
+        return .signedIn(IssuedSession(
+            token: token, credentialID: id, expiresAt: expiresAt, person: person, timeZone: store.policy.timeZone.timeZone.identifier))
     }
 
     /// `chs_` and 32 random bytes in base64url (a session, told apart from tokens at a glance).

@@ -1,0 +1,134 @@
+// case.js: one case — its live room (messages, presence, case events as sentences), a message box
+// (Enter sends; each message carries an idempotency key, so a retry never posts twice) and its
+// state: status, lead and co-handling units, and every running deadline with its progress.
+import { data, h, replace } from "./dom.js";
+import { dateTime, day, describeCaseEvent, sentence, timeLeft, unitList, unitName } from "./format.js";
+import { has, t } from "./i18n.js";
+
+/** Shows case `room` in `root`; returns a function that leaves it. */
+export async function showCase(root, hub, room) {
+  const timeline = h("ol", { class: "timeline", id: "timeline", "aria-live": "polite" });
+  const state = h("section", { class: "state", id: "case-state" });
+  const heading = h("h2", { id: "case-title" }, data(room));
+  const presence = h("p", { class: "presence", id: "presence" });
+  const notice = h("p", { class: "error", role: "alert", id: "post-error" });
+  const box = h("textarea", { id: "message-box", rows: 2, maxlength: 4000, placeholder: t("case.message_placeholder") });
+  const items = new Map(); // seq → element
+  const present = new Map(); // person → unit
+
+  function add(event) {
+    if (items.has(event.seq)) return;
+    items.set(event.seq, render(event));
+    const ordered = [...items.entries()].sort((a, b) => a[0] - b[0]).map((entry) => entry[1]);
+    replace(timeline, ordered);
+    timeline.scrollTop = timeline.scrollHeight;
+  }
+
+  function onEvent(event) {
+    if (event.kind === "presence") {
+      if (event.presence === "joined") present.set(event.person, event.unit);
+      else present.delete(event.person);
+      showPresence();
+    }
+    add(event);
+    if (event.kind === "case") refreshState();
+  }
+
+  function showPresence() {
+    replace(presence, t("case.present"), [...present.entries()].map(([person, unit]) =>
+      h("span", { class: "person" }, sentence("person.with_unit", { person, unit: unitName(unit) }))));
+  }
+
+  async function loadHistory(before) {
+    const result = await hub.request("history", { room, before, limit: 100 });
+    for (const event of result.events) add(event);
+    if (result.events.length) hub.seen(room, result.events[result.events.length - 1].seq);
+  }
+
+  async function refreshState() {
+    try {
+      const overview = await hub.request("case.overview", { case: room });
+      replace(heading, data(room), " ", data(overview.title));
+      replace(state, renderState(overview));
+    } catch (error) {
+      replace(state, t("error.generic"));
+    }
+  }
+
+  async function send() {
+    const text = box.value.trim();
+    if (!text) return;
+    box.value = "";
+    replace(notice);
+    try {
+      await hub.post(room, text);
+    } catch (error) {
+      box.value = text;
+      replace(notice, has("error." + error.code) ? t("error." + error.code) : t("error.generic"));
+    }
+  }
+
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+
+  replace(root, h("section", { class: "case" },
+    h("p", {}, h("a", { href: "#/cases" }, t("case.back"))),
+    heading, state,
+    h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
+      h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))));
+
+  try {
+    const joined = await hub.join(room, {
+      onEvent,
+      onReset: () => {
+        items.clear();
+        replace(timeline);
+        loadHistory(undefined);
+      },
+    });
+    for (const member of joined.presence || []) present.set(member.person, member.unit);
+    showPresence();
+    await loadHistory(joined.seq + 1);
+  } catch (error) {
+    replace(root, h("p", { class: "error" }, error.code === "forbidden" ? t("case.forbidden") : error.code === "not_found" ? t("case.not_found") : t("error.generic")));
+    return () => {};
+  }
+  refreshState();
+  return () => hub.leave(room);
+}
+
+function render(event) {
+  const when = h("time", { datetime: event.at }, dateTime(event.at));
+  switch (event.kind) {
+    case "message":
+      return h("li", { class: "message", "data-seq": event.seq }, when, " ",
+        h("strong", {}, sentence("person.with_unit", { person: event.from.person, unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
+    case "presence":
+      return h("li", { class: "presence-event", "data-seq": event.seq }, when, " ",
+        sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: event.person, unit: unitName(event.unit) }));
+    case "case":
+      return h("li", { class: "case-event", "data-seq": event.seq }, when, " ", describeCaseEvent(event.case_event));
+    default:
+      return h("li", { class: "notice-event", "data-seq": event.seq }, when, " ", t("event.notice"));
+  }
+}
+
+function renderState(overview) {
+  return [
+    h("dl", {},
+      h("dt", {}, t("case.status")), h("dd", { id: "case-status" }, t("status." + overview.status)),
+      h("dt", {}, t("case.lead")), h("dd", { id: "case-lead" }, overview.lead ? data(unitName(overview.lead)) : t("cases.no_lead")),
+      h("dt", {}, t("case.co_handling")), h("dd", {}, (overview.co_handling || []).length ? data(unitList(overview.co_handling)) : t("case.none"))),
+    h("h3", {}, t("case.deadlines")),
+    h("ul", { class: "deadlines" }, (overview.deadlines || []).map((deadline) => {
+      const level = deadline.overdue || deadline.level === 100 ? "overdue" : deadline.level ? "w" + deadline.level : "ok";
+      return h("li", { class: "deadline " + level },
+        t("deadline." + deadline.kind), " ", day(deadline.due), " · ", timeLeft(deadline.seconds_left),
+        deadline.owed_by?.length ? [" · ", t("case.owed_by"), data(unitList(deadline.owed_by))] : null);
+    })),
+  ];
+}

@@ -1,0 +1,84 @@
+// main.js: the console's shell — sign-in, then a header (who is signed in, the language switch,
+// sign-out), the connection's state, and the page the address names (#/cases, #/case/case-12).
+import { h, data, replace } from "./dom.js";
+import { HubConnection, signOut } from "./hub.js";
+import { language, onLanguageChange, setLanguage, t } from "./i18n.js";
+import { setTimeZone, setUnits, unitName } from "./format.js";
+import { showSignIn } from "./signin.js";
+import { showCases } from "./cases.js";
+import { showCase } from "./case.js";
+
+const root = document.getElementById("app");
+let signedIn = null; // {session, identity, hub}
+let leavePage = () => {};
+let shownRoom = null;
+
+function start(notice) {
+  signedIn?.hub.close();
+  signedIn = null;
+  document.title = t("app.title");
+  showSignIn(root, begin, notice);
+}
+
+function begin(answer) {
+  setTimeZone(answer.time_zone);
+  const status = h("span", { class: "connection", id: "connection", role: "status" });
+  const hub = new HubConnection(answer.session, {
+    onState: (state) => {
+      signedIn.state = state;
+      showState();
+    },
+    onSessionEnded: (why) => start(t(why === "revoked" ? "signin.revoked" : "signin.expired")),
+  });
+  signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting" };
+  hub.open();
+  hub.request("units").then((result) => {
+    setUnits(result.units);
+    route();
+  }).catch(() => route());
+  window.addEventListener("hashchange", route);
+}
+
+/** The connection's state, in the current language. */
+function showState() {
+  if (!signedIn) return;
+  signedIn.status.className = "connection " + signedIn.state;
+  replace(signedIn.status, t("connection." + signedIn.state));
+}
+
+function header() {
+  const { identity, status } = signedIn;
+  showState();
+  return h("header", {},
+    h("h1", {}, t("app.title")),
+    h("nav", {}, h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
+    h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
+      identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
+    status,
+    h("button", { type: "button", id: "language", onclick: () => setLanguage(language() === "en" ? "zh-CN" : "en") }, t("language.switch")),
+    h("button", { type: "button", id: "sign-out", onclick: async () => {
+      const session = signedIn.session;
+      start();
+      await signOut(session);
+    } }, t("nav.sign_out")));
+}
+
+async function route() {
+  if (!signedIn) return;
+  const match = /^#\/case\/(case-\d+)$/.exec(location.hash);
+  // Drawing the same case again (another language) keeps its room joined.
+  if (!match || match[1] !== shownRoom) leavePage();
+  leavePage = () => {};
+  shownRoom = match ? match[1] : null;
+  const main = h("main", { id: "page" });
+  replace(root, header(), main);
+  document.title = t("app.title");
+  if (match) {
+    leavePage = await showCase(main, signedIn.hub, match[1]);
+  } else {
+    await showCases(main, signedIn.hub, signedIn.identity);
+  }
+}
+
+onLanguageChange(() => (signedIn ? route() : start()));
+start();

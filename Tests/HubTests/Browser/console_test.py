@@ -1,0 +1,427 @@
+"""The console in a real browser: Debian's Chromium driven by Selenium, against the real
+conference-hub binary on loopback, set up as an operator would (init, admin). The conference CA is
+trusted through an NSS database made for each browser; nothing turns certificate checks off.
+
+Run by ConsoleBrowserTests (swift test) with CONFERENCEHUB_BINARY set; on failure each test saves a
+screenshot and the browser console log of every open browser in CONFERENCEHUB_BROWSER_ARTIFACTS.
+With CONFERENCEHUB_SCREENSHOTS=DIR it also saves the screenshots docs/console.md shows.
+"""
+import http.server
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from websockets.sync.client import connect as ws_connect
+
+BINARY = os.environ["CONFERENCEHUB_BINARY"]
+ARTIFACTS = os.environ.get("CONFERENCEHUB_BROWSER_ARTIFACTS") or tempfile.mkdtemp(prefix="console-artifacts-")
+SCREENSHOTS = os.environ.get("CONFERENCEHUB_SCREENSHOTS")
+HOSTILE_UNIT = "住建局<img src=x onerror=window.__xss=1>"
+HOSTILE_TITLE = "安置补偿</script><img src=x onerror=window.__xss=3>"
+HOSTILE_MESSAGE = "现场已踏勘<img src=x onerror=window.__xss=4></script><script>window.__xss=5</script>"
+PASSWORDS = {"coord": "联席办协调2026冬", "h-officer": "住建局经办2026冬", "f-officer": "财政局经办2026冬"}
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def run(*arguments):
+    done = subprocess.run(arguments, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(arguments)} failed: {done.stdout} {done.stderr}")
+    return done.stdout
+
+
+class Hub:
+    """A conference-hub process on a data directory; restarts keep its port."""
+
+    def __init__(self, root):
+        self.root = root
+        self.data = os.path.join(root, "data")
+        self.port = 0
+        self.process = None
+        self.log = open(os.path.join(root, "hub.log"), "a")
+        run(BINARY, "init", "--data-dir", self.data)
+        self.ca = os.path.join(self.data, "tls", "ca.pem")
+        self.context = ssl.create_default_context(cafile=self.ca)
+
+    def admin(self, *arguments):
+        return run(BINARY, "admin", arguments[0], arguments[1], "--data-dir", self.data, *arguments[2:])
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--data-dir", self.data, "--port", str(self.port), "--internal-port", "0",
+             "--drain-seconds", "0", "--log-format", "json"],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        for line in self.process.stdout:
+            found = re.search(r"listening on wss://[^:]+:(\d+)/", line)
+            if found:
+                self.port = int(found.group(1))
+                return
+        raise AssertionError("the hub did not start; see hub.log")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    @property
+    def origin(self):
+        return f"https://localhost:{self.port}"
+
+    def sign_in(self, body):
+        request = urllib.request.Request(f"{self.origin}/v1/session", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, context=self.context) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            return json.load(error)
+
+    def ask(self, token, *requests):
+        """Sends `requests` on one authenticated socket; returns their results."""
+        with ws_connect(f"wss://localhost:{self.port}/v1/ws", ssl=self.context, subprotocols=["conferencehub.v1"]) as socket:
+            socket.send(json.dumps({"id": "auth", "type": "auth", "token": token}))
+            assert json.loads(socket.recv())["type"] == "ok"
+            results = []
+            for index, request in enumerate(requests):
+                socket.send(json.dumps({"id": f"q{index}", **request}))
+                while True:
+                    reply = json.loads(socket.recv())
+                    if reply.get("id") == f"q{index}":
+                        break
+                assert reply["type"] == "ok", reply
+                results.append(reply["result"])
+            return results
+
+
+class Browser:
+    """One person's Chromium: its own profile and its own NSS database trusting the conference CA."""
+
+    def __init__(self, hub, name, certificate=None):
+        self.name = name
+        directory = tempfile.mkdtemp(prefix=f"browser-{name}-", dir=hub.root)
+        home = os.path.join(directory, "home")
+        nss = os.path.join(home, ".pki", "nssdb")
+        os.makedirs(nss)
+        run("certutil", "-d", "sql:" + nss, "-N", "--empty-password")
+        run("certutil", "-d", "sql:" + nss, "-A", "-t", "C,,", "-n", "conference CA", "-i", hub.ca)
+        if certificate:
+            run("pk12util", "-d", "sql:" + nss, "-i", certificate, "-W", "")
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--user-data-dir={directory}/profile",
+                         "--window-size=1280,900", "--no-first-run", "--disable-background-networking"]:
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        service = Service(executable_path="/usr/bin/chromedriver", env={**os.environ, "HOME": home})
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.hub = hub
+
+    def open(self, path="/"):
+        self.driver.get(self.hub.origin + path)
+
+    def until(self, condition, what, timeout=20):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(lambda driver: condition(driver))
+        except TimeoutException:
+            raise AssertionError(f"{self.name}: timed out waiting for {what}")
+
+    def element(self, element_id):
+        return self.until(lambda driver: driver.find_elements(By.ID, element_id) and driver.find_element(By.ID, element_id),
+                          f"#{element_id}")
+
+    def text_of(self, element_id):
+        """The element's text, read in one step (the page may redraw it at any time)."""
+        return self.driver.execute_script("const e = document.getElementById(arguments[0]); return e ? e.innerText : null", element_id)
+
+    def wait_text(self, element_id, expected):
+        self.until(lambda driver: expected in (self.text_of(element_id) or ""), f"#{element_id} to show {expected!r}")
+
+    def submit_sign_in(self, person, password, new_password=None):
+        """Fills and sends the sign-in form; returns the message shown (empty when signed in)."""
+        if person is not None:
+            field = self.element("signin-person")
+            field.clear()
+            field.send_keys(person)
+        field = self.element("signin-password")
+        field.clear()
+        field.send_keys(password)
+        if new_password:
+            for element_id in ["signin-new-password", "signin-confirm"]:
+                field = self.element(element_id)
+                field.clear()
+                field.send_keys(new_password)
+        self.element("signin-submit").click()
+        answer = """const form = document.getElementById('signin-form');
+                    return form ? document.getElementById('signin-error').textContent : 'signed in'"""
+        self.until(lambda driver: driver.execute_script(answer), "an answer to the sign-in")
+        message = self.driver.execute_script(answer)
+        return "" if message == "signed in" else message
+
+    def sign_in(self, person):
+        self.open("/")
+        self.assertion_free(self.submit_sign_in(person, PASSWORDS[person]) == "", f"{person} could not sign in")
+        self.wait_text("connection", "已连接")
+
+    @staticmethod
+    def assertion_free(condition, message):
+        if not condition:
+            raise AssertionError(message)
+
+    def open_case(self, case):
+        self.element("nav-cases").click()
+        link = self.until(lambda driver: [a for a in driver.find_elements(By.CSS_SELECTOR, "a.case-link") if a.text == case], f"{case} in the list")
+        link[0].click()
+        self.until(lambda driver: driver.execute_script("return document.querySelectorAll('#timeline li').length") > 0, "the timeline")
+
+    def post(self, text):
+        box = self.element("message-box")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def timeline(self):
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#timeline li')].map(li => [Number(li.dataset.seq), li.className, li.textContent])")
+
+    def words(self):
+        """Every word the page shows that is not data (titles, names, messages are marked .ud)."""
+        return self.driver.execute_script("""
+            const clone = document.body.cloneNode(true);
+            clone.querySelectorAll('.ud').forEach(element => element.remove());
+            const texts = [clone.textContent, document.title];
+            document.querySelectorAll('[placeholder]').forEach(element => texts.push(element.placeholder));
+            return texts.join('\\n');""")
+
+    def screenshot(self, name):
+        if SCREENSHOTS:
+            os.makedirs(SCREENSHOTS, exist_ok=True)
+            self.driver.save_screenshot(os.path.join(SCREENSHOTS, name + ".png"))
+
+    def save_artifacts(self, test):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        base = os.path.join(ARTIFACTS, f"{test}-{self.name}")
+        try:
+            self.driver.save_screenshot(base + ".png")
+            with open(base + "-console.log", "w") as log:
+                for entry in self.driver.get_log("browser"):
+                    log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except Exception as error:  # the browser may be gone
+            print(f"could not save the artifacts of {self.name}: {error}", file=sys.stderr)
+
+    def quit(self):
+        self.driver.quit()
+
+
+class ConsoleTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="console-test-")
+        hub = cls.hub = Hub(cls.root)
+        hub.admin("unit", "add", "--id", "district", "--name", "区政府", "--kind", "government")
+        hub.admin("unit", "add", "--id", "housing", "--name", HOSTILE_UNIT, "--parent", "district")
+        hub.admin("unit", "add", "--id", "finance", "--name", "财政局</script>", "--parent", "district")
+        for person, name, unit, role in [("coord", "赵联", "conference-office", "coordinator"), ("h-officer", "王芳", "housing", "officer"),
+                                         ("f-officer", "李明", "finance", "officer"), ("p-first", "陈新", "housing", "officer"),
+                                         ("p-throttle", "孙试", "finance", "officer")]:
+            hub.admin("person", "add", "--id", person, "--name", name, "--unit", unit, "--role", role)
+        cls.one_time = {}
+        for person in ["coord", "h-officer", "f-officer", "p-first", "p-throttle"]:
+            cls.one_time[person] = hub.admin("person", "password", person).strip().splitlines()[-1]
+        cls.coord_token = hub.admin("credential", "issue", "--person", "coord", "--token").strip().splitlines()[-1]
+        hub.start()
+        for person, password in PASSWORDS.items():
+            answer = hub.sign_in({"person": person, "password": cls.one_time[person], "new_password": password})
+            assert "session" in answer, answer
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def setUp(self):
+        self.browsers = []
+
+    def browser(self, name, certificate=None):
+        browser = Browser(self.hub, name, certificate)
+        self.browsers.append(browser)
+        return browser
+
+    def tearDown(self):
+        outcome = self._outcome
+        failed = any(error for _, error in getattr(outcome, "errors", [])) or not getattr(outcome, "success", True)
+        for browser in self.browsers:
+            if failed:
+                browser.save_artifacts(self._testMethodName)
+            browser.quit()
+        if failed:
+            print(f"screenshots and console logs: {ARTIFACTS}", file=sys.stderr)
+
+    def register_case(self, title):
+        result = self.hub.ask(self.coord_token, {
+            "type": "case.register", "title": title, "summary": "房屋征收补偿未到位", "category": "claim", "channel": "visit",
+            "received_on": "2026-12-01", "involved_units": ["housing", "finance"],
+            "petitioner": {"name": "张三", "contact": "138-0000-0000"}})[0]
+        return result["case"]
+
+    def test_password_sign_in_first_change_wrong_password_and_throttling(self):
+        browser = self.browser("first")
+        browser.open("/")
+        self.assertEqual(browser.driver.title, "信访工作联席会议协同平台")
+        self.assertEqual(browser.submit_sign_in("p-first", "not the password"), "人员编号或密码错误。")
+        self.assertEqual(browser.submit_sign_in("p-first", self.one_time["p-first"]), "这是一次性初始密码，请设置新密码后登录。")
+        self.assertTrue(browser.element("signin-new-password").is_displayed())
+        self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "short"), "新密码不符合要求。")
+        browser.screenshot("signin-change-password")
+        self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "陈新的新密码2026年"), "")
+        browser.wait_text("connection", "已连接")
+        self.assertIn("陈新", browser.text_of("who"))
+
+        browser.open("/")
+        for attempt in range(6):
+            self.assertEqual(browser.submit_sign_in("p-throttle", f"guess {attempt}"), "人员编号或密码错误。")
+        message = browser.submit_sign_in("p-throttle", self.one_time["p-throttle"])
+        self.assertRegex(message, r"^登录失败次数过多，请\d+秒后再试。$")
+
+    def certificate_browser(self, name):
+        """A browser holding h-officer's client certificate, sent without asking (the policy
+        AutoSelectCertificateForUrls: headless Chromium cannot answer the picker)."""
+        if os.geteuid() != 0:
+            self.skipTest("the certificate policy is written under /etc/chromium (root only)")
+        directory = os.path.join(self.root, f"cert-{name}")
+        self.hub.admin("credential", "issue", "--person", "h-officer", "--cert", directory)
+        p12 = os.path.join(directory, "h-officer.p12")
+        run("openssl", "pkcs12", "-export", "-in", os.path.join(directory, "cert.pem"), "-inkey", os.path.join(directory, "key.pem"),
+            "-out", p12, "-passout", "pass:", "-name", "h-officer")
+        policies = "/etc/chromium/policies/managed"
+        os.makedirs(policies, exist_ok=True)
+        policy = os.path.join(policies, "conferencehub-test.json")
+        with open(policy, "w") as handle:
+            json.dump({"AutoSelectCertificateForUrls": [json.dumps({"pattern": self.hub.origin, "filter": {}})]}, handle)
+        try:
+            return self.browser(name, certificate=p12)
+        finally:
+            os.remove(policy)  # read when the browser starts
+
+    def test_a_certificate_signs_in_in_one_step(self):
+        browser = self.certificate_browser("certificate")
+        browser.open("/")
+        browser.element("signin-certificate").click()
+        browser.wait_text("connection", "已连接")
+        self.assertIn("王芳", browser.text_of("who"))
+
+    def test_two_browsers_see_each_other_live_and_survive_a_restart_without_gap_or_duplicate(self):
+        case = self.register_case(HOSTILE_TITLE)
+        housing, finance = self.browser("housing"), self.browser("finance")
+        housing.sign_in("h-officer")
+        finance.sign_in("f-officer")
+        housing.open_case(case)
+        finance.open_case(case)
+        housing.post(HOSTILE_MESSAGE)
+        finance.until(lambda driver: any(HOSTILE_MESSAGE in text for _, kind, text in finance.timeline() if kind == "message"),
+                      "the message in the other browser")
+        housing.screenshot("case-room")
+
+        self.hub.stop()
+        for browser in (housing, finance):
+            browser.wait_text("connection", "连接已断开，正在重新连接…")
+        housing.post("断线期间输入的消息")
+        self.hub.start()
+        for browser in (housing, finance):
+            browser.wait_text("connection", "已连接")
+        for browser in (housing, finance):
+            browser.until(lambda driver, b=browser: any("断线期间输入的消息" in text for _, _, text in b.timeline()),
+                          "the message typed while the hub was down")
+        finance.post("恢复后的消息")
+        for browser in (housing, finance):
+            browser.until(lambda driver, b=browser: any("恢复后的消息" in text for _, _, text in b.timeline()), "the message after the restart")
+            sequence = [seq for seq, _, _ in browser.timeline()]
+            self.assertEqual(sequence, list(range(sequence[0], sequence[0] + len(sequence))), f"{browser.name}: a gap or a duplicate")
+            self.assertEqual(sum("断线期间输入的消息" in text for _, _, text in browser.timeline()), 1, "sent once")
+
+        for browser in (housing, finance):
+            self.assertIsNone(browser.driver.execute_script("return window.__xss"), "hostile text ran")
+            self.assertEqual(browser.driver.execute_script("return document.querySelectorAll('#app img, #app script').length"), 0)
+            self.assertIn(HOSTILE_TITLE, browser.text_of("case-title"))
+            self.assertIn(HOSTILE_MESSAGE, browser.text_of("timeline"))
+        self.assertIn(HOSTILE_UNIT, housing.text_of("who"))
+        self.assertIn("财政局</script>", finance.text_of("who"))
+
+    def test_a_page_from_a_foreign_origin_cannot_open_the_socket(self):
+        page = f"""<!doctype html><title>waiting</title><script>
+            const socket = new WebSocket("wss://localhost:{self.hub.port}/v1/ws", "conferencehub.v1");
+            socket.onopen = () => document.title = "open";
+            socket.onerror = () => document.title = "refused";
+            </script>""".encode()
+
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *arguments):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Page)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            # A browser holding a certificate sends it to the hub whatever page asks: the hub
+            # must refuse the page by its origin (403). (Without a certificate to send, Chromium
+            # gives up on such a socket even before asking: that is no test of the hub.)
+            browser = self.certificate_browser("foreign")
+            browser.open("/")  # the person uses the console, so the browser has chosen the certificate for the hub
+            browser.element("signin-person")
+            browser.driver.get(f"http://127.0.0.1:{server.server_address[1]}/")
+            browser.until(lambda driver: driver.title in ("open", "refused"), "the socket's fate")
+            self.assertEqual(browser.driver.title, "refused")
+            console = [entry["message"] for entry in browser.driver.get_log("browser")]
+            self.assertTrue(any("Unexpected response code: 403" in message for message in console), console)
+        finally:
+            server.shutdown()
+        with open(os.path.join(self.root, "hub.log")) as log:
+            self.assertIn("websocket upgrade refused: foreign origin", log.read())
+
+    def test_the_english_switch_leaves_no_chinese_and_chinese_no_english(self):
+        case = self.register_case("语言检查案件")
+        browser = self.browser("language")
+        browser.open("/")
+        self.assertIsNone(ENGLISH_WORD.search(browser.words()), browser.words())
+        browser.sign_in("f-officer")
+        browser.screenshot("cases")
+        self.assertIsNone(ENGLISH_WORD.search(browser.words()), browser.words())
+        browser.open_case(case)
+        browser.post("Hello in English is data, not a word of the console")
+        browser.until(lambda driver: any("Hello in English" in text for _, _, text in browser.timeline()), "the message")
+        self.assertIsNone(ENGLISH_WORD.search(browser.words()), browser.words())
+
+        browser.element("language").click()
+        browser.wait_text("language", "Switch to Chinese")
+        browser.until(lambda driver: "Case room" in driver.find_element(By.ID, "page").text, "the case page in English")
+        browser.screenshot("case-english")
+        self.assertIsNone(CJK.search(browser.words()), browser.words())
+        browser.element("nav-cases").click()
+        browser.wait_text("page", "My unit's part")
+        self.assertIsNone(CJK.search(browser.words()), browser.words())
+        browser.open("/")  # the session is in memory only: a reload signs in again, in English
+        browser.wait_text("signin-submit", "Sign in")
+        self.assertIsNone(CJK.search(browser.words()), browser.words())
+        browser.element("signin-person")
+        browser.driver.execute_script("localStorage.removeItem('conferencehub.language')")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
