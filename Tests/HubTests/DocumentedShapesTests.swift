@@ -173,6 +173,7 @@ final class DocumentedShapesTests: XCTestCase {
             "petitioner": ["name": "Zhang San", "contact": "138-0000-0000"],
         ])
         let room = try XCTUnwrap(registered.result["case"] as? String)
+        try await call(housing, "inbox", ["limit": 50])
         seen.reply("join", try await housing.join(room, lastSeq: 0))
         try await call(coordinator, "rooms")
         try await call(housing, "negotiation.answer", ["case": room, "answer": "claim"])

@@ -432,55 +432,8 @@ public struct PendingAction: Sendable, Equatable {
 }
 
 extension PetitionCase {
-    /// What the case is waiting on, and from whom, at a glance.
+    /// What the case is waiting on, and from whom, at a glance (WorkItems.swift, in words).
     public var waitingOn: [PendingAction] {
-        var pending: [PendingAction] = []
-        switch status {
-        case .registered:
-            pending.append(PendingAction(unit: nil, what: "route the case to its unit or units"))
-        case .negotiating:
-            pending += (negotiation?.unanswered ?? []).map { PendingAction(unit: $0, what: "answer in the negotiation") }
-        case .disputed:
-            pending.append(PendingAction(unit: escalation?.to, what: "decide the lead unit"))
-        case .assigned:
-            pending.append(PendingAction(unit: leadUnit, what: "send the notice of acceptance"))
-        case .objectionPending:
-            pending.append(PendingAction(unit: nil, what: "decide the objection"))
-        case .accepted, .inHandling, .extensionGranted:
-            for task in tasks {
-                switch task.state {
-                case .assigned, .acknowledged: pending.append(PendingAction(unit: task.unit, what: "task \(task.id): \(task.what) (by \(task.due))"))
-                case .done: pending.append(PendingAction(unit: leadUnit, what: "review the result of task \(task.id)"))
-                case .accepted: break
-                }
-            }
-            if let draft = answerDraft {
-                pending += awaitingCoSignature.filter { !draft.objected(by: $0) }.map {
-                    PendingAction(unit: $0, what: "co-sign or object to answer version \(draft.version)")
-                }
-                if !draft.objections.isEmpty {
-                    pending.append(PendingAction(unit: leadUnit, what: "revise answer version \(draft.version), or a leader signs it off over the objection"))
-                } else if awaitingCoSignature.isEmpty {
-                    pending.append(PendingAction(unit: leadUnit, what: "give the co-signed answer (version \(draft.version))"))
-                }
-            } else if status != .accepted {
-                pending.append(PendingAction(unit: leadUnit, what: "draft the answer"))
-            } else {
-                pending.append(PendingAction(unit: leadUnit, what: "start handling"))
-            }
-            if let request = extensionRequest, request.refusal == nil {
-                pending.append(PendingAction(unit: leadUnit, what: "a leader decides the extension request (\(request.days) days)"))
-            }
-        case .answered, .reviewed, .reReviewed:
-            pending.append(PendingAction(unit: nil, what: "record the petitioner's rating, a review request, or close"))
-        case .reviewRequested:
-            pending.append(PendingAction(unit: nil, what: "give the review opinion"))
-        case .reReviewRequested:
-            pending.append(PendingAction(unit: nil, what: "give the re-review opinion"))
-        case .closed, .routedOut:
-            break
-        }
-        pending += supervisionItems.filter(\.isOpen).map { PendingAction(unit: $0.unit, what: "answer supervision item \($0.id): \($0.demand)") }
-        return pending
+        workItems.filter { $0.kind != .objectionWindow }.map { PendingAction(unit: $0.unit, what: $0.text) }
     }
 }

@@ -266,6 +266,14 @@ th { background: var(--wash); font-weight: 600; }
 .presence .person { margin-left: .5rem; }
 .compose { display: grid; grid-template-columns: 1fr auto; gap: .5rem; margin-top: .6rem; }
 .compose .error { grid-column: 1 / -1; }
+.inbox { list-style: none; padding: 0; }
+.inbox .work { border-left: 6px solid var(--ok); background: var(--paper); padding: .5rem .8rem; margin: .5rem 0; border-radius: 4px; }
+.inbox .work p { margin: .25rem 0 0; }
+.inbox .work.w50 { border-color: var(--w50); } .inbox .work.w75 { border-color: var(--w75); }
+.inbox .work.w85 { border-color: var(--w85); } .inbox .work.w99 { border-color: var(--w99); }
+.inbox .work.overdue { border-color: var(--w99); background: #fdecea; }
+.inbox .due { color: var(--muted); font-size: .85rem; }
+header nav a { margin-right: .8rem; }
 
 """#####),
         ("dom.js", #####"""
@@ -489,6 +497,28 @@ export class HubConnection {
     this.rooms = new Map(); // room → {lastSeq, epoch, onEvent, onReset}
     this.outbox = new Map(); // key → {room, text, resolve, reject}
     this.attempt = 0;
+    this.lobbyListeners = new Set();
+    this.reconnectListeners = new Set();
+  }
+
+  /** Calls `listener` for every lobby event (notices of milestones); returns a function that stops it. */
+  onLobbyEvent(listener) {
+    this.lobbyListeners.add(listener);
+    return () => this.lobbyListeners.delete(listener);
+  }
+
+  /** Calls `listener` after each reconnection; returns a function that stops it. */
+  onReconnect(listener) {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** Joins the conference lobby for as long as the console is open. */
+  async joinLobby() {
+    await this.join("lobby", {
+      onEvent: () => { for (const listener of this.lobbyListeners) listener(); },
+      onReset: () => { for (const listener of this.lobbyListeners) listener(); },
+    });
   }
 
   /** Opens the socket (and again after each drop, until closed). */
@@ -522,9 +552,12 @@ export class HubConnection {
       }
       this.identity = frame.result;
       this.ready = true;
+      const reconnected = this.attempt > 0;
       this.attempt = 0;
       this.onState("connected");
-      this.resume();
+      this.resume().then(() => {
+        if (reconnected) for (const listener of this.reconnectListeners) listener();
+      });
       return;
     }
     const waiter = this.pending.get(frame.id);
@@ -742,6 +775,64 @@ document.documentElement.lang = current;
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#b3261e"/><path d="M8 10h16v3H8zm0 5h16v3H8zm0 5h10v3H8z" fill="#fff"/></svg>
 
 """#####),
+        ("inbox.js", #####"""
+// inbox.js: my work — everything the open cases wait for from this person or their
+// unit, most urgent first, with the time left coloured by the warning it has reached. It is read
+// again whenever the conference lobby announces a milestone, every 20 seconds, and after a
+// reconnection, so that it stays current without a reload.
+import { data, h, replace } from "./dom.js";
+import { day, sentence, timeLeft, unitName } from "./format.js";
+import { t } from "./i18n.js";
+
+/** Shows the inbox in `root`; `onCount` gets the number of items; returns a function that stops it. */
+export async function showInbox(root, hub, onCount) {
+  const list = h("ol", { class: "inbox", id: "inbox-items" });
+  const note = h("p", { class: "hint", id: "inbox-note" });
+  replace(root, h("section", { class: "inbox-page" }, h("h2", {}, t("nav.inbox")), note, list));
+
+  async function load() {
+    let result;
+    try {
+      result = await hub.request("inbox", { limit: 200 });
+    } catch {
+      replace(note, t("error.generic"));
+      return;
+    }
+    onCount(result.count);
+    replace(note, result.count === 0 ? t("inbox.none") : t("inbox.count", { count: result.count }));
+    replace(list, result.items.map((item) => {
+      const level = item.level === 100 ? "overdue" : item.level ? "w" + item.level : "ok";
+      return h("li", { class: "work " + level, "data-kind": item.kind, "data-case": item.case },
+        h("a", { href: `#/case/${encodeURIComponent(item.case)}` }, data(item.case), " ", data(item.title)),
+        h("p", {}, sentence("work." + item.kind, {
+          unit: item.unit ? unitName(item.unit) : t("inbox.office"), task: item.task, version: item.version, item: item.item,
+          days: item.days, detail: item.detail ?? "",
+        })),
+        item.due ? h("p", { class: "due" }, t("inbox.due", { due: day(item.due) }), " · ", timeLeft(item.seconds_left)) : null);
+    }));
+  }
+
+  await load();
+  const timer = setInterval(load, 20000);
+  const stopListening = hub.onLobbyEvent(load);
+  const stopReconnect = hub.onReconnect(load);
+  return () => {
+    clearInterval(timer);
+    stopListening();
+    stopReconnect();
+  };
+}
+
+/** Keeps the count of the person's inbox in `element` (the header's link). */
+export async function countInbox(hub, onCount) {
+  try {
+    onCount((await hub.request("inbox", { limit: 1 })).count);
+  } catch {
+    // the count is a convenience: the inbox page says what went wrong
+  }
+}
+
+"""#####),
         ("index.html", #####"""
 <!doctype html>
 <html lang="zh-CN">
@@ -769,6 +860,7 @@ import { setTimeZone, setUnits, unitName } from "./format.js";
 import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
+import { countInbox, showInbox } from "./inbox.js";
 
 const root = document.getElementById("app");
 let signedIn = null; // {session, identity, hub}
@@ -792,13 +884,21 @@ function begin(answer) {
     },
     onSessionEnded: (why) => start(t(why === "revoked" ? "signin.revoked" : "signin.expired")),
   });
-  signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting" };
+  signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting", count: h("span", { class: "count", id: "inbox-count" }) };
   hub.open();
+  hub.joinLobby().catch(() => {});
+  hub.onLobbyEvent(() => countInbox(hub, setCount));
   hub.request("units").then((result) => {
     setUnits(result.units);
     route();
   }).catch(() => route());
   window.addEventListener("hashchange", route);
+}
+
+/** The number of the person's inbox items, shown in the header. */
+function setCount(count) {
+  if (!signedIn) return;
+  replace(signedIn.count, t("nav.inbox_count", { count }));
 }
 
 /** The connection's state, in the current language. */
@@ -813,7 +913,10 @@ function header() {
   showState();
   return h("header", {},
     h("h1", {}, t("app.title")),
-    h("nav", {}, h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
+    h("nav", {},
+      h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
+      " ",
+      h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
     h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -837,6 +940,9 @@ async function route() {
   document.title = t("app.title");
   if (match) {
     leavePage = await showCase(main, signedIn.hub, match[1]);
+    countInbox(signedIn.hub, setCount);
+  } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
+    leavePage = await showInbox(main, signedIn.hub, setCount);
   } else {
     await showCases(main, signedIn.hub, signedIn.identity);
   }
@@ -929,6 +1035,31 @@ export default {
   "person.with_unit": "{person} ({unit})",
   "app.title": "Joint Conference on Petition Work",
   "language.switch": "Switch to Chinese",
+  "nav.inbox": "My work",
+  "nav.inbox_count": "({count})",
+  "inbox.none": "Nothing waits on you.",
+  "inbox.count": "{count} items, the most urgent first.",
+  "inbox.office": "the conference office",
+  "inbox.due": "due {due}",
+  "work.route": "Transfer or assign the case (conference office)",
+  "work.answer_negotiation": "{unit} must answer the acceptance negotiation: claim, support another unit, co-handle or decline",
+  "work.decide_lead": "Decide which unit leads the disputed case",
+  "work.send_acceptance_notice": "{unit} must send the petitioner the notice of acceptance",
+  "work.objection_window": "{unit} may object within the window if the case is outside its remit",
+  "work.rule_on_objection": "Rule on a unit's objection",
+  "work.acknowledge_task": "{unit} must acknowledge task {task}: {detail}",
+  "work.report_on_task": "{unit} must report on or finish task {task}: {detail}",
+  "work.review_task_result": "{unit} must accept or return task {task}",
+  "work.cosign_answer": "{unit} must co-sign or object to version {version} of the answer",
+  "work.revise_answer": "{unit} must revise version {version} of the answer, or a leader signs it off",
+  "work.give_answer": "{unit} must give the co-signed answer (version {version})",
+  "work.draft_answer": "{unit} must draft the answer",
+  "work.start_handling": "{unit} must start handling",
+  "work.decide_extension": "A leader of {unit} must decide the extension request ({days} days)",
+  "work.record_outcome": "Record the petitioner's rating, a review request, or close",
+  "work.give_review_opinion": "Give the review opinion",
+  "work.give_re_review_opinion": "Give the re-review opinion",
+  "work.answer_supervision": "{unit} must answer supervision item {item}: {detail}",
   "nav.cases": "Cases",
   "nav.sign_out": "Sign out",
   "signin.title": "Sign in",
@@ -1096,6 +1227,31 @@ export default {
   "person.with_unit": "{person}（{unit}）",
   "app.title": "信访工作联席会议协同平台",
   "language.switch": "切换为英文",
+  "nav.inbox": "我的待办",
+  "nav.inbox_count": "（{count}）",
+  "inbox.none": "目前没有待办事项。",
+  "inbox.count": "共{count}项待办，最紧急的在前。",
+  "inbox.office": "联席办",
+  "inbox.due": "期限{due}",
+  "work.route": "转送或交办本案（联席办）",
+  "work.answer_negotiation": "{unit}须答复协商受理：认领主办、支持他单位主办、协办或不予认领",
+  "work.decide_lead": "决定争议案件的主办单位",
+  "work.send_acceptance_notice": "{unit}须向信访人发出受理告知",
+  "work.objection_window": "{unit}如认为不属本单位职责，可在异议期内提出异议",
+  "work.rule_on_objection": "审核单位提出的异议",
+  "work.acknowledge_task": "{unit}须签收任务{task}：{detail}",
+  "work.report_on_task": "{unit}须报告任务{task}进展或完成情况：{detail}",
+  "work.review_task_result": "{unit}须验收或退回任务{task}",
+  "work.cosign_answer": "{unit}须会签或对答复意见第{version}稿提出异议",
+  "work.revise_answer": "{unit}须修改答复意见第{version}稿，或由领导签发",
+  "work.give_answer": "{unit}须出具已会签的答复意见（第{version}稿）",
+  "work.draft_answer": "{unit}须起草答复意见",
+  "work.start_handling": "{unit}须开始办理",
+  "work.decide_extension": "{unit}领导须审批延期申请（{days}天）",
+  "work.record_outcome": "登记信访人评价、复查申请或办结",
+  "work.give_review_opinion": "出具复查意见",
+  "work.give_re_review_opinion": "出具复核意见",
+  "work.answer_supervision": "{unit}须回复督办事项{item}：{detail}",
   "nav.cases": "案件",
   "nav.sign_out": "退出",
   "signin.title": "登录",

@@ -50,6 +50,28 @@ export class HubConnection {
     this.rooms = new Map(); // room → {lastSeq, epoch, onEvent, onReset}
     this.outbox = new Map(); // key → {room, text, resolve, reject}
     this.attempt = 0;
+    this.lobbyListeners = new Set();
+    this.reconnectListeners = new Set();
+  }
+
+  /** Calls `listener` for every lobby event (notices of milestones); returns a function that stops it. */
+  onLobbyEvent(listener) {
+    this.lobbyListeners.add(listener);
+    return () => this.lobbyListeners.delete(listener);
+  }
+
+  /** Calls `listener` after each reconnection; returns a function that stops it. */
+  onReconnect(listener) {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** Joins the conference lobby for as long as the console is open. */
+  async joinLobby() {
+    await this.join("lobby", {
+      onEvent: () => { for (const listener of this.lobbyListeners) listener(); },
+      onReset: () => { for (const listener of this.lobbyListeners) listener(); },
+    });
   }
 
   /** Opens the socket (and again after each drop, until closed). */
@@ -83,9 +105,12 @@ export class HubConnection {
       }
       this.identity = frame.result;
       this.ready = true;
+      const reconnected = this.attempt > 0;
       this.attempt = 0;
       this.onState("connected");
-      this.resume();
+      this.resume().then(() => {
+        if (reconnected) for (const listener of this.reconnectListeners) listener();
+      });
       return;
     }
     const waiter = this.pending.get(frame.id);

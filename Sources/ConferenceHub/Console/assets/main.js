@@ -7,6 +7,7 @@ import { setTimeZone, setUnits, unitName } from "./format.js";
 import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
+import { countInbox, showInbox } from "./inbox.js";
 
 const root = document.getElementById("app");
 let signedIn = null; // {session, identity, hub}
@@ -30,13 +31,21 @@ function begin(answer) {
     },
     onSessionEnded: (why) => start(t(why === "revoked" ? "signin.revoked" : "signin.expired")),
   });
-  signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting" };
+  signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting", count: h("span", { class: "count", id: "inbox-count" }) };
   hub.open();
+  hub.joinLobby().catch(() => {});
+  hub.onLobbyEvent(() => countInbox(hub, setCount));
   hub.request("units").then((result) => {
     setUnits(result.units);
     route();
   }).catch(() => route());
   window.addEventListener("hashchange", route);
+}
+
+/** The number of the person's inbox items, shown in the header. */
+function setCount(count) {
+  if (!signedIn) return;
+  replace(signedIn.count, t("nav.inbox_count", { count }));
 }
 
 /** The connection's state, in the current language. */
@@ -51,7 +60,10 @@ function header() {
   showState();
   return h("header", {},
     h("h1", {}, t("app.title")),
-    h("nav", {}, h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
+    h("nav", {},
+      h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
+      " ",
+      h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
     h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -75,6 +87,9 @@ async function route() {
   document.title = t("app.title");
   if (match) {
     leavePage = await showCase(main, signedIn.hub, match[1]);
+    countInbox(signedIn.hub, setCount);
+  } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
+    leavePage = await showInbox(main, signedIn.hub, setCount);
   } else {
     await showCases(main, signedIn.hub, signedIn.identity);
   }
