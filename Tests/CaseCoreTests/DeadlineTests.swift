@@ -62,6 +62,15 @@ final class DeadlineTests: XCTestCase {
         XCTAssertEqual(calendar.workingDayDeadline(from: day("2026-11-21"), days: 1), day("2026-11-23"))
     }
 
+    func testWorkingDaysLeftCountTodayAndTheLastDayButNoWeekend() {
+        let calendar = WorkingCalendar.weekendsOnly
+        // Thursday 19th to Thursday 26th: Thu, Fri, Mon, Tue, Wed, Thu.
+        XCTAssertEqual(calendar.workingDays(from: day("2026-11-19"), through: day("2026-11-26")), 6)
+        XCTAssertEqual(calendar.workingDays(from: day("2026-11-21"), through: day("2026-11-23")), 1, "a weekend, then Monday")
+        XCTAssertEqual(calendar.workingDays(from: day("2026-11-26"), through: day("2026-11-26")), 1, "the last day itself")
+        XCTAssertEqual(calendar.workingDays(from: day("2026-11-27"), through: day("2026-11-26")), 0, "passed")
+    }
+
     func testCalendarFileErrorsNameTheLine() {
         XCTAssertThrowsError(try WorkingCalendar(parsing: "2026-10-01 holiday\n2026-13-01 holiday\n")) { error in
             XCTAssertEqual((error as? WorkingCalendar.ParseError)?.line, 2)

@@ -83,6 +83,12 @@ final class CoHandlingProtocolTests: XCTestCase {
             "finance: task 1: Confirm the budget line (by 2026-11-06)", "district: task 2: Survey the plot (by 2026-11-13)", "housing: draft the answer",
         ])
         XCTAssertEqual(((overview.result["tasks_by_unit"] as? [String: Any])?["district"] as? [[String: Any]])?.first?["progress"] as? String, "on_track")
+        // What each person may do now, named as the changes are (CaseActions).
+        let actions = (overview.result["actions"] as? [[String: Any]] ?? []).map { ($0["type"] as? String ?? "") + (($0["task"] as? Int).map { " \($0)" } ?? "") }
+        XCTAssertEqual(Array(actions.prefix(3)), ["plan_set", "task_assigned", "answer_drafted"], overview.text)
+        let financeOverview = try await finance.request("case.overview", ["case": room])
+        XCTAssertEqual((financeOverview.result["actions"] as? [[String: Any]] ?? []).map { "\($0["type"] as? String ?? "") \($0["task"] as? Int ?? 0)" },
+                       ["task_progress 1", "task_done 1"], "finance: its acknowledged task, nothing of district's")
 
         // Restart: the clients come back with what they had seen and lose nothing.
         let before = try await hub.store.history(of: CaseID(room)!)

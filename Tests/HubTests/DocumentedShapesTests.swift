@@ -161,6 +161,7 @@ final class DocumentedShapesTests: XCTestCase {
         let chair = try await connect("d-leader")
         try await call(coordinator, "hello")
         try await call(housing, "units")
+        try await call(housing, "people", ["unit": "housing"])
         // hello on a connection with a client certificate (the test certificate is h-officer's).
         let certified = try await hub.connect(identity: TestPKI.client)
         let hello = try await certified.request(["id": "h", "type": "hello"])
@@ -214,6 +215,7 @@ final class DocumentedShapesTests: XCTestCase {
         try await hub.hub!.sweepDeadlines()
         _ = try await housing.post(room, text: "Site survey done.", key: "doc-0")
         for command in ["case.get", "case.overview", "case.history", "case.petitioner"] { try await call(coordinator, command, ["case": room]) }
+        try await call(finance, "case.overview", ["case": room])
         try await call(coordinator, "cases")
         try await call(coordinator, "figures", ["from": "2026-11-01", "to": "2026-11-30"])
         try await call(coordinator, "supervision")

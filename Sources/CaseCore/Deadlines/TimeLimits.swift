@@ -91,6 +91,14 @@ public enum DeadlineKind: String, Codable, Sendable, CaseIterable {
     case reReviewRequest = "re_review_request"
     case reReviewAnswer = "re_review_answer"
 
+    /// Limits the law counts in working days (the others count calendar days).
+    public var countsWorkingDays: Bool {
+        switch self {
+        case .objection, .negotiation, .escalation: return true
+        default: return false
+        }
+    }
+
     /// Windows in which the petitioner or a unit *may* act: they lapse, they are not "overdue".
     public var isWindow: Bool {
         switch self {

@@ -71,6 +71,17 @@ public struct WorkingCalendar: Sendable, Equatable {
         workingDay(onOrAfter: start.adding(days: days))
     }
 
+    /// The working days left to a limit whose last day is `due`, seen on `today`: today counts
+    /// when it is a working day, and so does the last day (0 once `due` has passed).
+    public func workingDays(from today: LocalDate, through due: LocalDate) -> Int {
+        var day = today, count = 0
+        while day <= due {
+            if isWorkingDay(day) { count += 1 }
+            day = day.adding(days: 1)
+        }
+        return count
+    }
+
     /// The last day of a limit of `days` working days counted from the day after `start`.
     public func workingDayDeadline(from start: LocalDate, days: Int) -> LocalDate {
         var day = start

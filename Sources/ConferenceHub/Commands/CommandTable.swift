@@ -9,7 +9,7 @@ enum CommandTable {
     static let all: [any Command.Type] = [
         Hello.self, Auth.self,
         Rooms.self, Join.self, Leave.self, Post.self, History.self, Who.self,
-        Units.self,
+        Units.self, People.self,
         CaseRegister.self, CaseChangeCommand.self, CaseGet.self, CaseHistory.self, CasePetitioner.self, Cases.self, CaseOverview.self, Inbox.self, Figures.self,
         NegotiationAnswerCommand.self, NegotiationGet.self, NegotiationFiguresCommand.self, Supervision.self,
         MeetingConvene.self, MeetingChangeCommand.self, MeetingGet.self, Meetings.self, MeetingMinutes.self,

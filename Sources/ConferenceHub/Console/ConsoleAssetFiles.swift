@@ -3,18 +3,229 @@
 
 enum ConsoleAssetFiles {
     static let files: [(path: String, text: String)] = [
+        ("actions.js", #####"""
+// actions.js: what this person may do with a case now, as buttons, each opening a form with the
+// fields its change needs. The list comes from the hub (`case.overview` `actions`: the same rules
+// that accept or refuse the change), so the page offers exactly what this person may do in this
+// state; the form checks what the hub checks and shows a refusal in words.
+import { data, h, replace } from "./dom.js";
+import { conferenceTimeZone, peopleOf, personName, unitHierarchy, unitName } from "./format.js";
+import { form, today } from "./forms.js";
+import { t } from "./i18n.js";
+
+const REASON = 4000;
+const positions = [["claim", "position.claim"], ["support", "position.support"], ["cohandle", "position.cohandle"], ["decline", "position.decline"]];
+const decisions = [["support", "decision.support"], ["explain", "decision.explain"], ["not_support", "decision.not_support"]];
+const satisfactions = [["satisfied", "satisfaction.satisfied"], ["basically_satisfied", "satisfaction.basically_satisfied"], ["not_satisfied", "satisfaction.not_satisfied"]];
+const upheld = [["true", "review.upheld"], ["false", "review.overturned"]];
+const channels = [["litigation", "route.litigation"], ["discipline", "route.discipline"]];
+const progress = [["on_track", "progress.on_track"], ["at_risk", "progress.at_risk"]];
+
+const reason = (name = "reason", label = "form.reason", required = true) => ({ name, kind: "area", label, required, max: REASON });
+const allUnits = () => unitHierarchy().filter((unit) => unit.kind !== "petition_bureau");
+
+/** The fields of each change and how its values become the change. `c` is the case as the page
+ * knows it: {overview, details, identity}. */
+const changes = {
+  negotiation_answered: {
+    fields: (c) => [
+      { name: "position", kind: "choice", label: "form.position", options: positions, value: "claim" },
+      { name: "supports", kind: "unit", label: "form.supports", options: (c.details.negotiation?.units || []).filter((unit) => unit !== c.identity.unit),
+        hidden: (v) => v.position !== "support", requiredWhen: (v) => v.position === "support" },
+      { ...reason(), required: false, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
+      { name: "basis", kind: "area", label: "form.basis", max: REASON, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
+    ],
+    send: (v) => ["negotiation.answer", {
+      answer: v.position, supports: v.position === "support" ? v.supports : undefined,
+      reason: v.position === "decline" ? v.reason : undefined, basis: v.position === "decline" ? v.basis : undefined,
+    }],
+  },
+  negotiation_opened: { fields: (c) => [unitsField("units", c.details.involved_units, 2)], change: (v) => ({ units: v.units }) },
+  assigned: assignment(false, (c) => c.details.involved_units),
+  lead_decided: assignment(true, (c) => c.details.negotiation?.units || c.details.involved_units),
+  lead_reassigned: assignment(true, () => allUnits().map((unit) => unit.unit)),
+  forwarded: { fields: () => [unitsField("units", allUnits(), 1)], change: (v) => ({ units: v.units }) },
+  objection_raised: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  objection_upheld: {
+    fields: () => [unitsField("units", allUnits(), 1, "form.reroute_units"), reason("rationale", "form.rationale")],
+    change: (v) => ({ units: v.units, rationale: v.rationale }),
+  },
+  objection_rejected: { fields: () => [reason("rationale", "form.rationale")], change: (v) => ({ rationale: v.rationale }) },
+  accepted: { fields: () => [], change: () => ({}), intro: "form.accepted_intro" },
+  handling_started: { fields: () => [], change: () => ({}) },
+  plan_set: {
+    fields: (c) => [
+      { name: "responsible_leader", kind: "person", label: "form.responsible_leader", required: true, options: peopleOf(c.overview.lead, "leader"), value: c.details.plan?.responsible_leader },
+      { name: "responsible_person", kind: "person", label: "form.responsible_person", required: true, options: peopleOf(c.overview.lead), value: c.details.plan?.responsible_person ?? c.identity.person },
+      { name: "measures", kind: "lines", label: "form.measures", hint: "form.measures_hint", required: true, max: REASON, value: (c.details.plan?.measures || []).join("\n") },
+      { name: "resolution_deadline", kind: "date", label: "form.resolution_deadline", required: true, min: today(conferenceTimeZone()),
+        maxDate: handlingDue(c), value: c.details.plan?.resolution_deadline },
+    ],
+    change: (v) => ({ plan: v }),
+  },
+  task_assigned: {
+    fields: (c) => [
+      { name: "unit", kind: "unit", label: "form.task_unit", required: true, options: c.overview.co_handling, value: c.overview.co_handling[0] },
+      { name: "what", kind: "area", label: "form.task_what", required: true, max: REASON },
+      { name: "due", kind: "date", label: "form.due", required: true, min: today(conferenceTimeZone()), maxDate: handlingDue(c) },
+    ],
+    change: (v) => ({ task: v }),
+  },
+  task_acknowledged: { fields: () => [], change: (v, a) => ({ task: a.task }), intro: "form.task_intro" },
+  task_progress: {
+    fields: () => [{ name: "text", kind: "area", label: "form.progress_text", required: true, max: REASON },
+      { name: "status", kind: "choice", label: "form.progress_status", options: progress, value: "on_track" }],
+    change: (v, a) => ({ task: a.task, report: { text: v.text, status: v.status } }),
+    intro: "form.task_intro",
+  },
+  task_done: { fields: () => [reason("result", "form.task_result")], change: (v, a) => ({ task: a.task, result: v.result }), intro: "form.task_intro" },
+  task_accepted: { fields: () => [], change: (v, a) => ({ task: a.task }), intro: "form.task_result_intro" },
+  task_returned: { fields: () => [reason()], change: (v, a) => ({ task: a.task, reason: v.reason }), intro: "form.task_result_intro" },
+  answer_drafted: { fields: (c) => answerFields(c.details.answer_draft?.answer), change: (v) => ({ answer: v }) },
+  answer_cosigned: { fields: () => [], change: (v, a) => ({ version: a.version }), intro: "form.draft_intro" },
+  answer_objected: { fields: () => [reason()], change: (v, a) => ({ version: a.version, reason: v.reason }), intro: "form.draft_intro" },
+  answered: { fields: (c) => answerFields(c.details.answer_draft?.answer), change: (v) => ({ answer: v }), intro: "form.answered_intro" },
+  extension_requested: {
+    fields: () => [{ name: "days", kind: "number", label: "form.days", required: true, min: 1, maxValue: 30 }, reason()],
+    change: (v) => ({ days: v.days, reason: v.reason }),
+  },
+  extension_granted: {
+    fields: (c) => [{ name: "days", kind: "number", label: "form.days", required: true, min: 1, maxValue: 30, value: c.details.extension_request?.days }, reason()],
+    change: (v) => ({ days: v.days, reason: v.reason }),
+    intro: "form.extension_intro",
+  },
+  extension_refused: { fields: () => [reason()], change: (v) => ({ reason: v.reason }), intro: "form.extension_intro" },
+  satisfaction_rated: {
+    fields: () => [{ name: "satisfaction", kind: "choice", label: "form.satisfaction", options: satisfactions, value: "satisfied" }],
+    change: (v) => ({ satisfaction: v.satisfaction }),
+  },
+  review_requested: { fields: () => [], change: () => ({}) },
+  re_review_requested: { fields: () => [], change: () => ({}) },
+  reviewed: opinion(),
+  re_reviewed: opinion(),
+  closed: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  routed_out: {
+    fields: () => [{ name: "channel", kind: "choice", label: "form.channel", options: channels, value: "litigation" },
+      { name: "destination", kind: "text", label: "form.destination", required: true, max: 200 }, reason()],
+    change: (v) => v,
+  },
+  supervision_opened: {
+    fields: (c) => [
+      { name: "unit", kind: "unit", label: "form.supervised_unit", required: true, options: c.details.involved_units, value: c.overview.lead },
+      reason(), { name: "demand", kind: "area", label: "form.demand", required: true, max: REASON },
+      { name: "due", kind: "date", label: "form.due", required: true, min: today(conferenceTimeZone()) },
+    ],
+    change: (v) => ({ demand: v }),
+  },
+  supervision_answered: { fields: () => [reason("text", "form.supervision_text")], change: (v, a) => ({ item: a.item, text: v.text }) },
+  listed_supervision_set: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  listed_supervision_cleared: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+};
+
+function unitsField(name, options, minimum, label = "form.units") {
+  return { name, kind: "units", label, required: true, minimum, options };
+}
+
+function assignment(rationaleRequired, candidates) {
+  return {
+    fields: (c) => [
+      { name: "lead", kind: "unit", label: "form.lead", required: true, options: candidates(c) },
+      { name: "co_handling", kind: "units", label: "form.co_handling", options: candidates(c) },
+      reason("rationale", "form.rationale", rationaleRequired),
+    ],
+    change: (v) => ({ assignment: { lead: v.lead, co_handling: v.co_handling.filter((unit) => unit !== v.lead), rationale: v.rationale } }),
+  };
+}
+
+function answerFields(draft) {
+  return [
+    { name: "request", kind: "area", label: "form.answer_request", required: true, max: REASON, value: draft?.request },
+    { name: "facts_and_reasons", kind: "area", label: "form.answer_facts", required: true, max: 10000, value: draft?.facts_and_reasons },
+    { name: "decision", kind: "choice", label: "form.answer_decision", options: decisions, value: draft?.decision ?? "support" },
+    { name: "legal_basis", kind: "area", label: "form.legal_basis", required: true, max: REASON, value: draft?.legal_basis },
+  ];
+}
+
+function opinion() {
+  return {
+    fields: () => [{ name: "upheld", kind: "choice", label: "form.review_outcome", options: upheld, value: "true" }, reason("opinion", "form.opinion")],
+    change: (v) => ({ opinion: { upheld: v.upheld === "true", opinion: v.opinion } }),
+  };
+}
+
+function handlingDue(c) {
+  return (c.overview.deadlines || []).find((deadline) => deadline.kind === "handling")?.due;
+}
+
+/** The label of an action's button. */
+function label(action) {
+  return t("action." + action.type, { task: action.task ?? "", version: action.version ?? "", item: action.item ?? "" });
+}
+
+function actionId(action) {
+  return ["action", action.type, action.task ?? action.version ?? action.item].filter((part) => part !== undefined).join("-");
+}
+
+/** The actions section of a case: a button per action; the chosen one's form below them. After a
+ * change is accepted, `onDone` runs (the page refreshes the case). */
+export function showActions(section, hub, room, c, onDone) {
+  const panel = h("div", { class: "action-panel", id: "action-panel" });
+  const offered = (c.overview.actions || []).filter((action) => changes[action.type]);
+  const buttons = offered.map((action) => h("button", { type: "button", id: actionId(action), class: "action", onclick: () => open(action) }, label(action)));
+
+  function open(action) {
+    const spec = changes[action.type];
+    const intro = spec.intro ? h("p", { class: "hint" }, introText(spec.intro, action, c)) : null;
+    replace(panel, form({
+      id: "form-" + action.type, title: label(action), intro, fields: spec.fields(c), submitKey: "form.submit",
+      onCancel: () => replace(panel),
+      send: async (values) => {
+        if (spec.send) {
+          const [type, fields] = spec.send(values);
+          await hub.request(type, { case: room, ...fields });
+        } else {
+          await hub.request("case.change", { case: room, change: { type: action.type, ...spec.change(values, action) } });
+        }
+        replace(panel);
+        onDone();
+      },
+    }));
+    panel.querySelector("input, select, textarea")?.focus();
+  }
+
+  replace(section, h("h3", {}, t("case.actions")),
+    offered.length ? h("div", { class: "actions", id: "actions" }, buttons) : h("p", { class: "hint", id: "actions" }, t("case.no_actions")),
+    panel);
+}
+
+/** The words above a form: what the task, draft or request is. */
+function introText(key, action, c) {
+  const task = (c.details.tasks || []).find((item) => item.task === action.task);
+  const draft = c.details.answer_draft;
+  const request = c.details.extension_request;
+  return [t(key, {
+    task: action.task ?? "", unit: task ? unitName(task.unit) : "", version: draft?.version ?? "",
+    days: request?.days ?? "", person: request ? personName(request.requested_by) : "",
+  }), " ", task ? data(task.what) : null, task?.result ? [" — ", data(task.result)] : null,
+  request?.reason && key === "form.extension_intro" ? [" ", data(request.reason)] : null];
+}
+
+"""#####),
         ("case.js", #####"""
 // case.js: one case — its live room (messages, presence, case events as sentences), a message box
-// (Enter sends; each message carries an idempotency key, so a retry never posts twice) and its
-// state: status, lead and co-handling units, and every running deadline with its progress.
+// (Enter sends; each message carries an idempotency key, so a retry never posts twice), its state
+// (casestate.js) and what this person may do with it now (actions.js).
 import { data, h, replace } from "./dom.js";
-import { dateTime, day, describeCaseEvent, sentence, timeLeft, unitList, unitName } from "./format.js";
+import { dateTime, describeCaseEvent, personName, sentence, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
+import { renderState } from "./casestate.js";
+import { showActions } from "./actions.js";
 
 /** Shows case `room` in `root`; returns a function that leaves it. */
-export async function showCase(root, hub, room) {
+export async function showCase(root, hub, room, identity) {
   const timeline = h("ol", { class: "timeline", id: "timeline", "aria-live": "polite" });
   const state = h("section", { class: "state", id: "case-state" });
+  const actions = h("section", { class: "case-actions", id: "case-actions" });
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
@@ -42,7 +253,7 @@ export async function showCase(root, hub, room) {
 
   function showPresence() {
     replace(presence, t("case.present"), [...present.entries()].map(([person, unit]) =>
-      h("span", { class: "person" }, sentence("person.with_unit", { person, unit: unitName(unit) }))));
+      h("span", { class: "person" }, sentence("person.with_unit", { person: personName(person), unit: unitName(unit) }))));
   }
 
   async function loadHistory(before) {
@@ -51,14 +262,37 @@ export async function showCase(root, hub, room) {
     if (result.events.length) hub.seen(room, result.events[result.events.length - 1].seq);
   }
 
+  let petitioner = null;
+  let refreshing = null;
+  let again = false;
+
+  /** Reads the case again (after one of its events, or an act of this person); one read at a
+   * time, and one more if something happened meanwhile. */
   async function refreshState() {
-    try {
-      const overview = await hub.request("case.overview", { case: room });
-      replace(heading, data(room), " ", data(overview.title));
-      replace(state, renderState(overview));
-    } catch (error) {
-      replace(state, t("error.generic"));
+    if (refreshing) {
+      again = true;
+      return refreshing;
     }
+    refreshing = (async () => {
+      do {
+        again = false;
+        try {
+          const [overview, got] = await Promise.all([
+            hub.request("case.overview", { case: room }), hub.request("case.get", { case: room })]);
+          const details = got.case;
+          if (petitioner === null) {
+            petitioner = await hub.request("case.petitioner", { case: room }).then((result) => result.petitioner, () => false);
+          }
+          replace(heading, data(room), " ", data(overview.title));
+          replace(state, renderState(overview, details, petitioner || null));
+          showActions(actions, hub, room, { overview, details, identity }, refreshState);
+        } catch (error) {
+          replace(state, t("error.generic"));
+        }
+      } while (again);
+      refreshing = null;
+    })();
+    return refreshing;
   }
 
   async function send() {
@@ -83,9 +317,12 @@ export async function showCase(root, hub, room) {
 
   replace(root, h("section", { class: "case" },
     h("p", {}, h("a", { href: "#/cases" }, t("case.back"))),
-    heading, state,
-    h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
-      h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))));
+    heading,
+    h("div", { class: "case-body" },
+      state,
+      h("div", { class: "work-column" }, actions,
+        h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
+          h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))))));
 
   try {
     const joined = await hub.join(room, {
@@ -112,31 +349,15 @@ function render(event) {
   switch (event.kind) {
     case "message":
       return h("li", { class: "message", "data-seq": event.seq }, when, " ",
-        h("strong", {}, sentence("person.with_unit", { person: event.from.person, unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
+        h("strong", {}, sentence("person.with_unit", { person: personName(event.from.person), unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
     case "presence":
       return h("li", { class: "presence-event", "data-seq": event.seq }, when, " ",
-        sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: event.person, unit: unitName(event.unit) }));
+        sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: personName(event.person), unit: unitName(event.unit) }));
     case "case":
       return h("li", { class: "case-event", "data-seq": event.seq }, when, " ", describeCaseEvent(event.case_event));
     default:
       return h("li", { class: "notice-event", "data-seq": event.seq }, when, " ", t("event.notice"));
   }
-}
-
-function renderState(overview) {
-  return [
-    h("dl", {},
-      h("dt", {}, t("case.status")), h("dd", { id: "case-status" }, t("status." + overview.status)),
-      h("dt", {}, t("case.lead")), h("dd", { id: "case-lead" }, overview.lead ? data(unitName(overview.lead)) : t("cases.no_lead")),
-      h("dt", {}, t("case.co_handling")), h("dd", {}, (overview.co_handling || []).length ? data(unitList(overview.co_handling)) : t("case.none"))),
-    h("h3", {}, t("case.deadlines")),
-    h("ul", { class: "deadlines" }, (overview.deadlines || []).map((deadline) => {
-      const level = deadline.overdue || deadline.level === 100 ? "overdue" : deadline.level ? "w" + deadline.level : "ok";
-      return h("li", { class: "deadline " + level },
-        t("deadline." + deadline.kind), " ", day(deadline.due), " · ", timeLeft(deadline.seconds_left),
-        deadline.owed_by?.length ? [" · ", t("case.owed_by"), data(unitList(deadline.owed_by))] : null);
-    })),
-  ];
 }
 
 """#####),
@@ -215,6 +436,107 @@ export async function showCases(root, hub, identity) {
 }
 
 """#####),
+        ("casestate.js", #####"""
+// casestate.js: a case's state as the page shows it — status, lead and co-handling units, the
+// negotiation's answers, the plan (responsible leader and person, measures), every running deadline
+// with its time left and warning colour, tasks, the draft answer and its co-signatures, supervision,
+// and the petitioner (only for those entitled to see them). Everything from people is data.
+import { data, h } from "./dom.js";
+import { dateTime, day, personName, timeLeft, unitList, unitName } from "./format.js";
+import { t } from "./i18n.js";
+
+export function renderState(overview, details, petitioner) {
+  const negotiation = details?.negotiation;
+  return [
+    h("dl", {},
+      h("dt", {}, t("case.status")), h("dd", { id: "case-status" }, t("status." + overview.status)),
+      h("dt", {}, t("case.lead")), h("dd", { id: "case-lead" }, overview.lead ? data(unitName(overview.lead)) : t("cases.no_lead")),
+      h("dt", {}, t("case.co_handling")), h("dd", { id: "case-co-handling" }, (overview.co_handling || []).length ? data(unitList(overview.co_handling)) : t("case.none")),
+      details ? [h("dt", {}, t("case.involved")), h("dd", {}, data(unitList(details.involved_units)))] : null,
+      details ? [h("dt", {}, t("case.received")), h("dd", {}, day(details.received_on), " · ", t("category." + details.category), " · ", t("channel." + details.channel))] : null,
+      petitioner ? [h("dt", {}, t("case.petitioner")), h("dd", { id: "case-petitioner" }, data(petitioner.name), petitioner.contact ? [" · ", data(petitioner.contact)] : null)] : null,
+      overview.listed ? [h("dt", {}, t("case.listed")), h("dd", { class: "listed" }, data(overview.listed.reason))] : null,
+      details?.plan ? [
+        h("dt", {}, t("case.plan")),
+        h("dd", { id: "case-plan" }, t("case.plan_people", {}), data(personName(details.plan.responsible_leader)), t("list.separator"),
+          data(personName(details.plan.responsible_person)), " · ", t("case.resolution_deadline"), day(details.plan.resolution_deadline),
+          h("ol", {}, details.plan.measures.map((measure) => data(measure, "li")))),
+      ] : null),
+    details?.summary ? data(details.summary, "p") : null,
+    negotiation && negotiation.units ? renderNegotiation(negotiation) : null,
+    h("h3", {}, t("case.deadlines")),
+    h("ul", { class: "deadlines", id: "case-deadlines" }, (overview.deadlines || []).map((deadline) => {
+      const level = deadline.overdue || deadline.level === 100 ? "overdue" : deadline.level ? "w" + deadline.level : "ok";
+      return h("li", { class: "deadline " + level, "data-kind": deadline.kind },
+        t("deadline." + deadline.kind), " ", day(deadline.due), " · ", timeLeft(deadline.seconds_left, deadline.working_days_left),
+        deadline.owed_by?.length ? [" · ", t("case.owed_by"), data(unitList(deadline.owed_by))] : null);
+    })),
+    renderTasks(overview),
+    renderDraft(overview, details),
+    renderSupervision(overview),
+  ];
+}
+
+function renderNegotiation(negotiation) {
+  const answers = new Map((negotiation.answers || []).map((entry) => [entry.unit, entry]));
+  return [
+    h("h3", {}, t("case.negotiation", { round: negotiation.round })),
+    h("ul", { class: "negotiation", id: "case-negotiation" }, negotiation.units.map((unit) => {
+      const entry = answers.get(unit);
+      const answer = entry?.answer;
+      return h("li", { "data-unit": unit }, data(unitName(unit)), t("punct.colon"),
+        answer ? [t("position." + answer.position),
+          answer.supports ? [" ", data(unitName(answer.supports))] : null,
+          answer.reason ? [" · ", t("form.reason"), t("punct.colon"), data(answer.reason)] : null,
+          answer.basis ? [" · ", t("form.basis"), t("punct.colon"), data(answer.basis)] : null,
+          " · ", h("time", {}, dateTime(entry.at))] : t("case.not_answered"));
+    })),
+  ];
+}
+
+function renderTasks(overview) {
+  const rows = Object.entries(overview.tasks_by_unit || {}).flatMap(([unit, tasks]) => tasks.map((task) => ({ unit, ...task })))
+    .sort((a, b) => a.task - b.task);
+  if (!rows.length) return null;
+  return [
+    h("h3", {}, t("case.tasks")),
+    h("table", { class: "tasks", id: "case-tasks" },
+      h("thead", {}, h("tr", {}, ["case.task_number", "case.task_unit", "case.task_what", "case.task_due", "case.task_state"].map((key) => h("th", {}, t(key))))),
+      h("tbody", {}, rows.map((task) => h("tr", { "data-task": task.task, class: task.overdue ? "overdue" : undefined },
+        h("td", {}, String(task.task)), h("td", {}, data(unitName(task.unit))), h("td", {}, data(task.what)),
+        h("td", {}, day(task.due)),
+        h("td", { class: "task-state" }, t("task." + task.state), task.progress ? [" · ", t("progress." + task.progress)] : null,
+          task.progress_text ? [" · ", data(task.progress_text)] : null))))),
+  ];
+}
+
+function renderDraft(overview, details) {
+  const draft = details?.answer_draft;
+  if (!overview.answer || !draft) return null;
+  return [
+    h("h3", {}, t("case.draft", { version: overview.answer.version })),
+    h("div", { class: "draft", id: "case-draft" },
+      h("p", {}, t("form.answer_decision"), t("punct.colon"), t("decision." + draft.answer.decision)),
+      h("p", {}, t("form.answer_request"), t("punct.colon"), data(draft.answer.request)),
+      h("p", {}, t("form.answer_facts"), t("punct.colon"), data(draft.answer.facts_and_reasons)),
+      h("p", {}, t("form.legal_basis"), t("punct.colon"), data(draft.answer.legal_basis)),
+      h("p", { id: "draft-signatures" }, t("case.signed_by"), overview.answer.signed_by.length ? data(unitList(overview.answer.signed_by)) : t("case.none"),
+        " · ", t("case.awaiting"), overview.answer.awaiting.length ? data(unitList(overview.answer.awaiting)) : t("case.none")),
+      overview.answer.objections.map((objection) => h("p", { class: "error" }, data(unitName(objection.unit)), " ", t("case.objects"), data(objection.reason)))),
+  ];
+}
+
+function renderSupervision(overview) {
+  if (!(overview.supervision_items || []).length) return null;
+  return [
+    h("h3", {}, t("case.supervision")),
+    h("ul", { class: "supervision" }, overview.supervision_items.map((item) => h("li", { "data-item": item.item },
+      t("case.supervision_item", { item: item.item }), data(unitName(item.unit)), t("punct.colon"), data(item.demand), " · ", day(item.due), " · ",
+      t(item.answered ? "case.answered" : item.escalated ? "case.escalated" : "case.open")))),
+  ];
+}
+
+"""#####),
         ("console.css", #####"""
 /* The console's only stylesheet: system fonts (nothing is fetched), readable on an office screen. */
 :root {
@@ -275,6 +597,25 @@ th { background: var(--wash); font-weight: 600; }
 .inbox .due { color: var(--muted); font-size: .85rem; }
 header nav a { margin-right: .8rem; }
 
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; }
+.actions button.action { border-color: var(--accent); color: var(--accent); }
+.action-form { display: grid; gap: .7rem; max-width: 44rem; margin-top: .8rem; padding: 1rem; background: var(--paper); border: 1px solid var(--line); border-radius: 6px; }
+.action-form h4 { margin: 0; }
+.action-form .buttons { display: flex; gap: .6rem; }
+.units { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .2rem .8rem; padding: .4rem; border: 1px solid var(--line); border-radius: 4px; max-height: 16rem; overflow-y: auto; }
+.indent1 { padding-left: 1rem; } .indent2 { padding-left: 2rem; } .indent3 { padding-left: 3rem; } .indent4 { padding-left: 4rem; }
+.register { max-width: 48rem; }
+.negotiation, .supervision { list-style: none; padding: 0; }
+.negotiation li, .supervision li { padding: .3rem .6rem; margin: .2rem 0; background: var(--paper); border-left: 4px solid var(--line); }
+.tasks tr.overdue td { background: #fdecea; }
+.draft { background: var(--paper); border: 1px solid var(--line); border-radius: 6px; padding: .4rem .8rem; }
+.draft p { margin: .3rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.case-plan ol { margin: .3rem 0; }
+main:has(.case-body) { max-width: 96rem; }
+.case-body { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5rem; align-items: start; }
+.case-actions h3 { margin-top: 0; }
+@media (max-width: 60rem) { .case-body { grid-template-columns: minmax(0, 1fr); } }
+
 """#####),
         ("dom.js", #####"""
 // dom.js: the only way the console makes elements. Text always goes in as text (textContent,
@@ -327,13 +668,53 @@ import { language, t } from "./i18n.js";
 
 let timeZone = "Asia/Shanghai";
 let unitNames = new Map();
+let unitTree = [];
+let people = [];
 
 export function setTimeZone(zone) {
   timeZone = zone || timeZone;
 }
 
+export function conferenceTimeZone() {
+  return timeZone;
+}
+
 export function setUnits(units) {
   unitNames = new Map(units.map((unit) => [unit.unit, unit.name]));
+  // The hierarchy in reading order: each unit after its superior, indented by its depth.
+  const children = new Map();
+  for (const unit of units) {
+    const parent = units.some((other) => other.unit === unit.parent) ? unit.parent : null;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(unit);
+  }
+  unitTree = [];
+  const visit = (parent, depth) => {
+    for (const unit of children.get(parent) || []) {
+      unitTree.push({ unit: unit.unit, kind: unit.kind, depth });
+      if (depth < 8) visit(unit.unit, depth + 1);
+    }
+  };
+  visit(null, 0);
+}
+
+/** Every unit, each after its superior, with its depth in the hierarchy. */
+export function unitHierarchy() {
+  return unitTree;
+}
+
+export function setPeople(list) {
+  people = list;
+}
+
+/** A person's name (their id when unknown). */
+export function personName(id) {
+  return people.find((person) => person.person === id)?.name ?? id;
+}
+
+/** The people of `unit` (with `role`, if given). */
+export function peopleOf(unit, role) {
+  return people.filter((person) => person.unit === unit && (!role || person.roles.includes(role))).map((person) => person.person);
 }
 
 /** A unit's name (its id when unknown). */
@@ -362,9 +743,11 @@ export function day(text) {
     .format(new Date(Date.UTC(year, month - 1, dayOfMonth)));
 }
 
-/** Time left (days, or hours on the last day), or how long overdue, from seconds left. */
-export function timeLeft(seconds) {
+/** Time left (working days for the limits the law counts so; otherwise days, or hours on the last
+ * day), or how long overdue, from seconds left. */
+export function timeLeft(seconds, workingDays) {
   if (seconds < 0) return t("deadline.overdue_by", { days: Math.ceil(-seconds / 86400) });
+  if (workingDays !== undefined && workingDays !== null) return t("deadline.working_days_left", { days: workingDays });
   if (seconds < 86400) return t("deadline.hours_left", { hours: Math.max(1, Math.floor(seconds / 3600)) });
   return t("deadline.days_left", { days: Math.floor(seconds / 86400) });
 }
@@ -444,6 +827,128 @@ export function describeCaseEvent(caseEvent) {
 }
 
 """#####),
+        ("forms.js", #####"""
+// forms.js: how the console builds a form from a list of fields, checks it as the hub will (required
+// fields, lengths, dates, numbers, units) and shows a refusal in words. Fields are plain objects:
+// {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...}.
+import { data, h, replace } from "./dom.js";
+import { personName, unitName } from "./format.js";
+import { has, t } from "./i18n.js";
+
+/** Today in the conference's time zone, as YYYY-MM-DD. */
+export function today(timeZone) {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  return parts.slice(0, 10);
+}
+
+function control(field) {
+  const id = "f-" + field.name;
+  const common = { id, name: field.name, required: field.required || undefined };
+  switch (field.kind) {
+    case "area": case "lines":
+      return h("textarea", { ...common, rows: field.kind === "lines" ? 3 : 3, maxlength: field.max, value: field.value });
+    case "date":
+      return h("input", { ...common, type: "date", value: field.value, min: field.min, max: field.maxDate });
+    case "number":
+      return h("input", { ...common, type: "number", min: field.min, max: field.maxValue, step: 1, value: field.value });
+    case "choice":
+      return h("select", common, field.options.map(([value, key]) =>
+        h("option", { value, selected: value === field.value || undefined }, t(key))));
+    case "unit": case "person":
+      return h("select", common, h("option", { value: "" }, t("form.pick")),
+        field.options.map((value) => h("option", { value, selected: value === field.value || undefined },
+          data(field.kind === "unit" ? unitName(value) : personName(value)))));
+    case "units":
+      return h("div", { id, class: "units" }, field.options.map((unit) =>
+        h("label", { class: "check" },
+          h("input", { type: "checkbox", name: field.name, value: unit.unit ?? unit, checked: (field.value || []).includes(unit.unit ?? unit) || undefined }),
+          unit.depth ? h("span", { class: "indent" + Math.min(unit.depth, 4) }) : null,
+          data(unitName(unit.unit ?? unit)))));
+    default:
+      return h("input", { ...common, type: "text", maxlength: field.max, value: field.value });
+  }
+}
+
+/** Reads a field's value from its form. */
+function read(form, field) {
+  if (field.kind === "units") return [...form.querySelectorAll(`input[name="${field.name}"]:checked`)].map((box) => box.value);
+  const value = form.elements.namedItem(field.name).value;
+  if (field.kind === "lines") return value.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (field.kind === "number") return value === "" ? null : Number(value);
+  return field.kind === "area" || field.kind === "text" ? value.trim() : value;
+}
+
+/** What is wrong with the values, as a catalogue key and its parameters, or null. */
+function problem(fields, values) {
+  for (const field of fields) {
+    if (field.hidden?.(values)) continue;
+    const value = values[field.name];
+    const label = t(field.label);
+    const empty = value === null || value === "" || (Array.isArray(value) && value.length === 0);
+    if (empty && (field.required || field.requiredWhen?.(values))) return ["form.required", { label }];
+    if (empty) continue;
+    if (field.max && typeof value === "string" && value.length > field.max) return ["form.too_long", { label, max: field.max }];
+    if (field.kind === "lines" && value.some((line) => line.length > field.max)) return ["form.too_long", { label, max: field.max }];
+    if (field.kind === "units" && field.minimum && value.length < field.minimum) return ["form.units_minimum", { label, minimum: field.minimum }];
+    if (field.kind === "number" && (!Number.isInteger(value) || value < field.min || value > field.maxValue)) {
+      return ["form.number_range", { label, min: field.min, max: field.maxValue }];
+    }
+    if (field.kind === "date" && field.min && value < field.min) return ["form.date_past", { label }];
+    if (field.kind === "date" && field.maxDate && value > field.maxDate) return ["form.date_after", { label }];
+  }
+  return null;
+}
+
+/** The words for a refusal from the hub (its code; its own message is English and for logs). */
+export function refusal(error) {
+  return has("error." + error.code) ? t("error." + error.code) : t("error.generic");
+}
+
+/** A form: `fields`, a submit button labelled `submitKey`; `send(values)` returns a promise. */
+export function form({ id, title, intro, fields, submitKey, send, onCancel }) {
+  const message = h("p", { class: "error", role: "alert", id: "form-error" });
+  const submit = h("button", { class: "primary", type: "submit", id: "form-submit" }, t(submitKey));
+  const element = h("form", { class: "action-form", id, novalidate: true },
+    h("h4", {}, title),
+    intro || null,
+    fields.map((field) => h("label", { class: field.kind === "units" ? "wide" : undefined, "data-field": field.name },
+      t(field.label), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)),
+    h("div", { class: "buttons" }, submit,
+      onCancel ? h("button", { type: "button", id: "form-cancel", onclick: onCancel }, t("form.cancel")) : null),
+    message);
+  function values() {
+    return Object.fromEntries(fields.map((field) => [field.name, read(element, field)]));
+  }
+  function showHidden() {
+    const current = values();
+    for (const field of fields) {
+      element.querySelector(`[data-field="${field.name}"]`).classList.toggle("hidden", Boolean(field.hidden?.(current)));
+    }
+  }
+  element.addEventListener("change", showHidden);
+  showHidden();
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const current = values();
+    const wrong = problem(fields, current);
+    if (wrong) {
+      replace(message, t(wrong[0], wrong[1]));
+      return;
+    }
+    replace(message);
+    submit.disabled = true;
+    try {
+      await send(current);
+    } catch (error) {
+      replace(message, refusal(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return element;
+}
+
+"""#####),
         ("hub.js", #####"""
 // hub.js: the console's link to the hub. Signing in over HTTPS gives a session, held here in memory
 // only (never stored, never in a URL); the WebSocket sends it in its first frame. Replies are
@@ -451,6 +956,9 @@ export function describeCaseEvent(caseEvent) {
 // again with the session, rejoins every room from the last event it saw (no gap, no event twice;
 // when the hub cannot recover a room, the room's owner reloads its history), and sends again the
 // messages typed meanwhile: each carries an idempotency key, so the hub stores it once.
+
+/** Requests that change a case: not sent again by themselves after a reconnection. */
+const CHANGES = new Set(["case.register", "case.change", "negotiation.answer"]);
 
 export class HubError extends Error {
   constructor(code, message, extra = {}) {
@@ -585,10 +1093,17 @@ export class HubConnection {
     this.socket = null;
     // What was sent and not answered will be answered by nobody: ask again after reconnecting
     // (reads), or send again with the same key (posts, in the outbox).
+    const unsent = new Set(this.waiting); // still waiting to be sent: they go out after reconnecting
     for (const [id, waiter] of [...this.pending]) {
       const frame = waiter.frame;
+      if (unsent.has(frame)) continue;
       if (frame.type === "post") {
         this.pending.delete(id); // the outbox sends it again, with its key
+      } else if (CHANGES.has(frame.type)) {
+        // A change may have been made before the connection dropped: never sent twice on its
+        // own. The person sees the case as it now is and decides.
+        this.pending.delete(id);
+        waiter.reject(new HubError("connection_lost", "the connection dropped before the hub answered"));
       } else if (frame.type === "join" && this.rooms.has(frame.room)) {
         this.pending.delete(id); // the rejoin answers it
         this.rooms.get(frame.room).pendingJoin = waiter;
@@ -856,10 +1371,11 @@ export async function countInbox(hub, onCount) {
 import { h, data, replace } from "./dom.js";
 import { HubConnection, signOut } from "./hub.js";
 import { language, onLanguageChange, setLanguage, t } from "./i18n.js";
-import { setTimeZone, setUnits, unitName } from "./format.js";
+import { setPeople, setTimeZone, setUnits, unitName } from "./format.js";
 import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
+import { showRegister } from "./register.js";
 import { countInbox, showInbox } from "./inbox.js";
 
 const root = document.getElementById("app");
@@ -888,10 +1404,11 @@ function begin(answer) {
   hub.open();
   hub.joinLobby().catch(() => {});
   hub.onLobbyEvent(() => countInbox(hub, setCount));
-  hub.request("units").then((result) => {
-    setUnits(result.units);
-    route();
-  }).catch(() => route());
+  // Unit and people names for the pages; the page is drawn once they are known (or failed).
+  Promise.allSettled([
+    hub.request("units").then((result) => setUnits(result.units)),
+    hub.request("people").then((result) => setPeople(result.people)),
+  ]).then(() => route());
   window.addEventListener("hashchange", route);
 }
 
@@ -916,7 +1433,8 @@ function header() {
     h("nav", {},
       h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
       " ",
-      h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
+      h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
+      identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null),
     h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -939,8 +1457,10 @@ async function route() {
   replace(root, header(), main);
   document.title = t("app.title");
   if (match) {
-    leavePage = await showCase(main, signedIn.hub, match[1]);
+    leavePage = await showCase(main, signedIn.hub, match[1], signedIn.identity);
     countInbox(signedIn.hub, setCount);
+  } else if (location.hash === "#/register" && signedIn.identity.roles.includes("coordinator")) {
+    showRegister(main, signedIn.hub);
   } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
     leavePage = await showInbox(main, signedIn.hub, setCount);
   } else {
@@ -950,6 +1470,48 @@ async function route() {
 
 onLanguageChange(() => (signedIn ? route() : start()));
 start();
+
+"""#####),
+        ("register.js", #####"""
+// register.js: a coordinator registers a petition: title, summary, category, channel, the
+// date received, the petitioner's name and contact (petitioner data: sent to the hub, shown later
+// only to those entitled to it) and the involved units picked from the unit hierarchy. The hub
+// routes it at once: to the one unit, or into lead negotiation among several.
+import { h, replace } from "./dom.js";
+import { conferenceTimeZone, unitHierarchy } from "./format.js";
+import { form, today } from "./forms.js";
+import { t } from "./i18n.js";
+
+const categories = [["claim", "category.claim"], ["suggestion", "category.suggestion"], ["accusation", "category.accusation"]];
+const channels = [["visit", "channel.visit"], ["letter", "channel.letter"], ["phone", "channel.phone"], ["online", "channel.online"]];
+
+export function showRegister(root, hub) {
+  const fields = [
+    { name: "title", kind: "text", label: "register.title_field", required: true, max: 200 },
+    { name: "summary", kind: "area", label: "register.summary", max: 10000 },
+    { name: "category", kind: "choice", label: "register.category", options: categories, value: "claim" },
+    { name: "channel", kind: "choice", label: "register.channel", options: channels, value: "visit" },
+    { name: "received_on", kind: "date", label: "register.received_on", required: true, value: today(conferenceTimeZone()), maxDate: today(conferenceTimeZone()) },
+    { name: "petitioner_name", kind: "text", label: "register.petitioner_name", required: true, max: 100 },
+    { name: "petitioner_contact", kind: "text", label: "register.petitioner_contact", max: 200 },
+    { name: "involved_units", kind: "units", label: "register.units", hint: "register.units_hint", required: true, minimum: 1,
+      options: unitHierarchy().filter((unit) => unit.kind !== "petition_bureau") },
+  ];
+  replace(root, h("section", { class: "register" },
+    h("p", {}, h("a", { href: "#/cases" }, t("case.back"))),
+    h("h2", {}, t("register.heading")),
+    form({
+      id: "register-form", title: t("register.form_title"), fields, submitKey: "register.submit",
+      send: async (values) => {
+        const result = await hub.request("case.register", {
+          title: values.title, summary: values.summary, category: values.category, channel: values.channel,
+          received_on: values.received_on, involved_units: values.involved_units,
+          petitioner: { name: values.petitioner_name, contact: values.petitioner_contact },
+        });
+        location.hash = `#/case/${result.case}`;
+      },
+    })));
+}
 
 """#####),
         ("signin.js", #####"""
@@ -1031,6 +1593,7 @@ function explain(error) {
 // The console's words in English (the switch). Keys are the same in every catalogue
 // (ConsoleCatalogueTests checks it); `{name}` is filled in by t().
 export default {
+  "punct.colon": ": ",
   "list.separator": ", ",
   "person.with_unit": "{person} ({unit})",
   "app.title": "Joint Conference on Petition Work",
@@ -1216,6 +1779,154 @@ export default {
   "error.rate_limited": "Too many actions at once: slow down a little.",
   "error.storage_unavailable": "The hub cannot store anything right now: try again shortly.",
   "error.bad_request": "Something in the input is wrong: check it and try again.",
+  "nav.register": "Register a petition",
+  "register.heading": "Register a petition",
+  "register.form_title": "Petition registration",
+  "register.title_field": "Title",
+  "register.summary": "Requests and facts",
+  "register.category": "Category",
+  "register.channel": "Channel",
+  "register.received_on": "Date received",
+  "register.petitioner_name": "Petitioner's name",
+  "register.petitioner_contact": "Petitioner's contact",
+  "register.units": "Units involved",
+  "register.units_hint": "With one unit the case is assigned to it; with several, the units negotiate who leads.",
+  "register.submit": "Register and route",
+  "category.claim": "Claim",
+  "category.suggestion": "Suggestion",
+  "category.accusation": "Accusation",
+  "channel.visit": "Visit",
+  "channel.letter": "Letter",
+  "channel.phone": "Phone",
+  "channel.online": "Online",
+  "case.involved": "Units involved",
+  "case.received": "Received",
+  "case.petitioner": "Petitioner",
+  "case.listed": "Listed supervision",
+  "case.plan": "Resolution plan",
+  "case.plan_people": "Responsible leader and person: ",
+  "case.resolution_deadline": "Resolve by ",
+  "case.negotiation": "Lead negotiation (round {round})",
+  "case.not_answered": "no answer yet",
+  "case.tasks": "Tasks",
+  "case.task_number": "No.",
+  "case.task_unit": "Unit",
+  "case.task_what": "Task",
+  "case.task_due": "Due",
+  "case.task_state": "Progress",
+  "case.draft": "Draft answer (version {version})",
+  "case.signed_by": "Co-signed by: ",
+  "case.awaiting": "Awaiting: ",
+  "case.objects": "objects: ",
+  "case.supervision": "Supervision",
+  "case.supervision_item": "Item {item}: ",
+  "case.answered": "answered",
+  "case.escalated": "overdue, escalated",
+  "case.open": "awaiting an answer",
+  "case.actions": "Actions",
+  "case.no_actions": "Nothing here waits for you now.",
+  "task.assigned": "to acknowledge",
+  "task.acknowledged": "in progress",
+  "task.done": "done, to be reviewed",
+  "task.accepted": "accepted",
+  "progress.on_track": "on track",
+  "progress.at_risk": "at risk",
+  "position.claim": "claims the lead",
+  "position.support": "supports as lead:",
+  "position.cohandle": "will co-handle",
+  "position.decline": "declines",
+  "review.upheld": "Uphold the decision",
+  "review.overturned": "Change the decision",
+  "deadline.working_days_left": "{days} working days left",
+  "action.negotiation_opened": "Open lead negotiation",
+  "action.assigned": "Assign",
+  "action.negotiation_answered": "Answer the lead negotiation",
+  "action.lead_decided": "Decide the lead unit",
+  "action.forwarded": "Forward to other units",
+  "action.lead_reassigned": "Change the lead unit",
+  "action.objection_raised": "Object (outside our remit)",
+  "action.objection_upheld": "Uphold the objection and re-route",
+  "action.objection_rejected": "Reject the objection",
+  "action.accepted": "Accept and notify the petitioner",
+  "action.handling_started": "Start handling",
+  "action.plan_set": "Set the resolution plan",
+  "action.task_assigned": "Give a co-handling unit a task",
+  "action.task_acknowledged": "Acknowledge task {task}",
+  "action.task_progress": "Report progress on task {task}",
+  "action.task_done": "Report task {task} done",
+  "action.task_accepted": "Accept task {task}",
+  "action.task_returned": "Return task {task}",
+  "action.answer_drafted": "Draft the answer",
+  "action.answer_cosigned": "Co-sign draft version {version}",
+  "action.answer_objected": "Object to draft version {version}",
+  "action.answered": "Give the answer",
+  "action.extension_requested": "Request an extension",
+  "action.extension_granted": "Grant an extension",
+  "action.extension_refused": "Refuse the extension",
+  "action.satisfaction_rated": "Record the petitioner's rating",
+  "action.review_requested": "Record a review request",
+  "action.reviewed": "Give the review opinion",
+  "action.re_review_requested": "Record a re-review request",
+  "action.re_reviewed": "Give the re-review opinion",
+  "action.closed": "Close",
+  "action.routed_out": "Route out (litigation, discipline)",
+  "action.supervision_opened": "Supervise",
+  "action.supervision_answered": "Answer supervision item {item}",
+  "action.listed_supervision_set": "List for supervision",
+  "action.listed_supervision_cleared": "Clear listed supervision",
+  "form.pick": "Choose",
+  "form.submit": "Submit",
+  "form.cancel": "Cancel",
+  "form.required": "Fill in “{label}”.",
+  "form.too_long": "“{label}” may have at most {max} characters.",
+  "form.units_minimum": "Choose at least {minimum} units for “{label}”.",
+  "form.number_range": "“{label}” is a whole number from {min} to {max}.",
+  "form.date_past": "“{label}” cannot be before today.",
+  "form.date_after": "“{label}” is past the allowed limit.",
+  "form.position": "Answer",
+  "form.supports": "Unit that should lead",
+  "form.reason": "Reason",
+  "form.basis": "Basis (law or policy)",
+  "form.rationale": "Rationale",
+  "form.units": "Units",
+  "form.reroute_units": "Re-route to",
+  "form.lead": "Lead unit",
+  "form.co_handling": "Co-handling units",
+  "form.accepted_intro": "Accepting starts the handling limit and records the notice of acceptance to the petitioner.",
+  "form.responsible_leader": "Responsible leader",
+  "form.responsible_person": "Responsible person",
+  "form.measures": "Measures",
+  "form.measures_hint": "One per line.",
+  "form.resolution_deadline": "Resolve by",
+  "form.task_unit": "Unit",
+  "form.task_what": "Task",
+  "form.due": "Due",
+  "form.task_intro": "Task {task}: ",
+  "form.task_result_intro": "Task {task} ({unit}) reported done: ",
+  "form.progress_text": "Progress",
+  "form.progress_status": "Status",
+  "form.task_result": "Result",
+  "form.answer_request": "The petitioner's request",
+  "form.answer_facts": "Facts and reasons",
+  "form.answer_decision": "Decision",
+  "form.legal_basis": "Legal basis",
+  "form.draft_intro": "Read draft version {version} above.",
+  "form.answered_intro": "With co-handling units, this must be the draft they all co-signed.",
+  "form.days": "Days",
+  "form.extension_intro": "{person} asks for {days} more days: ",
+  "form.satisfaction": "Rating",
+  "form.review_outcome": "Outcome",
+  "form.opinion": "Opinion",
+  "form.channel": "Channel",
+  "form.destination": "Route to (authority)",
+  "form.supervised_unit": "Unit supervised",
+  "form.demand": "Demand",
+  "form.supervision_text": "Written answer",
+  "error.invalid_state": "The case is not at a stage where this can be done; look at it as it is now.",
+  "error.invalid_argument": "Something entered does not meet the rules; check it and try again.",
+  "error.window_closed": "The time for this has passed.",
+  "error.not_found": "No such case or item.",
+  "error.connection_lost": "The connection dropped before the hub answered. Look at the case record before submitting again.",
 };
 
 """#####),
@@ -1223,6 +1934,7 @@ export default {
 // The console's words in Simplified Chinese (the default). Keys are the same in every catalogue
 // (ConsoleCatalogueTests checks it); `{name}` is filled in by t().
 export default {
+  "punct.colon": "：",
   "list.separator": "、",
   "person.with_unit": "{person}（{unit}）",
   "app.title": "信访工作联席会议协同平台",
@@ -1408,6 +2120,154 @@ export default {
   "error.rate_limited": "操作过于频繁，请稍后再试。",
   "error.storage_unavailable": "平台暂时无法保存，请稍后再试。",
   "error.bad_request": "输入有误，请检查后重试。",
+  "nav.register": "登记信访事项",
+  "register.heading": "登记信访事项",
+  "register.form_title": "信访事项登记",
+  "register.title_field": "标题",
+  "register.summary": "主要诉求和事实",
+  "register.category": "信访类别",
+  "register.channel": "来源渠道",
+  "register.received_on": "收到日期",
+  "register.petitioner_name": "信访人姓名",
+  "register.petitioner_contact": "信访人联系方式",
+  "register.units": "涉及单位",
+  "register.units_hint": "涉及一个单位的，直接交办该单位；涉及多个单位的，由各单位协商受理、确定主办单位。",
+  "register.submit": "登记并转送",
+  "category.claim": "申诉求决",
+  "category.suggestion": "意见建议",
+  "category.accusation": "检举控告",
+  "channel.visit": "来访",
+  "channel.letter": "来信",
+  "channel.phone": "来电",
+  "channel.online": "网上信访",
+  "case.involved": "涉及单位",
+  "case.received": "收到日期",
+  "case.petitioner": "信访人",
+  "case.listed": "挂牌督办",
+  "case.plan": "化解方案",
+  "case.plan_people": "包案领导、责任人：",
+  "case.resolution_deadline": "化解时限",
+  "case.negotiation": "协商受理（第{round}轮）",
+  "case.not_answered": "尚未答复",
+  "case.tasks": "任务",
+  "case.task_number": "序号",
+  "case.task_unit": "承办单位",
+  "case.task_what": "任务内容",
+  "case.task_due": "期限",
+  "case.task_state": "办理情况",
+  "case.draft": "答复意见（第{version}稿）",
+  "case.signed_by": "已会签：",
+  "case.awaiting": "待会签：",
+  "case.objects": "提出异议：",
+  "case.supervision": "督办事项",
+  "case.supervision_item": "督办{item}：",
+  "case.answered": "已回复",
+  "case.escalated": "逾期未回复，已升级",
+  "case.open": "待回复",
+  "case.actions": "办理",
+  "case.no_actions": "目前没有需要您办理的事项。",
+  "task.assigned": "待签收",
+  "task.acknowledged": "办理中",
+  "task.done": "已办结待验收",
+  "task.accepted": "已验收",
+  "progress.on_track": "进展正常",
+  "progress.at_risk": "存在困难",
+  "position.claim": "认领主办",
+  "position.support": "支持由以下单位主办：",
+  "position.cohandle": "愿意协办",
+  "position.decline": "不予认领",
+  "review.upheld": "维持原处理意见",
+  "review.overturned": "改变原处理意见",
+  "deadline.working_days_left": "还剩{days}个工作日",
+  "action.negotiation_opened": "发起协商受理",
+  "action.assigned": "交办",
+  "action.negotiation_answered": "答复协商受理",
+  "action.lead_decided": "决定主办单位",
+  "action.forwarded": "转送其他单位",
+  "action.lead_reassigned": "变更主办单位",
+  "action.objection_raised": "提出异议（不属本单位职责）",
+  "action.objection_upheld": "异议成立，改交",
+  "action.objection_rejected": "异议不成立",
+  "action.accepted": "受理并告知信访人",
+  "action.handling_started": "开始办理",
+  "action.plan_set": "制定化解方案",
+  "action.task_assigned": "向协办单位交办任务",
+  "action.task_acknowledged": "签收任务{task}",
+  "action.task_progress": "报告任务{task}进展",
+  "action.task_done": "任务{task}办结",
+  "action.task_accepted": "验收任务{task}",
+  "action.task_returned": "退回任务{task}",
+  "action.answer_drafted": "起草答复意见",
+  "action.answer_cosigned": "会签答复意见第{version}稿",
+  "action.answer_objected": "对答复意见第{version}稿提出异议",
+  "action.answered": "出具答复意见",
+  "action.extension_requested": "申请延期",
+  "action.extension_granted": "批准延期",
+  "action.extension_refused": "不予批准延期",
+  "action.satisfaction_rated": "登记信访人评价",
+  "action.review_requested": "登记复查申请",
+  "action.reviewed": "出具复查意见",
+  "action.re_review_requested": "登记复核申请",
+  "action.re_reviewed": "出具复核意见",
+  "action.closed": "办结",
+  "action.routed_out": "依法分流（诉讼、纪检监察）",
+  "action.supervision_opened": "督办",
+  "action.supervision_answered": "回复督办事项{item}",
+  "action.listed_supervision_set": "挂牌督办",
+  "action.listed_supervision_cleared": "撤销挂牌督办",
+  "form.pick": "请选择",
+  "form.submit": "提交",
+  "form.cancel": "取消",
+  "form.required": "请填写“{label}”。",
+  "form.too_long": "“{label}”不能超过{max}个字。",
+  "form.units_minimum": "“{label}”至少选择{minimum}个单位。",
+  "form.number_range": "“{label}”须为{min}至{max}之间的整数。",
+  "form.date_past": "“{label}”不能早于今天。",
+  "form.date_after": "“{label}”超出了允许的期限。",
+  "form.position": "答复",
+  "form.supports": "支持主办的单位",
+  "form.reason": "理由",
+  "form.basis": "依据（法律或政策依据）",
+  "form.rationale": "理由",
+  "form.units": "单位",
+  "form.reroute_units": "改交单位",
+  "form.lead": "主办单位",
+  "form.co_handling": "协办单位",
+  "form.accepted_intro": "受理后即开始计算办理时限，并视为已向信访人发出受理告知。",
+  "form.responsible_leader": "包案领导",
+  "form.responsible_person": "责任人",
+  "form.measures": "化解措施",
+  "form.measures_hint": "每行一项。",
+  "form.resolution_deadline": "化解时限",
+  "form.task_unit": "承办单位",
+  "form.task_what": "任务内容",
+  "form.due": "期限",
+  "form.task_intro": "任务{task}：",
+  "form.task_result_intro": "任务{task}（{unit}）已报办结：",
+  "form.progress_text": "进展情况",
+  "form.progress_status": "办理状态",
+  "form.task_result": "办理结果",
+  "form.answer_request": "信访人诉求",
+  "form.answer_facts": "事实和理由",
+  "form.answer_decision": "处理意见",
+  "form.legal_basis": "法律政策依据",
+  "form.draft_intro": "请审阅上方答复意见第{version}稿。",
+  "form.answered_intro": "有协办单位的，须与各协办单位已会签的答复意见一致。",
+  "form.days": "延期天数",
+  "form.extension_intro": "{person}申请延期{days}天：",
+  "form.satisfaction": "信访人评价",
+  "form.review_outcome": "复查（复核）结论",
+  "form.opinion": "意见",
+  "form.channel": "分流渠道",
+  "form.destination": "分流至（机关名称）",
+  "form.supervised_unit": "督办单位",
+  "form.demand": "督办要求",
+  "form.supervision_text": "书面回复",
+  "error.invalid_state": "案件当前所处环节不能办理此事项，请刷新后查看。",
+  "error.invalid_argument": "填写的内容不符合规定，请检查后重试。",
+  "error.window_closed": "期限已过，不能再办理此事项。",
+  "error.not_found": "没有找到该案件或事项。",
+  "error.connection_lost": "连接中断，无法确认是否已提交。请查看案件记录后再决定是否重新提交。",
 };
 
 """#####),

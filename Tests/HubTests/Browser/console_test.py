@@ -6,6 +6,7 @@ Run by ConsoleBrowserTests (swift test) with CONFERENCEHUB_BINARY set; on failur
 screenshot and the browser console log of every open browser in CONFERENCEHUB_BROWSER_ARTIFACTS.
 With CONFERENCEHUB_SCREENSHOTS=DIR it also saves the screenshots docs/console.md shows.
 """
+import datetime
 import http.server
 import json
 import os
@@ -18,13 +19,14 @@ import tempfile
 import threading
 import unittest
 import urllib.request
+import zoneinfo
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from websockets.sync.client import connect as ws_connect
 
 BINARY = os.environ["CONFERENCEHUB_BINARY"]
@@ -33,9 +35,14 @@ SCREENSHOTS = os.environ.get("CONFERENCEHUB_SCREENSHOTS")
 HOSTILE_UNIT = "住建局<img src=x onerror=window.__xss=1>"
 HOSTILE_TITLE = "安置补偿</script><img src=x onerror=window.__xss=3>"
 HOSTILE_MESSAGE = "现场已踏勘<img src=x onerror=window.__xss=4></script><script>window.__xss=5</script>"
-PASSWORDS = {"coord": "联席办协调2026冬", "h-officer": "住建局经办2026冬", "f-officer": "财政局经办2026冬"}
+PASSWORDS = {"coord": "联席办协调2026冬", "h-officer": "住建局经办2026冬", "f-officer": "财政局经办2026冬", "h-leader": "住建局领导2026冬"}
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def day(offset):
+    """The date `offset` days from today in the conference's time zone, as YYYY-MM-DD."""
+    return (datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date() + datetime.timedelta(days=offset)).isoformat()
 
 
 def run(*arguments):
@@ -193,6 +200,49 @@ class Browser:
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
+    def go_to_case(self, case):
+        """Opens the case page by its address (as a link from 我的待办 does)."""
+        self.driver.execute_script("location.hash = arguments[0]", "#/case/" + case)
+        self.until(lambda driver: (self.text_of("case-title") or "").startswith(case) and self.text_of("case-status"), f"the page of {case}")
+
+    def act(self, action, **fields):
+        """Does what a person does for an action: its button, its form filled in, submitted.
+        Returns the refusal shown, or "" once the form is gone (the hub accepted the change)."""
+        self.until(lambda driver: driver.find_elements(By.ID, action), f"the action {action}")
+        self.driver.find_element(By.ID, action).click()
+        return self.fill_and_submit(**fields)
+
+    def fill_and_submit(self, **fields):
+        """Fills in the form shown and submits it; returns the refusal shown, or "" once the form
+        is gone (the hub accepted it)."""
+        form = self.element("form-submit")
+        for name, value in fields.items():
+            element = self.element("f-" + name)
+            if element.tag_name == "select":
+                Select(element).select_by_value(value)
+            elif element.tag_name == "div":  # a list of units
+                for unit in value:
+                    element.find_element(By.CSS_SELECTOR, f"input[value='{unit}']").click()
+            elif element.get_attribute("type") == "date":
+                self.driver.execute_script("arguments[0].value = arguments[1]", element, value)
+            else:
+                element.clear()
+                element.send_keys(value)
+        form.click()
+        outcome = """const error = document.getElementById('form-error');
+                     return !document.getElementById('form-submit') ? 'done' : (error && error.textContent) || null"""
+        self.until(lambda driver: driver.execute_script(outcome), "an answer to the form")
+        result = self.driver.execute_script(outcome)
+        return "" if result == "done" else result
+
+    def actions(self):
+        return self.driver.execute_script("return [...document.querySelectorAll('#actions button')].map(b => b.id)")
+
+    def work(self, case):
+        """The kinds of this person's 我的待办 items for `case`, read from the page."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#inbox-items li')].filter(li => li.dataset.case === arguments[0]).map(li => li.dataset.kind)", case)
+
     def timeline(self):
         return self.driver.execute_script(
             "return [...document.querySelectorAll('#timeline li')].map(li => [Number(li.dataset.seq), li.className, li.textContent])")
@@ -235,11 +285,12 @@ class ConsoleTests(unittest.TestCase):
         hub.admin("unit", "add", "--id", "housing", "--name", HOSTILE_UNIT, "--parent", "district")
         hub.admin("unit", "add", "--id", "finance", "--name", "财政局</script>", "--parent", "district")
         for person, name, unit, role in [("coord", "赵联", "conference-office", "coordinator"), ("h-officer", "王芳", "housing", "officer"),
+                                         ("h-leader", "周敏", "housing", "leader"),
                                          ("f-officer", "李明", "finance", "officer"), ("p-first", "陈新", "housing", "officer"),
                                          ("p-throttle", "孙试", "finance", "officer")]:
             hub.admin("person", "add", "--id", person, "--name", name, "--unit", unit, "--role", role)
         cls.one_time = {}
-        for person in ["coord", "h-officer", "f-officer", "p-first", "p-throttle"]:
+        for person in ["coord", "h-officer", "f-officer", "h-leader", "p-first", "p-throttle"]:
             cls.one_time[person] = hub.admin("person", "password", person).strip().splitlines()[-1]
         cls.tokens = {person: hub.admin("credential", "issue", "--person", person, "--token").strip().splitlines()[-1]
                       for person in ["coord", "h-officer", "f-officer"]}
@@ -341,6 +392,121 @@ class ConsoleTests(unittest.TestCase):
                       "the notice of acceptance owed")
         self.assertEqual(browser.driver.find_elements(By.CSS_SELECTOR, item + "[data-kind='answer_negotiation']"), [])
 
+    def test_a_coordinator_registers_a_two_unit_case_the_units_dispute_the_lead_and_the_coordinator_decides(self):
+        coordinator, housing, finance = self.browser("coordinator"), self.browser("housing"), self.browser("finance")
+        coordinator.sign_in("coord")
+        coordinator.element("nav-register").click()
+        coordinator.element("register-form")
+        coordinator.screenshot("register")
+        # The form checks what the hub checks before sending.
+        self.assertEqual(coordinator.fill_and_submit(title="拆迁补偿纠纷", petitioner_name="张三"), "请填写“涉及单位”。")
+        refused = coordinator.fill_and_submit(involved_units=["housing", "finance"], received_on="2099-01-01")
+        self.assertEqual(refused, "“收到日期”超出了允许的期限。")
+        self.assertEqual(coordinator.fill_and_submit(received_on=day(-3), petitioner_contact="138-0000-0000",
+                                                     summary="征收补偿款至今未到位"), "")
+        coordinator.until(lambda driver: re.match(r"^#/case/case-\d+$", driver.execute_script("return location.hash")), "the new case's page")
+        case = coordinator.driver.execute_script("return location.hash").split("/")[-1]
+        coordinator.wait_text("case-status", "协商受理中")
+        coordinator.wait_text("case-petitioner", "张三")
+        for browser, person in ((housing, "h-officer"), (finance, "f-officer")):
+            browser.sign_in(person)
+            browser.go_to_case(case)
+            self.assertEqual(browser.actions(), ["action-negotiation_answered"], "a negotiating unit may only answer")
+        self.assertNotIn("action-negotiation_answered", coordinator.actions())
+
+        self.assertEqual(housing.act("action-negotiation_answered", position="claim"), "")
+        for browser in (coordinator, housing, finance):
+            browser.until(lambda driver, b=browser: "认领主办" in (b.text_of("case-negotiation") or ""), f"{browser.name}: housing's claim, live")
+        finance.screenshot("negotiation")
+        # A decline needs its reason and basis, as in the hub.
+        self.assertEqual(finance.act("action-negotiation_answered", position="decline"), "请填写“理由”。")
+        self.assertEqual(finance.fill_and_submit(position="claim"), "")
+        for browser in (coordinator, housing, finance):
+            browser.wait_text("case-status", "协商有争议")
+        self.assertEqual(housing.actions(), [], "the dispute is not the units' to decide")
+
+        self.assertEqual(coordinator.act("action-lead_decided", lead="housing", co_handling=["finance"], rationale="住建局签订了安置协议"), "")
+        for browser in (coordinator, housing, finance):
+            browser.wait_text("case-status", "已交办")
+            browser.until(lambda driver, b=browser: any("决定由" in text and "住建局签订了安置协议" in text for _, _, text in b.timeline()),
+                          f"{browser.name}: the decision in the timeline")
+        self.assertIn(HOSTILE_UNIT, housing.text_of("case-lead"))
+        self.assertIn("action-accepted", housing.actions())
+        self.assertEqual(finance.actions(), [])
+
+    def test_the_lead_unit_carries_a_case_to_closure_through_the_page_and_my_work_follows(self):
+        case = self.register_case("协办到办结案件")
+        self.hub.ask(self.tokens["h-officer"], {"type": "negotiation.answer", "case": case, "answer": "claim"})
+        self.hub.ask(self.tokens["f-officer"], {"type": "negotiation.answer", "case": case, "answer": "cohandle"})
+        housing, finance, coordinator = self.browser("housing"), self.browser("finance"), self.browser("coordinator")
+        housing.sign_in("h-officer")
+        finance.sign_in("f-officer")
+        coordinator.sign_in("coord")
+
+        def waits(browser, kind, present=True):
+            """Waits until `kind` is (or is no longer) in the person's 我的待办 for the case."""
+            browser.element("nav-inbox").click()
+            browser.until(lambda driver: (kind in browser.work(case)) == present, f"{browser.name}: {kind} {'in' if present else 'gone from'} my work")
+            browser.go_to_case(case)
+
+        waits(housing, "send_acceptance_notice")
+        self.assertEqual(housing.act("action-accepted"), "")
+        housing.wait_text("case-status", "已受理")
+        waits(housing, "send_acceptance_notice", present=False)
+        waits(housing, "start_handling")
+        self.assertEqual(housing.act("action-handling_started"), "")
+        housing.wait_text("case-status", "办理中")
+        self.assertEqual(housing.act("action-plan_set", responsible_leader="h-leader", measures="核实安置协议\n三十日内支付补偿",
+                                     resolution_deadline=day(30)), "")
+        housing.wait_text("case-plan", "周敏")
+        self.assertEqual(housing.act("action-task_assigned", unit="finance", what="确认补偿资金预算科目", due=day(14)), "")
+        finance.go_to_case(case)
+        finance.wait_text("case-tasks", "确认补偿资金预算科目")
+
+        waits(finance, "acknowledge_task")
+        self.assertEqual(finance.act("action-task_acknowledged-1"), "")
+        waits(finance, "acknowledge_task", present=False)
+        waits(finance, "report_on_task")
+        self.assertEqual(finance.act("action-task_progress-1", text="已联系预算科", status="at_risk"), "")
+        housing.wait_text("case-tasks", "已联系预算科")
+        self.assertEqual(finance.act("action-task_done-1", result="预算科目2026-17已确认"), "")
+        waits(finance, "report_on_task", present=False)
+        waits(housing, "review_task_result")
+        self.assertEqual(housing.act("action-task_accepted-1"), "")
+        housing.wait_text("case-tasks", "已验收")
+
+        self.assertEqual(housing.act("action-answer_drafted", request="支付安置补偿款", facts_and_reasons="经核实，协议约定补偿款应于2019年支付。",
+                                     legal_basis="《国有土地上房屋征收与补偿条例》第二十五条"), "")
+        housing.wait_text("case-state", "答复意见（第1稿）")
+        waits(finance, "cosign_answer")
+        finance.screenshot("cosign")
+        self.assertEqual(finance.act("action-answer_cosigned-1"), "")
+        waits(finance, "cosign_answer", present=False)
+        housing.wait_text("draft-signatures", "财政局")
+        # The one extension: asked for by the unit, approved by its leader from 我的待办.
+        self.assertEqual(housing.act("action-extension_requested", days="40", reason="需补充测绘"), "“延期天数”须为1至30之间的整数。")
+        self.assertEqual(housing.fill_and_submit(days="20"), "")
+        leader = self.browser("leader")
+        leader.sign_in("h-leader")
+        leader.until(lambda driver: "decide_extension" in leader.work(case), "the extension to decide in the leader's work")
+        leader.go_to_case(case)
+        self.assertEqual(leader.act("action-extension_granted", reason="测绘确需时间"), "")
+        for browser in (housing, leader):
+            browser.wait_text("case-status", "已延期")
+        waits(housing, "give_answer")
+        self.assertEqual(housing.act("action-answered"), "")
+        for browser in (housing, finance):
+            browser.wait_text("case-status", "已答复")
+        waits(housing, "give_answer", present=False)
+
+        coordinator.go_to_case(case)
+        self.assertEqual(coordinator.act("action-satisfaction_rated", satisfaction="satisfied"), "")
+        self.assertEqual(coordinator.act("action-closed", reason="诉求已解决，信访人满意"), "")
+        for browser in (housing, finance, coordinator):
+            browser.wait_text("case-status", "已办结")
+            self.assertEqual(browser.actions(), [], "a closed case offers nothing")
+        housing.screenshot("closed")
+
     def test_two_browsers_see_each_other_live_and_survive_a_restart_without_gap_or_duplicate(self):
         case = self.register_case(HOSTILE_TITLE)
         housing, finance = self.browser("housing"), self.browser("finance")
@@ -425,12 +591,17 @@ class ConsoleTests(unittest.TestCase):
         browser.open_case(case)
         browser.post("Hello in English is data, not a word of the console")
         browser.until(lambda driver: any("Hello in English" in text for _, _, text in browser.timeline()), "the message")
+        browser.element("action-negotiation_answered").click()
+        browser.element("form-submit")
         self.assertIsNone(ENGLISH_WORD.search(browser.words()), browser.words())
 
         browser.element("language").click()
         browser.wait_text("language", "Switch to Chinese")
         browser.until(lambda driver: "Case room" in driver.find_element(By.ID, "page").text, "the case page in English")
         browser.screenshot("case-english")
+        self.assertIsNone(CJK.search(browser.words()), browser.words())
+        browser.element("action-negotiation_answered").click()
+        browser.wait_text("form-submit", "Submit")
         self.assertIsNone(CJK.search(browser.words()), browser.words())
         browser.element("nav-cases").click()
         browser.wait_text("page", "My unit's part")

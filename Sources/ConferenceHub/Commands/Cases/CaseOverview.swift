@@ -18,9 +18,11 @@ struct CaseOverview: Command {
         let supervisionItems: [SupervisionItemView]
         let listed: ListedView?
         let waitingOn: [Waiting]
+        /// What the requester may do with the case now (`CaseActions`).
+        var actions: [CaseAction] = []
 
         private enum Keys: String, CodingKey {
-            case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn
+            case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn, actions
         }
 
         func encode(to encoder: Encoder) throws {
@@ -36,6 +38,7 @@ struct CaseOverview: Command {
             try container.encode(supervisionItems, forKey: .supervisionItems)
             try container.encodeIfPresent(listed, forKey: .listed)
             try container.encode(waitingOn, forKey: .waitingOn)
+            try container.encode(actions, forKey: .actions)
         }
     }
 
@@ -48,6 +51,8 @@ struct CaseOverview: Command {
         let owedBy: [String]
         /// The last warning level reached (50, 75, 85, 99, 100).
         let level: Int?
+        /// For limits the law counts in working days: the working days left, today included.
+        let workingDaysLeft: Int?
     }
 
     struct TaskView: Encodable, Sendable {
@@ -93,13 +98,18 @@ struct CaseOverview: Command {
     }
 
     static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
-        let state = try await context.store.caseState(caseID, for: try context.actor)
-        return Output(state, now: context.hub.clock.now())
+        let actor = try context.actor
+        let state = try await context.store.caseState(caseID, for: actor)
+        let now = context.hub.clock.now()
+        var output = Output(state, now: now, policy: context.store.policy)
+        output.actions = try await context.store.actions(on: state, for: actor, at: now)
+        return output
     }
 }
 
 extension CaseOverview.Output {
-    init(_ state: PetitionCase, now: Timestamp) {
+    init(_ state: PetitionCase, now: Timestamp, policy: DeadlinePolicy = DeadlinePolicy()) {
+        let today = policy.timeZone.localDate(of: now.date)
         `case` = RoomID.case(state.id)
         title = state.title
         status = state.status.rawValue
@@ -109,7 +119,8 @@ extension CaseOverview.Output {
             CaseOverview.DeadlineView(
                 kind: deadline.kind.rawValue, due: deadline.due.description, dueAt: deadline.dueAt.milliseconds,
                 secondsLeft: Int(deadline.remaining(at: now).rounded(.down)), overdue: deadline.isOverdue(at: now),
-                owedBy: WireEvents.owedBy(state.owedBy(deadline.kind.rawValue)), level: DeadlineMonitor.level(of: deadline, at: now)?.rawValue)
+                owedBy: WireEvents.owedBy(state.owedBy(deadline.kind.rawValue)), level: DeadlineMonitor.level(of: deadline, at: now)?.rawValue,
+                workingDaysLeft: deadline.kind.countsWorkingDays ? policy.calendar.workingDays(from: today, through: deadline.due) : nil)
         }
         var units: [String: [CaseOverview.TaskView]] = [:]
         for task in state.tasks {

@@ -1,14 +1,17 @@
 // case.js: one case — its live room (messages, presence, case events as sentences), a message box
-// (Enter sends; each message carries an idempotency key, so a retry never posts twice) and its
-// state: status, lead and co-handling units, and every running deadline with its progress.
+// (Enter sends; each message carries an idempotency key, so a retry never posts twice), its state
+// (casestate.js) and what this person may do with it now (actions.js).
 import { data, h, replace } from "./dom.js";
-import { dateTime, day, describeCaseEvent, sentence, timeLeft, unitList, unitName } from "./format.js";
+import { dateTime, describeCaseEvent, personName, sentence, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
+import { renderState } from "./casestate.js";
+import { showActions } from "./actions.js";
 
 /** Shows case `room` in `root`; returns a function that leaves it. */
-export async function showCase(root, hub, room) {
+export async function showCase(root, hub, room, identity) {
   const timeline = h("ol", { class: "timeline", id: "timeline", "aria-live": "polite" });
   const state = h("section", { class: "state", id: "case-state" });
+  const actions = h("section", { class: "case-actions", id: "case-actions" });
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
@@ -36,7 +39,7 @@ export async function showCase(root, hub, room) {
 
   function showPresence() {
     replace(presence, t("case.present"), [...present.entries()].map(([person, unit]) =>
-      h("span", { class: "person" }, sentence("person.with_unit", { person, unit: unitName(unit) }))));
+      h("span", { class: "person" }, sentence("person.with_unit", { person: personName(person), unit: unitName(unit) }))));
   }
 
   async function loadHistory(before) {
@@ -45,14 +48,37 @@ export async function showCase(root, hub, room) {
     if (result.events.length) hub.seen(room, result.events[result.events.length - 1].seq);
   }
 
+  let petitioner = null;
+  let refreshing = null;
+  let again = false;
+
+  /** Reads the case again (after one of its events, or an act of this person); one read at a
+   * time, and one more if something happened meanwhile. */
   async function refreshState() {
-    try {
-      const overview = await hub.request("case.overview", { case: room });
-      replace(heading, data(room), " ", data(overview.title));
-      replace(state, renderState(overview));
-    } catch (error) {
-      replace(state, t("error.generic"));
+    if (refreshing) {
+      again = true;
+      return refreshing;
     }
+    refreshing = (async () => {
+      do {
+        again = false;
+        try {
+          const [overview, got] = await Promise.all([
+            hub.request("case.overview", { case: room }), hub.request("case.get", { case: room })]);
+          const details = got.case;
+          if (petitioner === null) {
+            petitioner = await hub.request("case.petitioner", { case: room }).then((result) => result.petitioner, () => false);
+          }
+          replace(heading, data(room), " ", data(overview.title));
+          replace(state, renderState(overview, details, petitioner || null));
+          showActions(actions, hub, room, { overview, details, identity }, refreshState);
+        } catch (error) {
+          replace(state, t("error.generic"));
+        }
+      } while (again);
+      refreshing = null;
+    })();
+    return refreshing;
   }
 
   async function send() {
@@ -77,9 +103,12 @@ export async function showCase(root, hub, room) {
 
   replace(root, h("section", { class: "case" },
     h("p", {}, h("a", { href: "#/cases" }, t("case.back"))),
-    heading, state,
-    h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
-      h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))));
+    heading,
+    h("div", { class: "case-body" },
+      state,
+      h("div", { class: "work-column" }, actions,
+        h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
+          h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))))));
 
   try {
     const joined = await hub.join(room, {
@@ -106,29 +135,13 @@ function render(event) {
   switch (event.kind) {
     case "message":
       return h("li", { class: "message", "data-seq": event.seq }, when, " ",
-        h("strong", {}, sentence("person.with_unit", { person: event.from.person, unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
+        h("strong", {}, sentence("person.with_unit", { person: personName(event.from.person), unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
     case "presence":
       return h("li", { class: "presence-event", "data-seq": event.seq }, when, " ",
-        sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: event.person, unit: unitName(event.unit) }));
+        sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: personName(event.person), unit: unitName(event.unit) }));
     case "case":
       return h("li", { class: "case-event", "data-seq": event.seq }, when, " ", describeCaseEvent(event.case_event));
     default:
       return h("li", { class: "notice-event", "data-seq": event.seq }, when, " ", t("event.notice"));
   }
-}
-
-function renderState(overview) {
-  return [
-    h("dl", {},
-      h("dt", {}, t("case.status")), h("dd", { id: "case-status" }, t("status." + overview.status)),
-      h("dt", {}, t("case.lead")), h("dd", { id: "case-lead" }, overview.lead ? data(unitName(overview.lead)) : t("cases.no_lead")),
-      h("dt", {}, t("case.co_handling")), h("dd", {}, (overview.co_handling || []).length ? data(unitList(overview.co_handling)) : t("case.none"))),
-    h("h3", {}, t("case.deadlines")),
-    h("ul", { class: "deadlines" }, (overview.deadlines || []).map((deadline) => {
-      const level = deadline.overdue || deadline.level === 100 ? "overdue" : deadline.level ? "w" + deadline.level : "ok";
-      return h("li", { class: "deadline " + level },
-        t("deadline." + deadline.kind), " ", day(deadline.due), " · ", timeLeft(deadline.seconds_left),
-        deadline.owed_by?.length ? [" · ", t("case.owed_by"), data(unitList(deadline.owed_by))] : null);
-    })),
-  ];
 }

@@ -7,13 +7,53 @@ import { language, t } from "./i18n.js";
 
 let timeZone = "Asia/Shanghai";
 let unitNames = new Map();
+let unitTree = [];
+let people = [];
 
 export function setTimeZone(zone) {
   timeZone = zone || timeZone;
 }
 
+export function conferenceTimeZone() {
+  return timeZone;
+}
+
 export function setUnits(units) {
   unitNames = new Map(units.map((unit) => [unit.unit, unit.name]));
+  // The hierarchy in reading order: each unit after its superior, indented by its depth.
+  const children = new Map();
+  for (const unit of units) {
+    const parent = units.some((other) => other.unit === unit.parent) ? unit.parent : null;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(unit);
+  }
+  unitTree = [];
+  const visit = (parent, depth) => {
+    for (const unit of children.get(parent) || []) {
+      unitTree.push({ unit: unit.unit, kind: unit.kind, depth });
+      if (depth < 8) visit(unit.unit, depth + 1);
+    }
+  };
+  visit(null, 0);
+}
+
+/** Every unit, each after its superior, with its depth in the hierarchy. */
+export function unitHierarchy() {
+  return unitTree;
+}
+
+export function setPeople(list) {
+  people = list;
+}
+
+/** A person's name (their id when unknown). */
+export function personName(id) {
+  return people.find((person) => person.person === id)?.name ?? id;
+}
+
+/** The people of `unit` (with `role`, if given). */
+export function peopleOf(unit, role) {
+  return people.filter((person) => person.unit === unit && (!role || person.roles.includes(role))).map((person) => person.person);
 }
 
 /** A unit's name (its id when unknown). */
@@ -42,9 +82,11 @@ export function day(text) {
     .format(new Date(Date.UTC(year, month - 1, dayOfMonth)));
 }
 
-/** Time left (days, or hours on the last day), or how long overdue, from seconds left. */
-export function timeLeft(seconds) {
+/** Time left (working days for the limits the law counts so; otherwise days, or hours on the last
+ * day), or how long overdue, from seconds left. */
+export function timeLeft(seconds, workingDays) {
   if (seconds < 0) return t("deadline.overdue_by", { days: Math.ceil(-seconds / 86400) });
+  if (workingDays !== undefined && workingDays !== null) return t("deadline.working_days_left", { days: workingDays });
   if (seconds < 86400) return t("deadline.hours_left", { hours: Math.max(1, Math.floor(seconds / 3600)) });
   return t("deadline.days_left", { days: Math.floor(seconds / 86400) });
 }

@@ -5,6 +5,9 @@
 // when the hub cannot recover a room, the room's owner reloads its history), and sends again the
 // messages typed meanwhile: each carries an idempotency key, so the hub stores it once.
 
+/** Requests that change a case: not sent again by themselves after a reconnection. */
+const CHANGES = new Set(["case.register", "case.change", "negotiation.answer"]);
+
 export class HubError extends Error {
   constructor(code, message, extra = {}) {
     super(message);
@@ -138,10 +141,17 @@ export class HubConnection {
     this.socket = null;
     // What was sent and not answered will be answered by nobody: ask again after reconnecting
     // (reads), or send again with the same key (posts, in the outbox).
+    const unsent = new Set(this.waiting); // still waiting to be sent: they go out after reconnecting
     for (const [id, waiter] of [...this.pending]) {
       const frame = waiter.frame;
+      if (unsent.has(frame)) continue;
       if (frame.type === "post") {
         this.pending.delete(id); // the outbox sends it again, with its key
+      } else if (CHANGES.has(frame.type)) {
+        // A change may have been made before the connection dropped: never sent twice on its
+        // own. The person sees the case as it now is and decides.
+        this.pending.delete(id);
+        waiter.reject(new HubError("connection_lost", "the connection dropped before the hub answered"));
       } else if (frame.type === "join" && this.rooms.has(frame.room)) {
         this.pending.delete(id); // the rejoin answers it
         this.rooms.get(frame.room).pendingJoin = waiter;

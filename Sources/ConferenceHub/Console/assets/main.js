@@ -3,10 +3,11 @@
 import { h, data, replace } from "./dom.js";
 import { HubConnection, signOut } from "./hub.js";
 import { language, onLanguageChange, setLanguage, t } from "./i18n.js";
-import { setTimeZone, setUnits, unitName } from "./format.js";
+import { setPeople, setTimeZone, setUnits, unitName } from "./format.js";
 import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
+import { showRegister } from "./register.js";
 import { countInbox, showInbox } from "./inbox.js";
 
 const root = document.getElementById("app");
@@ -35,10 +36,11 @@ function begin(answer) {
   hub.open();
   hub.joinLobby().catch(() => {});
   hub.onLobbyEvent(() => countInbox(hub, setCount));
-  hub.request("units").then((result) => {
-    setUnits(result.units);
-    route();
-  }).catch(() => route());
+  // Unit and people names for the pages; the page is drawn once they are known (or failed).
+  Promise.allSettled([
+    hub.request("units").then((result) => setUnits(result.units)),
+    hub.request("people").then((result) => setPeople(result.people)),
+  ]).then(() => route());
   window.addEventListener("hashchange", route);
 }
 
@@ -63,7 +65,8 @@ function header() {
     h("nav", {},
       h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
       " ",
-      h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases"))),
+      h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
+      identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null),
     h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -86,8 +89,10 @@ async function route() {
   replace(root, header(), main);
   document.title = t("app.title");
   if (match) {
-    leavePage = await showCase(main, signedIn.hub, match[1]);
+    leavePage = await showCase(main, signedIn.hub, match[1], signedIn.identity);
     countInbox(signedIn.hub, setCount);
+  } else if (location.hash === "#/register" && signedIn.identity.roles.includes("coordinator")) {
+    showRegister(main, signedIn.hub);
   } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
     leavePage = await showInbox(main, signedIn.hub, setCount);
   } else {
