@@ -33,6 +33,7 @@ struct HubMetrics: Sendable {
     let queuedRequests: Meter
     let storageWritable: Meter
     let draining: Meter
+    let heapInUse: Meter
 
     init(factory: any MetricsFactory) {
         server = ServerMetrics(factory: factory)
@@ -47,6 +48,7 @@ struct HubMetrics: Sendable {
         roomMembers = Meter(label: "conferencehub_room_members", factory: factory)
         rooms = Meter(label: "conferencehub_rooms", factory: factory)
         connectionsOpen = Meter(label: "conferencehub_connections_open", factory: factory)
+        heapInUse = Meter(label: "conferencehub_heap_in_use_bytes", factory: factory)
         commandDurations = Dictionary(uniqueKeysWithValues: CommandTable.names.map {
             ($0, CoreMetrics.Timer(label: "conferencehub_command_duration_seconds", dimensions: [("command", $0)], factory: factory))
         })

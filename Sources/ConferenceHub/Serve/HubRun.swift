@@ -116,6 +116,7 @@ struct HubRun {
                 export.render {
                     metrics.rooms.set(rooms.liveRoomCount)
                     metrics.connectionsOpen.set(server.connectionCount)
+                    if let heap = HeapUsage.inUseBytes() { metrics.heapInUse.set(heap) }
                 }
             }
         }

@@ -31,7 +31,12 @@ final class TLSConnection {
     /// Ciphertext from the network, read by OpenSSL.
     private let networkIn: OpaquePointer
     /// Ciphertext from OpenSSL, to be sent to the network.
-    private let networkOut: OpaquePointer
+    private var networkOut: OpaquePointer
+    /// A memory BIO keeps the largest size it ever grew to. One that held more than this (a
+    /// large reply) is replaced by a fresh one once drained, so that an idle connection does not
+    /// hold on to the memory of its largest reply.
+    static let retainedCiphertextLimit = 32 * 1024
+    private var outputGrown = false
     /// Keeps the SSL_CTX alive as long as the SSL* that refers to it.
     let context: TLSContext
 
@@ -104,6 +109,12 @@ final class TLSConnection {
         var buffer = allocator.buffer(capacity: pending)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
             Int(max(0, BIO_read(networkOut, bytes.baseAddress, Int32(pending))))
+        }
+        if pending > Self.retainedCiphertextLimit { outputGrown = true }
+        if outputGrown, pendingCiphertext == 0, let fresh = BIO_new(BIO_s_mem()) {
+            SSL_set0_wbio(ssl, fresh)  // frees the grown one
+            networkOut = fresh
+            outputGrown = false
         }
         return buffer
     }

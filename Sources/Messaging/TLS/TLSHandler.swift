@@ -36,6 +36,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var deliveredPlaintext = false
     /// Reused scratch buffer for coalescing several plaintext writes into full records.
     private var coalescingBuffer: ByteBuffer?
+    /// The largest scratch buffer kept between flushes.
+    static let retainedScratchCapacity = 4096
     /// What the handshake established, once it has.
     public private(set) var handshake: TLSHandshakeCompleted?
 
@@ -271,8 +273,9 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 plaintext.writeBuffer(&data)
             }
             error = connection.writePlaintext(plaintext)
-            // Keep a modest scratch buffer for the next flush; drop big ones to bound memory.
-            if plaintext.capacity <= 4 * TLSConnection.maxRecordPlaintext { coalescingBuffer = plaintext }
+            // Keep a small scratch buffer for the next flush (room events are small); drop bigger
+            // ones, so that an idle connection does not hold its largest reply.
+            if plaintext.capacity <= Self.retainedScratchCapacity { coalescingBuffer = plaintext }
         }
         var combined: EventLoopPromise<Void>?
         let promises = batch.compactMap(\.promise)

@@ -71,7 +71,7 @@ class Hub:
     def start(self):
         self.process = subprocess.Popen(
             [BINARY, "serve", "--data-dir", self.data, "--port", str(self.port), "--internal-port", "0",
-             "--drain-seconds", "0", "--log-format", "json"],
+             "--internal-port-file", os.path.join(self.root, "internal-port"), "--drain-seconds", "0", "--log-format", "json"],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         for line in self.process.stdout:
             found = re.search(r"listening on wss://[^:]+:(\d+)/", line)
@@ -79,6 +79,16 @@ class Hub:
                 self.port = int(found.group(1))
                 return
         raise AssertionError("the hub did not start; see hub.log")
+
+    def metric(self, name):
+        """A metric's value from the internal listener's /metrics (the hub's own figures)."""
+        with open(os.path.join(self.root, "internal-port")) as handle:
+            port = int(handle.read())
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        raise AssertionError(f"no metric {name}")
 
     def stop(self):
         self.process.terminate()
