@@ -35,7 +35,7 @@ final class TLSConnection {
     /// A memory BIO keeps the largest size it ever grew to. One that held more than this (a
     /// large reply) is replaced by a fresh one once drained, so that an idle connection does not
     /// hold on to the memory of its largest reply.
-    static let retainedCiphertextLimit = 32 * 1024
+    static let retainedCiphertextLimit = 4096
     private var outputGrown = false
     /// Keeps the SSL_CTX alive as long as the SSL* that refers to it.
     let context: TLSContext
