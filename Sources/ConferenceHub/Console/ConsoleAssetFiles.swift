@@ -846,7 +846,7 @@ function control(field) {
   const common = { id, name: field.name, required: field.required || undefined };
   switch (field.kind) {
     case "area": case "lines":
-      return h("textarea", { ...common, rows: field.kind === "lines" ? 3 : 3, maxlength: field.max, value: field.value });
+      return h("textarea", { ...common, rows: 3, maxlength: field.max, value: field.value });
     case "date":
       return h("input", { ...common, type: "date", value: field.value, min: field.min, max: field.maxDate });
     case "number":
