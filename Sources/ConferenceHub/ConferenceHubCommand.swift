@@ -1,5 +1,6 @@
 // The `conference-hub` executable: every subcommand hangs off this root command.
 import ArgumentParser
+import Foundation
 
 @main
 struct ConferenceHubCommand: AsyncParsableCommand {
@@ -10,6 +11,20 @@ struct ConferenceHubCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, InitCommand.self, AdminCommand.self, ClientCommand.self, VerifyCommand.self, MinutesCommand.self, FiguresCommand.self, BenchCommand.self, DurabilityProbeCommand.self],
         defaultSubcommand: ServeCommand.self
     )
+
+    /// Runs the command; a file error is printed in plain words (FileProblem).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: FileProblem.plain(error))
+        }
+    }
 }
 
 /// Options shared by the commands that work on a data directory.

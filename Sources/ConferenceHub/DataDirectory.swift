@@ -80,7 +80,7 @@ struct DataDirectory {
         try SecureFile.makeDirectory(path("tls"), mode: 0o700)
         try SecureFile.makeDirectory(adminCredential, mode: 0o700)
 
-        let authority = try CertificateFactory.makeAuthority(commonName: "ConferenceHub Conference CA", organization: "Joint Conference")
+        let authority = try CertificateFactory.makeAuthority(commonName: Self.authorityName, organization: Self.authorityOrganization)
         try SecureFile.create(caKey, contents: authority.privateKeyPEM, mode: 0o600)
         try SecureFile.create(caCertificate, contents: authority.certificatePEM, mode: 0o644)
 
@@ -134,7 +134,7 @@ struct DataDirectory {
         do {
             return try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw InitError(description: "cannot read \(file): \(error.localizedDescription)")
+            throw InitError(description: "cannot read \(FileProblem.describe(error, path: file))")
         }
     }
 
@@ -154,6 +154,25 @@ struct DataDirectory {
     /// `addresses` (nil: those of the certificate in use), and puts them in place of the old
     /// pair (each file replaced at once; the key written 0600). A running hub uses them from its
     /// next start.
+    static let authorityName = "ConferenceHub Conference CA"
+    static let authorityOrganization = "Joint Conference"
+
+    /// Renews the conference CA: a new certificate for the same name and key, valid 10 years from
+    /// now, in `tls/ca.pem` and after the leaf in `tls/server.pem`. Every certificate it signed
+    /// before verifies against the old certificate and the new one alike, so clients may take the
+    /// new `ca.pem` at any time before the old one expires.
+    func renewAuthority() throws -> CertificateDetails {
+        let key = try read(caKey)
+        let renewed = try CertificateFactory.makeAuthority(
+            commonName: Self.authorityName, organization: Self.authorityOrganization, keyPEM: key)
+        guard let leaf = try read(serverCertificate).components(separatedBy: "-----END CERTIFICATE-----").first else {
+            throw InitError(description: "\(serverCertificate) holds no certificate")
+        }
+        try SecureFile.replace(caCertificate, contents: renewed.certificatePEM, mode: 0o644)
+        try SecureFile.replace(serverCertificate, contents: leaf + "-----END CERTIFICATE-----\n" + renewed.certificatePEM, mode: 0o644)
+        return try CertificateDetails(pem: renewed.certificatePEM)
+    }
+
     func renewServerCertificate(names: [String]?, addresses: [String]?) throws -> CertificateDetails {
         let current = try serverCertificateDetails()
         let dnsNames = names ?? current.dnsNames

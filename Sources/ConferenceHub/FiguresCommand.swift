@@ -42,7 +42,8 @@ struct FiguresCommand: AsyncParsableCommand {
     }
 }
 
-/// The figures as CSV (RFC 4180): a header, then a row per unit (`all` first when there is one);
+/// The figures as CSV (RFC 4180): a header, then a row per unit, the row of all units first when
+/// there is one, with an empty `unit` cell (as JSON has `"unit": null`: no name a unit could have);
 /// rates as fractions with four decimals, days with two; an empty cell where nothing was measured.
 enum FiguresCSV {
     static let header = "unit,answered,average_handling_days,on_time_rate,overdue,rated,satisfaction_rate,escalated,objections_raised,objections_upheld"
@@ -53,7 +54,7 @@ enum FiguresCSV {
             let figures = row.figures
             func decimal(_ value: Double?, _ places: Int) -> String { value.map { String(format: "%.\(places)f", $0) } ?? "" }
             let cells = [
-                cell(row.unit?.rawValue ?? "all"), "\(figures.answered)", decimal(figures.averageHandlingDays, 2), decimal(figures.onTimeRate, 4),
+                cell(row.unit?.rawValue ?? ""), "\(figures.answered)", decimal(figures.averageHandlingDays, 2), decimal(figures.onTimeRate, 4),
                 "\(figures.overdue)", "\(figures.rated)", decimal(figures.satisfactionRate, 4), "\(figures.escalated)",
                 "\(figures.objectionsRaised)", "\(figures.objectionsUpheld)",
             ]

@@ -328,9 +328,21 @@ final class HubSession: ChannelDuplexHandler {
     /// Records who the connection is; false when the person already has as many connections as
     /// they may (the connection stays unauthenticated).
     private func authenticated(_ found: Identity, context: ChannelHandlerContext) -> Bool {
+        // A session or token sent on a connection its client certificate authenticated replaces
+        // that identity (Auth decides when it may): one identity per connection.
+        let previous = identity
+        if previous != nil { hub.unregister(context.channel) }
         guard hub.register(SessionEntry(channel: context.channel, person: found.person.id, credentialID: found.credentialID)) else {
             connection.logger.notice("connection limit reached", metadata: ["person": "\(found.person.id)"])
+            if let previous {
+                _ = hub.register(SessionEntry(channel: context.channel, person: previous.person.id, credentialID: previous.credentialID))
+            }
             return false
+        }
+        if let previous, previous.person.id != found.person.id {
+            connection.logger.notice("the connection's client certificate is set aside for the person who signed in", metadata: [
+                "certificate_person": "\(previous.person.id)", "signed_in_person": "\(found.person.id)",
+            ])
         }
         identity = found
         authTimer?.cancel()

@@ -47,6 +47,13 @@ final class AccessTableTests: XCTestCase {
         ]
     }()
 
+    func testTheChangesOnlyTheHubRecordsAreNamedOnce() {
+        for change in Self.everyChange {
+            XCTAssertEqual(CaseAccess.authority(for: change) == .hub, CaseAccess.recordedByTheHub.contains(change.type), change.type)
+        }
+        XCTAssertTrue(CaseAccess.recordedByTheHub.isSubset(of: Set(Self.everyChange.map(\.type))))
+    }
+
     func testEveryChangeInTheLifecycleTablesNeedsTheDocumentedAuthority() throws {
         let byType = Dictionary(uniqueKeysWithValues: Self.everyChange.map { ($0.type, $0) })
         var documented = Set<String>()
@@ -118,6 +125,9 @@ final class AccessTableTests: XCTestCase {
             .sealed(nonSigners: []),
         ]
         let known = Set(changes.map(\.type))
+        for change in changes {
+            XCTAssertEqual(MeetingAccess.authority(for: change) == .hub, MeetingAccess.recordedByTheHub.contains(change.type), change.type)
+        }
         let lines = try docLines("protocol.md")
         let start = try XCTUnwrap(lines.firstIndex { $0 == "### `meeting.change`" })
         var documented: [String: String] = [:]

@@ -53,21 +53,28 @@ final class SignInRulesTests: XCTestCase {
     func testAPersonIsLockedAfterFiveFailuresForLongerEachTime() {
         var throttle = SignInThrottle()
         for second in 0..<5 {
-            XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(Int64(second))), .allowed)
+            XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(Int64(second))), .allowed, "attempt \(second + 1) is checked")
             throttle.failed(person: "p", address: "a", at: at(Int64(second)))
         }
-        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(5)), .allowed, "five failures cost nothing")
-        throttle.failed(person: "p", address: "a", at: at(5))
-        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(6)), .locked(retryAfterSeconds: 59))
-        XCTAssertEqual(throttle.decision(person: "p", address: "other", at: at(6)), .locked(retryAfterSeconds: 59), "from anywhere")
-        XCTAssertEqual(throttle.decision(person: "q", address: "a", at: at(6)), .allowed, "others are not locked")
-        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(65)), .allowed)
-        throttle.failed(person: "p", address: "a", at: at(65))
-        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(65)), .locked(retryAfterSeconds: 120), "twice as long")
+        // Exactly at the documented count: after 5 failures the 6th attempt is refused unchecked.
+        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(5)), .locked(retryAfterSeconds: 59))
+        XCTAssertEqual(throttle.decision(person: "p", address: "other", at: at(5)), .locked(retryAfterSeconds: 59), "from anywhere")
+        XCTAssertEqual(throttle.decision(person: "q", address: "a", at: at(5)), .allowed, "others are not locked")
+        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(64)), .allowed, "a minute after the 5th failure")
+        throttle.failed(person: "p", address: "a", at: at(64))
+        XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(64)), .locked(retryAfterSeconds: 120), "twice as long")
         for step in 0..<10 { throttle.failed(person: "p", address: "a", at: at(200 + Int64(step))) }
         XCTAssertEqual(throttle.decision(person: "p", address: "a", at: at(209)), .locked(retryAfterSeconds: 900), "at most 15 minutes")
         throttle.succeeded(person: "p")
         XCTAssertEqual(throttle.decision(person: "p", address: "b", at: at(210)), .allowed, "a success clears the person")
+    }
+
+    func testAPersonIdWithAControlCharacterIsRefusedBeforeAnyLookup() {
+        XCTAssertNil(SignInIdentifier.problem(with: "h-officer"))
+        XCTAssertNil(SignInIdentifier.problem(with: "住建局-张伟"))
+        for bad in ["h-officer\u{0}", "\u{0}h-officer", "h-off\u{7}icer", "h-officer\n", "h-officer\u{200B}", "h-officer\u{202E}", "", String(repeating: "a", count: 65)] {
+            XCTAssertNotNil(SignInIdentifier.problem(with: bad), bad.debugDescription)
+        }
     }
 
     func testFailuresOutsideTheWindowAreForgotten() {

@@ -117,6 +117,42 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    func testTheConferenceCAIsRenewedForTheSameNameAndKey() async throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        _ = try await directory.initialize()
+        let oldAuthority = try directory.read(directory.caCertificate)
+        let oldDetails = try CertificateDetails(pem: oldAuthority)
+        // A person's certificate signed before the renewal.
+        let authority = try CertificateIdentity(certificatePEM: oldAuthority, privateKeyPEM: directory.read(directory.caKey))
+        let person = try CertificateFactory.issue(commonName: "p-wang", usage: .client, signedBy: authority)
+
+        let renewed = try directory.renewAuthority()
+        XCTAssertNotEqual(renewed.fingerprintSHA256, oldDetails.fingerprintSHA256)
+        XCTAssertGreaterThanOrEqual(renewed.notAfter, oldDetails.notAfter, "10 years from now")
+        XCTAssertEqual(renewed.commonName, oldDetails.commonName)
+        let newAuthority = try directory.read(directory.caCertificate)
+        XCTAssertTrue(try directory.read(directory.serverCertificate).hasSuffix(newAuthority), "server.pem carries the new CA after the leaf")
+        XCTAssertEqual(SecureFile.mode(of: directory.caKey), 0o600)
+
+        // A client that trusts only the new CA accepts the server's certificate (signed before),
+        // and a server that trusts only the new CA accepts the person's certificate (signed before).
+        var server = try directory.serverTLS(clientCertificateMode: .required)
+        server.trustRootsPEM = newAuthority
+        let client = TLSConfiguration.client(trustRootsPEM: newAuthority, serverHostname: "localhost",
+                                             certificateChainPEM: person.certificatePEM, privateKeyPEM: person.privateKeyPEM)
+        let pair = try TLSPair(client: client, server: server)
+        defer { pair.finish() }
+        try pair.connect()
+        let completed = pair.serverRecorder.events.compactMap { $0 as? TLSHandshakeCompleted }.first
+        XCTAssertEqual(completed?.peerCertificate?.commonName, "p-wang")
+        // And one that still trusts the old CA accepts the server as well.
+        let stillOld = try TLSPair(client: TLSConfiguration.client(trustRootsPEM: oldAuthority, serverHostname: "localhost"),
+                                   server: try directory.serverTLS(clientCertificateMode: .optional))
+        defer { stillOld.finish() }
+        try stillOld.connect()
+        XCTAssertNotNil(stillOld.clientRecorder.events.first { $0 is TLSHandshakeCompleted })
+    }
+
     func testAdminServerCertShowsAndRenews() async throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw XCTSkip("conference-hub is not built next to the tests (\(executable.path))")

@@ -120,7 +120,7 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(value(samples, "conferencehub_build_info", ["version": HubProtocol.serverVersion]), 1)
 
         // Names follow the conventions, and no label takes an open-ended value.
-        let boundedLabels: Set<String> = ["method", "outcome", "code", "command", "reason", "level", "version", "le"]
+        let boundedLabels: Set<String> = ["method", "outcome", "code", "command", "reason", "level", "version", "le", "option", "certificate"]
         for sample in samples {
             XCTAssertTrue(sample.name.hasPrefix("conferencehub_"), sample.name)
             XCTAssertTrue(Set(sample.labels.keys).isSubset(of: boundedLabels), "\(sample.name) \(sample.labels)")

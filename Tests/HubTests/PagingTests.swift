@@ -75,7 +75,7 @@ final class FiguresTests: XCTestCase {
         figures.averageHandlingDays = 21.456
         figures.onTimeRate = 2.0 / 3.0
         XCTAssertEqual(FiguresCSV.text([UnitFiguresRow(unit: nil, figures: figures), UnitFiguresRow(unit: UnitID("housing"), figures: CaseFigures())]),
-                       FiguresCSV.header + "\r\nall,3,21.46,0.6667,0,0,,0,0,0\r\nhousing,0,,,0,0,,0,0,0\r\n")
+                       FiguresCSV.header + "\r\n,3,21.46,0.6667,0,0,,0,0,0\r\nhousing,0,,,0,0,,0,0,0\r\n")
         XCTAssertEqual(FiguresCSV.cell(#"a,"b""#), #""a,""b""""#)
     }
 }

@@ -97,6 +97,65 @@ final class ServeSettingsTests: XCTestCase {
         XCTAssertTrue(notJSON.first?.contains("is not a JSON object") == true, "\(notJSON)")
     }
 
+    /// A value each setting accepts (other than its default where it has one).
+    private func sample(_ spec: SettingSpec) -> SettingSpec.Value {
+        switch spec.kind {
+        case .int(let range):
+            // (The outbound limit must exceed the default message limit.)
+            if spec.key == "websocket.max-outbound-bytes" { return .int(range.upperBound) }
+            return .int(range.lowerBound == 0 ? 1 : range.lowerBound)
+        case .bool: return .bool(false)
+        case .choice(let choices): return .string(choices.last!)
+        case .string:
+            switch spec.key {
+            case "web.origins": return .string("https://xf.example.gov.cn")
+            case "deadlines.time-zone": return .string("Asia/Urumqi")
+            case "internal.metrics-token": return .string("a-metrics-token-of-some-length")
+            default: return .string("/tmp/some-\(spec.key)")
+            }
+        }
+    }
+
+    func testEveryFlagKeyAndVariableOfTheTableExists() async throws {
+        for spec in ServeSettings.specs {
+            let value = sample(spec)
+            // The flag: parsed by the command, and read as that setting.
+            let command: ServeCommand
+            do { command = try ServeCommand.parse([spec.flag, value.description]) } catch {
+                XCTFail("\(spec.flag) (\(spec.key)) is refused: \(ServeCommand.message(for: error))")
+                continue
+            }
+            XCTAssertEqual(command.flagValues[spec.key], value, "\(spec.flag) does not set \(spec.key)")
+            // The environment variable and the file key.
+            let byVariable = try await SettingsReader.read(flags: [:], environment: [spec.environmentVariable: value.description], configFile: nil)
+            XCTAssertEqual(byVariable.settings.values[spec.key], value, spec.environmentVariable)
+            XCTAssertEqual(byVariable.sources[spec.key], .environment, spec.environmentVariable)
+            let json: String
+            switch value {
+            case .string(let text): json = "\"\(text)\""
+            default: json = value.description
+            }
+            let byFile = try await read(file: #"{"\#(spec.key)": \#(json)}"#)
+            XCTAssertEqual(byFile.settings.values[spec.key], value, "\(spec.key) in the file")
+        }
+        // And the documented table names each of them with its flag.
+        let operations = try String(contentsOfFile: repositoryFile("docs/operations.md"), encoding: .utf8)
+        for spec in ServeSettings.specs {
+            XCTAssertTrue(operations.contains("| `\(spec.key)` | `\(spec.flag)` |"), "docs/operations.md: \(spec.key) with \(spec.flag)")
+        }
+    }
+
+    func testAnUnknownKeyIsListedWithEveryOtherProblem() async {
+        let found = await problems(
+            ["--max-rooms", "0"], environment: ["CONFERENCEHUB_LISTEN_PORT": "https"],
+            file: #"{"listen": {"prot": 9000}, "log": {"format": "xml"}}"#)
+        XCTAssertEqual(found.count, 4, "\(found)")
+        XCTAssertTrue(found.contains { $0.contains("`listen.prot`, which is no setting") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.hasPrefix("limits.max-rooms") }, "\(found)")
+        XCTAssertTrue(found.contains("CONFERENCEHUB_LISTEN_PORT: not a whole number"), "\(found)")
+        XCTAssertTrue(found.contains { $0.hasPrefix("log.format") && $0.contains("`xml`") }, "\(found)")
+    }
+
     func testPrintConfigHidesSecretsFromEverySource() async throws {
         let secret = "metrics-token-\(UUID().uuidString)"
         for (arguments, environment, file) in [
@@ -155,4 +214,10 @@ final class ServeSettingsTests: XCTestCase {
         // At the hard limit already: nothing changes.
         XCTAssertEqual(OpenFileLimit.raise()?.before, OpenFileLimit.raise()?.after)
     }
+}
+
+/// A file of the repository, by its path from the root.
+func repositoryFile(_ path: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(path).path
 }

@@ -70,6 +70,12 @@ public enum ChangeAuthority: String, CaseIterable, Sendable {
 
 extension CaseAccess {
     /// The authority `change` needs.
+    /// The wire names of the changes only the hub records (authority `.hub`). A request naming one
+    /// is refused `forbidden` before its fields are read (AccessTableTests keeps this in step).
+    public static let recordedByTheHub: Set<String> = [
+        "negotiation_settled", "negotiation_disputed", "escalation_overdue", "supervision_escalated", "meeting_decision",
+    ]
+
     public static func authority(for change: CaseChange) -> ChangeAuthority {
         switch change {
         case .registered, .negotiationOpened, .assigned, .forwarded, .leadReassigned, .objectionUpheld, .objectionRejected,

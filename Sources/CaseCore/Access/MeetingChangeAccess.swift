@@ -44,6 +44,10 @@ public enum MeetingAuthority: String, CaseIterable, Sendable {
 
 extension MeetingAccess {
     /// The authority `change` needs.
+    /// The wire names of the meeting changes only the hub records (authority `.hub`). A request
+    /// naming one is refused `forbidden` before its fields are read (AccessTableTests keeps this in step).
+    public static let recordedByTheHub: Set<String> = ["attendance", "minutes_circulated", "sealed"]
+
     public static func authority(for change: MeetingChange) -> MeetingAuthority {
         switch change {
         case .convened: return .convening

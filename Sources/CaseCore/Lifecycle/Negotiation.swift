@@ -77,6 +77,17 @@ public struct Dispute: Codable, Sendable, Equatable {
         self.unanswered = unanswered
         self.escalatedTo = escalatedTo
     }
+
+    private enum CodingKeys: String, CodingKey { case reason, unanswered, escalatedTo }
+
+    /// `escalated_to` is always written, `null` when the conference office decides (as
+    /// docs/case-lifecycle.md shows it): a reader need not know that a missing key means the office.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(unanswered, forKey: .unanswered)
+        try container.encode(escalatedTo, forKey: .escalatedTo)
+    }
 }
 
 /// The negotiation of a case: the latest round (a round reopens after an upheld objection or a

@@ -81,6 +81,22 @@ public enum PasswordHashError: Error, Equatable {
     case failed(String)
 }
 
+/// What a person id given at sign-in must be, checked before any lookup: a control character
+/// (NUL among them) would otherwise reach the store, where C strings end at NUL, and sign in as
+/// the person whose id it ends with while escaping that person's throttle.
+public enum SignInIdentifier {
+    public static let maximumBytes = 64
+
+    /// Why `person` cannot be a person id (nil: it can be).
+    public static func problem(with person: String) -> String? {
+        if person.isEmpty || person.utf8.count > maximumBytes { return "`person` is 1–\(maximumBytes) bytes" }
+        if person.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+            return "`person` may not hold control characters"
+        }
+        return nil
+    }
+}
+
 /// What a password a person chooses must be. A password is never logged or echoed.
 public enum PasswordRules {
     public static let minimumCharacters = 10

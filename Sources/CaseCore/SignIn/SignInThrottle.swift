@@ -1,8 +1,9 @@
 // SignInThrottle: failed sign-ins slow down guessing, per person and per address. A pure value:
 // the caller asks before checking a password, and reports what happened after.
 //
-// Per person: the first 5 failures within 15 minutes cost nothing; each further one locks the
-// person's password sign-in for 1, 2, 4, 8 then 15 minutes. Per address: 30 failures within 15
+// Per person: after 5 failures within 15 minutes the person's password sign-in is locked, for 1
+// minute after the 5th, then 2, 4, 8 and at most 15 minutes after each further one (the 6th
+// attempt is refused unchecked, as the documentation says). Per address: 30 failures within 15
 // minutes lock that address for 15 minutes (many people tried from one place). A success clears
 // the person's failures (not the address's). Entries older than the window are forgotten, and at
 // most `capacity` keys are kept (the oldest go first), so that a flood of names bounds memory.
@@ -17,7 +18,8 @@ public enum ThrottleDecision: Equatable, Sendable {
 public struct SignInThrottle: Sendable {
     public struct Policy: Sendable, Equatable {
         public var window: Duration = .seconds(15 * 60)
-        public var freeFailuresPerPerson = 5
+        /// Failures of one person after which the next attempt waits.
+        public var failuresPerPerson = 5
         public var maximumLock: Duration = .seconds(15 * 60)
         public var failuresPerAddress = 30
         public var capacity = 10_000
@@ -52,9 +54,9 @@ public struct SignInThrottle: Sendable {
         var entry = current(people[person], now: now, windowMs: windowMs)
         entry.failures += 1
         entry.lastFailure = now
-        let over = entry.failures - policy.freeFailuresPerPerson
-        if over > 0 {
-            let lockMs = min(Int64(60_000) << Int64(min(over - 1, 10)), Int64(policy.maximumLock.components.seconds * 1000))
+        let over = entry.failures - policy.failuresPerPerson
+        if over >= 0 {
+            let lockMs = min(Int64(60_000) << Int64(min(over, 10)), Int64(policy.maximumLock.components.seconds * 1000))
             entry.lockedUntil = Timestamp(milliseconds: now.milliseconds + lockMs)
         }
         people[person] = entry

@@ -239,7 +239,8 @@ public final class SQLiteStatement {
             case .null: result = sqlite3_bind_null(handle, index)
             case .integer(let value): result = sqlite3_bind_int64(handle, index, value)
             case .real(let value): result = sqlite3_bind_double(handle, index, value)
-            case .text(let value): result = sqlite3_bind_text(handle, index, value, -1, chub_sqlite_transient())
+            // The length in bytes, not -1: text holding a NUL is bound whole, not cut at the NUL.
+            case .text(let value): result = sqlite3_bind_text(handle, index, value, Int32(value.utf8.count), chub_sqlite_transient())
             case .blob(let value):
                 result = value.withUnsafeBytes {
                     sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), chub_sqlite_transient())

@@ -15,15 +15,31 @@ struct CommandFailure: Error, CustomStringConvertible {
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Manage units, people and credentials; back up the data directory.",
-        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self, ServerCertificateCommand.self, BackupCommand.self, RestoreCommand.self])
+        subcommands: [UnitCommand.self, PersonCommand.self, CredentialCommand.self, ServerCertificateCommand.self, AuthorityCommand.self, BackupCommand.self, RestoreCommand.self])
 
     /// Opens the store of an initialized data directory.
     static func openStore(_ options: DataDirectoryOptions) throws -> (DataDirectory, CaseStore) {
+        let directory = try initialized(options)
+        return (directory, try CaseStore(path: directory.database))
+    }
+
+    /// The data directory, which must be initialized.
+    static func initialized(_ options: DataDirectoryOptions) throws -> DataDirectory {
         let directory = DataDirectory(options.dataDir)
         guard directory.isInitialized else {
             throw CommandFailure("\(directory.root) is not an initialized data directory (run `conference-hub init` first)")
         }
-        return (directory, try CaseStore(path: directory.database))
+        return directory
+    }
+
+    /// Runs `body` on the certificates of an initialized data directory, its errors as readable ones.
+    static func withCertificates(_ options: DataDirectoryOptions, _ body: (DataDirectory) throws -> Void) throws {
+        let directory = try initialized(options)
+        do {
+            try body(directory)
+        } catch let error as CustomStringConvertible & Error {
+            throw CommandFailure(error.description)
+        }
     }
 
     /// Runs `body` with the store open, turning refusals into readable errors.

@@ -25,11 +25,7 @@ struct ServerCertificateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = DataDirectory(data.dataDir)
-        guard directory.isInitialized else {
-            throw CommandFailure("\(directory.root) is not an initialized data directory (run `conference-hub init` first)")
-        }
-        do {
+        try AdminCommand.withCertificates(data) { directory in
             if renew {
                 let renewal = names.isEmpty && addresses.isEmpty
                 let issued = try directory.renewServerCertificate(
@@ -39,8 +35,6 @@ struct ServerCertificateCommand: ParsableCommand {
             } else {
                 print("server certificate: \(Self.describe(try directory.serverCertificateDetails()))")
             }
-        } catch let error as CustomStringConvertible & Error {
-            throw CommandFailure(error.description)
         }
     }
 

@@ -28,6 +28,14 @@ enum Check {
         return try Check.text(text, name, max: max)
     }
 
+    /// Refuses (`forbidden`) a `change` whose `type` only the hub records, before its fields are
+    /// read: a person sending one is told who may, not what its fields should be.
+    static func notRecordedByTheHub(_ request: CommandRequest, _ recordedByTheHub: Set<String>) throws(HubFailure) {
+        struct Named: Decodable { struct Change: Decodable { let type: String? }; let change: Change? }
+        guard let type = (try? request.decode(Named.self))?.change?.type, recordedByTheHub.contains(type) else { return }
+        throw HubFailure(.forbidden, "only the hub itself records `\(type)`")
+    }
+
     /// A room sequence number (≥ 0) when given.
     static func sequence(_ value: Int64?, _ name: String) throws(HubFailure) -> Int64? {
         guard let value else { return nil }

@@ -25,6 +25,8 @@ final class Hub: Sendable {
     let metrics: HubMetrics
     /// Whether the store takes writes (readiness, `storage_unavailable`).
     let storage: StorageMonitor
+    /// Whether the public listener completes connections (readiness, `listener_unreachable`).
+    let listener: ListenerMonitor
     /// Browser sign-in: passwords, certificates, sessions.
     let signIn: SignInService
     /// Set once the hub is stopping: readiness fails while connections are still served.
@@ -49,6 +51,7 @@ final class Hub: Sendable {
         self.metrics = metrics
         let storage = StorageMonitor(logger: logger, metrics: metrics)
         self.storage = storage
+        listener = ListenerMonitor(logger: logger, metrics: metrics)
         signIn = SignInService(
             store: store, clock: clock, sessionLifetime: configuration.sessionLifetime, parameters: configuration.passwordParameters,
             throttle: configuration.signInThrottle, metrics: metrics, logger: logger)
@@ -70,7 +73,9 @@ final class Hub: Sendable {
     var isDraining: Bool { drainingState.withLockedValue { $0 } }
 
     /// Whether a load balancer should send new connections here, and why not.
-    var readiness: Readiness { Readiness(draining: isDraining, storageWritable: storage.isWritable) }
+    var readiness: Readiness {
+        Readiness(draining: isDraining, storageWritable: storage.isWritable, listenerReachable: listener.isReachable)
+    }
 
     /// The store's hooks for a hub: committed room events go to `rooms`, and case, notice,
     /// deadline and meeting events are written as the protocol shows them (WireEvents).

@@ -67,4 +67,16 @@ enum LogFormat: String, CaseIterable, Sendable {
     case text
     /// One JSON object per line.
     case json
+
+    /// The format asked for, before the settings are read and checked (so that a refusal to start
+    /// is written in it): the flag, else the environment, else the configuration file; text if none
+    /// of them can be read as asking for JSON.
+    static func requested(flags: [String: SettingSpec.Value], environment: [String: String], configFile: String?) -> LogFormat {
+        if case .string(let value)? = flags["log.format"] { return LogFormat(rawValue: value) ?? .text }
+        if let value = environment["CONFERENCEHUB_LOG_FORMAT"] { return LogFormat(rawValue: value) ?? .text }
+        guard let configFile, let data = FileManager.default.contents(atPath: configFile),
+              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return .text }
+        let value = (root["log.format"] as? String) ?? ((root["log"] as? [String: Any])?["format"] as? String)
+        return value.flatMap(LogFormat.init(rawValue:)) ?? .text
+    }
 }

@@ -33,6 +33,10 @@ struct HubMetrics: Sendable {
     let queuedRequests: Meter
     let storageWritable: Meter
     let draining: Meter
+    let listenerReachable: Meter
+    /// 1 while /health/ready answers ready, set at each scrape.
+    let ready: Meter
+    private let certificateExpiry: [String: Meter]
     let heapInUse: Meter
 
     init(factory: any MetricsFactory) {
@@ -78,13 +82,26 @@ struct HubMetrics: Sendable {
         queuedRequests = Meter(label: "conferencehub_queued_requests", factory: factory)
         storageWritable = Meter(label: "conferencehub_storage_writable", factory: factory)
         draining = Meter(label: "conferencehub_draining", factory: factory)
+        listenerReachable = Meter(label: "conferencehub_listener_reachable", factory: factory)
+        ready = Meter(label: "conferencehub_ready", factory: factory)
+        certificateExpiry = Dictionary(uniqueKeysWithValues: ["server", "ca"].map {
+            ($0, Meter(label: "conferencehub_certificate_expiry_timestamp_seconds", dimensions: [("certificate", $0)], factory: factory))
+        })
         Meter(label: "conferencehub_build_info", dimensions: [("version", HubProtocol.serverVersion)], factory: factory).set(1)
         storageWritable.set(1)
         draining.set(0)
+        ready.set(1)
+        listenerReachable.set(1)  // until a probe finds otherwise (the first runs before the hub says it listens)
     }
 
     /// Metrics that go nowhere.
     static let none = HubMetrics(factory: NOOPMetricsHandler.instance)
+
+    /// When the certificate in use (`server`) or the conference CA (`ca`) expires, in seconds since
+    /// 1970: `conferencehub_certificate_expiry_timestamp_seconds - time()` is what is left.
+    func certificateExpires(_ which: String, at notAfter: Date) {
+        certificateExpiry[which]?.set(notAfter.timeIntervalSince1970)
+    }
 
     func authenticated(by method: Method, success: Bool) {
         authentications["\(method.rawValue)/\(success ? "success" : "failure")"]?.increment()

@@ -7,14 +7,18 @@ struct Readiness: Equatable, Sendable {
     var draining: Bool
     /// The store takes writes (false: the disk is full or failing).
     var storageWritable: Bool
+    /// The public listener completes connections, as its last probe found (a TCP connection and a
+    /// TLS handshake from the hub itself: ListenerProbe).
+    var listenerReachable: Bool = true
 
-    var isReady: Bool { !draining && storageWritable }
+    var isReady: Bool { !draining && storageWritable && listenerReachable }
 
     /// Machine-readable reasons, in a fixed order (empty when ready).
     var reasons: [String] {
         var reasons: [String] = []
         if draining { reasons.append("draining") }
         if !storageWritable { reasons.append("storage_unavailable") }
+        if !listenerReachable { reasons.append("listener_unreachable") }
         return reasons
     }
 

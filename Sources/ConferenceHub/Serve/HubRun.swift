@@ -87,6 +87,8 @@ struct HubRun {
         var configuration = WebSocketServerConfiguration(tls: try directory.serverTLS(clientCertificateMode: settings.clientCert))
         let certificate = try directory.serverCertificateDetails()
         CertificateExpiry.log(certificate, logger: logger)
+        metrics.certificateExpires("server", at: certificate.notAfter)
+        metrics.certificateExpires("ca", at: try CertificateDetails(pem: directory.read(directory.caCertificate)).notAfter)
         let host = settings.string("listen.host")!
         configuration.host = host
         configuration.port = settings.int("listen.port")
@@ -116,6 +118,7 @@ struct HubRun {
                 export.render {
                     metrics.rooms.set(rooms.liveRoomCount)
                     metrics.connectionsOpen.set(server.connectionCount)
+                    metrics.ready.set(hub.readiness.isReady ? 1 : 0)
                     if let heap = HeapUsage.inUseBytes() { metrics.heapInUse.set(heap) }
                 }
             }
@@ -132,8 +135,10 @@ struct HubRun {
         hub.startRevocationWatch(on: group.next())
         hub.startDeadlineSweep(on: group.next())
         hub.storage.start(on: group.next(), store: store)
+        // Readiness means reachable: the hub connects to its own listener as a client would.
+        await hub.listener.start(address: server.localAddress, group: group)
         if let firstRun {
-            Console.write(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: server.port))
+            Console.announce(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: server.port), format: settings.logFormat)
         }
         // The port files are written before the listening line, so that a script that read the
         // line finds them.
@@ -143,8 +148,8 @@ struct HubRun {
         if let internalPortFile {
             try "\(internalListener.port)\n".write(toFile: internalPortFile, atomically: true, encoding: .utf8)
         }
-        Console.write("conference-hub \(HubProtocol.serverVersion) listening on wss://\(host):\(server.port)/v1/ws\(echo ? " (echo mode)" : "")"
-            + " (metrics and health on http://\(settings.string("internal.host")!):\(internalListener.port))")
+        Console.announce("conference-hub \(HubProtocol.serverVersion) listening on wss://\(host):\(server.port)/v1/ws\(echo ? " (echo mode)" : "")"
+            + " (metrics and health on http://\(settings.string("internal.host")!):\(internalListener.port))", format: settings.logFormat)
         let reason = await signals.wait()
         parentWatch?.cancel()
         certificateCheck.cancel()
@@ -166,6 +171,7 @@ struct HubRun {
         hub.stopRevocationWatch()
         hub.stopDeadlineSweep()
         hub.storage.stop()
+        hub.listener.stop()
         await server.shutdown()
         await internalListener.close()
         // The store's last writes (presence of the closed connections) are delivered on the event

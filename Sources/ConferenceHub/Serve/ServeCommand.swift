@@ -79,6 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
     var metrics: Bool?
     @Option(name: .long, help: ArgumentHelp(Self.help("internal.metrics-token")))
     var metricsToken: String?
+    @Option(name: .long, help: ArgumentHelp(Self.help("web.origins")))
+    var allowedOrigins: String?
+    @Option(name: .long, help: ArgumentHelp(Self.help("web.session-minutes")))
+    var sessionMinutes: Int?
     @Option(name: .long, help: ArgumentHelp(Self.help("shutdown.drain-seconds")))
     var drainSeconds: Int?
 
@@ -151,21 +155,31 @@ struct ServeCommand: AsyncParsableCommand {
         put("internal.port", internalPort)
         if let metrics { values["internal.metrics"] = .bool(metrics) }
         put("internal.metrics-token", metricsToken)
+        put("web.origins", allowedOrigins)
+        put("web.session-minutes", sessionMinutes)
         put("shutdown.drain-seconds", drainSeconds)
         return values
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        // A SettingsError lists every problem; the hub exits 1 without touching the data directory.
-        let resolved = try await SettingsReader.read(
-            flags: flagValues, environment: environment, configFile: config ?? environment["CONFERENCEHUB_CONFIG"])
-        if printConfig {
-            Console.write(resolved.printed())
-            return
+        let configFile = config ?? environment["CONFERENCEHUB_CONFIG"]
+        var format = LogFormat.requested(flags: flagValues, environment: environment, configFile: configFile)
+        do {
+            // A SettingsError lists every problem; the hub exits 1 without touching the data directory.
+            let resolved = try await SettingsReader.read(flags: flagValues, environment: environment, configFile: configFile)
+            if printConfig {
+                Console.write(resolved.printed())
+                return
+            }
+            format = resolved.settings.logFormat
+            try await HubRun(settings: resolved.settings, portFile: portFile, internalPortFile: internalPortFile,
+                             echo: echo, parentPid: parentPid).run()
+        } catch let error where format == .json && !(error is CleanExit) && !(error is ExitCode) {
+            // With JSON logs, even the reason the hub could not start is one JSON line.
+            Console.announce("conference-hub cannot start: \(FileProblem.plain(error))", format: .json, level: .critical, to: true)
+            throw ExitCode.failure
         }
-        try await HubRun(settings: resolved.settings, portFile: portFile, internalPortFile: internalPortFile,
-                         echo: echo, parentPid: parentPid).run()
     }
 }
 

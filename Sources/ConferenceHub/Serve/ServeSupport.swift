@@ -30,7 +30,7 @@ enum HubSettings {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SettingsError(description: "cannot read \(path): \(error.localizedDescription)")
+            throw SettingsError(description: "cannot read \(FileProblem.describe(error, path: path))")
         }
     }
 }
@@ -39,6 +39,20 @@ enum HubSettings {
 enum Console {
     static func write(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// What `serve` tells the person who started it: plain text, or with `--log-format json` one
+    /// JSON object on one line (as the log's), so that everything the service writes is JSON.
+    static func announce(_ text: String, format: LogFormat, level: Logger.Level = .notice, to standardError: Bool = false) {
+        let line: String
+        switch format {
+        case .text: line = text + "\n"
+        case .json:
+            line = JSONLogHandler.line(
+                event: LogEvent(level: level, message: "\(text)", metadata: nil, source: "ConferenceHub", file: #fileID, function: #function, line: #line),
+                label: "conferencehub", metadata: [:])
+        }
+        (standardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))
     }
 }
 

@@ -82,12 +82,13 @@ enum SettingsReader {
         providers.append(EnvironmentVariablesProvider(environmentVariables: ours, secretsSpecifier: .specific(secretVariables))
             .prefixKeys(with: ConfigKey("conferencehub")))
         if let configFile {
-            problems += try fileProblems(configFile)
-            if problems.isEmpty {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(configFile)))
-            }
+            // Keys that are no setting are listed with every other problem; a file that cannot be
+            // read as a JSON object is the only problem that stops the reading here.
+            let file = fileProblems(configFile)
+            problems += file.problems
+            guard file.readable else { throw SettingsError(problems: problems) }
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(configFile)))
         }
-        if !problems.isEmpty { throw SettingsError(problems: problems) }
 
         let reporter = Collector()
         let config = ConfigReader(providers: providers, accessReporter: reporter)
@@ -133,15 +134,15 @@ enum SettingsReader {
 
     /// Problems with the file itself: unreadable, not a JSON object, or keys that no setting has
     /// (a misspelt key would otherwise be ignored without a word).
-    private static func fileProblems(_ path: String) throws -> [String] {
+    private static func fileProblems(_ path: String) -> (readable: Bool, problems: [String]) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            return ["cannot read the configuration file \(path): \(error.localizedDescription)"]
+            return (false, ["cannot read the configuration file: \(FileProblem.describe(error, path: path))"])
         }
         guard let object = try? JSONSerialization.jsonObject(with: data), let root = object as? [String: Any] else {
-            return ["the configuration file \(path) is not a JSON object"]
+            return (false, ["the configuration file \(path) is not a JSON object"])
         }
         var unknown: [String] = []
         func walk(_ object: [String: Any], prefix: String) {
@@ -156,7 +157,7 @@ enum SettingsReader {
             }
         }
         walk(root, prefix: "")
-        return unknown.sorted().map { "the configuration file \(path) has `\($0)`, which is no setting (see `conference-hub serve --help`)" }
+        return (true, unknown.sorted().map { "the configuration file \(path) has `\($0)`, which is no setting (see `conference-hub serve --help`)" })
     }
 
     enum ProviderName {

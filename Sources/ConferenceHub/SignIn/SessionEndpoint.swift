@@ -9,7 +9,6 @@ import NIOHTTP1
 
 struct SessionEndpoint: Sendable {
     static let path = "/v1/session"
-    static let maxPersonBytes = 64
 
     let service: SignInService
     let origins: OriginPolicy
@@ -59,10 +58,12 @@ struct SessionEndpoint: Sendable {
             guard let person = body.person, let password = body.password else {
                 return Self.error(.badRequest, "bad_request", "a password sign-in needs `person` and `password`")
             }
-            guard (1...Self.maxPersonBytes).contains(person.utf8.count), password.utf8.count <= PasswordRules.maximumBytes,
-                  (body.newPassword?.utf8.count ?? 0) <= PasswordRules.maximumBytes
-            else {
-                return Self.error(.badRequest, "bad_request", "`person` is 1–\(Self.maxPersonBytes) bytes and a password at most \(PasswordRules.maximumBytes)")
+            // Checked before any lookup (a NUL would end the id in the store's C strings).
+            if let problem = SignInIdentifier.problem(with: person) {
+                return Self.error(.badRequest, "bad_request", problem)
+            }
+            guard password.utf8.count <= PasswordRules.maximumBytes, (body.newPassword?.utf8.count ?? 0) <= PasswordRules.maximumBytes else {
+                return Self.error(.badRequest, "bad_request", "a password is at most \(PasswordRules.maximumBytes) bytes")
             }
             outcome = await service.signIn(person: person, password: password, newPassword: body.newPassword, address: request.peerAddress)
         default:

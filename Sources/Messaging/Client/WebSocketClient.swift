@@ -108,7 +108,6 @@ public enum WebSocketClient {
         let upgraded = loop.makePromise(of: (TLSHandshakeCompleted, String?).self)
         let closeFrame = loop.makePromise(of: WebSocketCloseReceived?.self)
         var bootstrap = ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(
                 .writeBufferWaterMark,
                 value: .init(low: configuration.webSocket.maxOutboundBytes / 2, high: configuration.webSocket.maxOutboundBytes))
@@ -116,6 +115,7 @@ public enum WebSocketClient {
             .channelInitializer { channel in
                 channel.closeFuture.whenComplete { _ in closeFrame.succeed(nil) }
                 return channel.eventLoop.makeCompletedFuture {
+                    SocketOptions.apply(to: channel, sendBufferBytes: nil, logger: logger)
                     let connection = ConnectionContext(
                         id: "client", peer: "\(configuration.host):\(configuration.port)", logger: logger)
                     let sync = channel.pipeline.syncOperations
@@ -211,7 +211,9 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        var headers = HTTPHeaders([("Host", "\(host):\(port)"), ("Content-Length", "0")])
+        // RFC 7230 §5.4: an IPv6 literal is written in brackets.
+        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        var headers = HTTPHeaders([("Host", "\(name):\(port)"), ("Content-Length", "0")])
         if !subprotocols.isEmpty { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", ")) }
         if let origin { headers.add(name: "Origin", value: origin) }
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)

@@ -73,13 +73,27 @@ public struct Request {
     /// When a message is JSON but for numbers no number type holds (`1e400`), the refusal names
     /// the first of them, with the request's id: the text is parsed again with those numbers
     /// read as 0, only to find the id.
+    /// As much of a request's `id` as a reply may safely carry: a string as it is, an empty one
+    /// as `""`, a longer one than `maxIDLength` cut to its first `maxIDLength` bytes (at a
+    /// character's end), so that the reply stays small; nil for anything that is not a string.
+    static func echoable(_ id: Any?) -> String? {
+        guard let id = id as? String else { return nil }
+        guard id.utf8.count > maxIDLength else { return id }
+        var cut = ""
+        for character in id {
+            guard cut.utf8.count + character.utf8.count <= maxIDLength else { break }
+            cut.append(character)
+        }
+        return cut
+    }
+
     private static func numberOutOfRange(_ data: ByteBuffer) -> DecodeError? {
         let numbers = FlatJSON.numbersOutOfRange(data)
         guard let first = numbers.first else { return nil }
         var bytes = Array(data.readableBytesView)
         for number in numbers.reversed() { bytes.replaceSubrange(number.range, with: [UInt8(ascii: "0")]) }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return nil }
-        let id = (object["id"] as? String).flatMap { !$0.isEmpty && $0.utf8.count <= maxIDLength ? $0 : nil }
+        let id = echoable(object["id"])
         let name = first.path.isEmpty ? "the request" : "`\(first.path)`"
         return DecodeError(id: id, message: "\(name) is out of range (a number beyond any the protocol reads)")
     }
@@ -113,7 +127,7 @@ public struct Request {
         let rawID = object["id"]
         let id = rawID as? String
         guard let id, !id.isEmpty, id.utf8.count <= maxIDLength else {
-            throw DecodeError(id: nil, message: "`id` must be a non-empty string of at most \(maxIDLength) bytes")
+            throw DecodeError(id: echoable(rawID), message: "`id` must be a non-empty string of at most \(maxIDLength) bytes")
         }
         if let repeated {
             throw DecodeError(id: id, message: "`\(repeated)` appears twice; each key may appear once in an object")

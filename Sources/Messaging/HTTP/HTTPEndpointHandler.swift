@@ -70,6 +70,18 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
         context.fireChannelInactive()
     }
 
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A request the HTTP decoder could not read (an overflowing or negative Content-Length, a
+        // malformed head): NIO's protocol error handler has answered 400 with `Connection: close`;
+        // nothing more can be read from this connection, so it closes now, not at the request timeout.
+        if let error = error as? HTTPParserError {
+            connection.recordClose("malformed HTTP request: \(error)")
+            context.close(promise: nil)
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The clock starts once the handshake is done (the TLS handshake timeout bounds that).
         if event is TLSHandshakeCompleted { armRequestTimer(context: context) }
@@ -133,6 +145,11 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
             // upgrade, so that it cannot use the credentials the browser holds for the hub.
             connection.logger.notice("websocket upgrade refused: foreign origin", metadata: ["origin": "\(LogText.escaped(origin.joined(separator: ","), limit: 128))"])
             write(.json(.forbidden, #"{"error":"forbidden_origin","message":"this origin may not open the hub's WebSocket"}"#), for: head, close: true, context: context)
+        case (_, webSocketPath) where isUpgrade && !Self.hostAllowed(head.headers, originPolicy: originPolicy, localPort: localPort):
+            // Not for one of the hub's names (nor an allowed origin's host): refused as the
+            // console's requests are.
+            write(.json(.misdirectedRequest, #"{"error":"misdirected_request","message":"connect to one of the hub's own names (its certificate's), or add this origin to web.origins"}"#),
+                  for: head, close: true, context: context)
         case (_, webSocketPath) where isUpgrade:
             // An upgrade the server refused: a Sec-WebSocket-Key that is not 16 bytes of base64
             // (RFC 6455 §4.2.1). The connection closes after the answer.
@@ -163,6 +180,12 @@ public final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelH
                 handler.write(response, for: head, close: close, context: context)
             }
         }
+    }
+
+    /// One `Host` header, naming the hub (OriginPolicy.allowsHost).
+    static func hostAllowed(_ headers: HTTPHeaders, originPolicy: OriginPolicy, localPort: Int) -> Bool {
+        let hosts = headers[canonicalForm: "Host"]
+        return hosts.count == 1 && originPolicy.allowsHost(hosts.first.map(String.init), localPort: localPort)
     }
 
     private static let notFound = HTTPResponse.json(.notFound, #"{"error":"not_found","message":"no such resource"}"#)

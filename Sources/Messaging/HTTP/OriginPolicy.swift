@@ -26,6 +26,15 @@ public struct OriginPolicy: Sendable, Equatable {
         return parsed.scheme == "https" && parsed.port == localPort && ownHosts.contains(parsed.host)
     }
 
+    /// Whether a request naming `host` in its `Host` header, on `localPort`, is for this hub: one of
+    /// its own names on that port, or the host of an allowed origin. A policy that knows no name of
+    /// its own (a server set up without a certificate's names, as in tests) checks no `Host`.
+    public func allowsHost(_ host: String?, localPort: Int) -> Bool {
+        guard !ownHosts.isEmpty || !additionalOrigins.isEmpty else { return true }
+        guard let host, host.utf8.count <= 255 else { return false }
+        return allows(origin: "https://" + host, localPort: localPort)
+    }
+
     /// The hub's own origin for a request whose `Host` header is `host` on `localPort`, when that
     /// host is one of ours: `https://host:port` (what a page served to it runs under).
     public func ownOrigin(host: String?, localPort: Int) -> String? {

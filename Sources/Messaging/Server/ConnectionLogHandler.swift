@@ -12,6 +12,8 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     private let level: Logger.Level
     private let metrics: ServerMetrics
     private var opened = false
+    /// Why the TLS handshake failed, when it did.
+    private var dropReason: ConnectionDropReason?
 
     /// - Parameters:
     ///   - level: the level of the open/close lines (`.info` on servers, `.debug` on clients).
@@ -45,9 +47,13 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let error = error as? TLSError {
             connection.recordClose(error.description)
-            if !opened {
+            if !opened, dropReason == nil {
+                switch error.kind {
+                case .eofDuringHandshake: dropReason = .closedBeforeTLS
+                case .handshakeTimeout: dropReason = .tlsTimeout
+                default: dropReason = .tlsFailed
+                }
                 metrics.handshakeFailures.increment()
-                connection.logger.log(level: level, "TLS handshake failed", metadata: ["error": "\(error)"])
             }
         } else {
             connection.recordClose("error: \(error)")
@@ -56,6 +62,16 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        if !opened {
+            // Before or during TLS: one line with the reason, and the drop counted by reason.
+            let reason = dropReason ?? .closedBeforeTLS
+            metrics.dropped(reason)
+            metrics.closed(code: nil)
+            connection.logger.log(level: level, "connection dropped before TLS completed", metadata: [
+                "reason": "\(reason.rawValue)", "error": "\(LogText.escaped(connection.closeReason ?? "closed"))",
+            ])
+            return context.fireChannelInactive()
+        }
         // The reason may quote the peer (its close frame's text).
         var metadata: Logger.Metadata = ["reason": "\(LogText.escaped(connection.closeReason ?? "closed"))"]
         if let tls = connection.tls {

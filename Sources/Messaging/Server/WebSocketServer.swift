@@ -68,7 +68,7 @@ public final class WebSocketServer: Sendable {
     public let localAddress: SocketAddress
     private let serverChannel: Channel
     private let configuration: WebSocketServerConfiguration
-    private let connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>
+    let connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>
     private let pending: PendingConnections
     private let logger: Logger
 
@@ -116,7 +116,6 @@ public final class WebSocketServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: webSocket.maxOutboundBytes / 2, high: webSocket.maxOutboundBytes))
@@ -125,13 +124,14 @@ public final class WebSocketServer: Sendable {
                     let address = channel.remoteAddress?.ipAddress ?? "unknown"
                     guard let ticket = pending.admit(address) else {
                         refusals.refused(address, limit: pending.limit)
+                        configuration.metrics.dropped(.pendingLimit)
                         throw PendingLimitReached()  // closes the connection
                     }
                     channel.closeFuture.whenComplete { _ in ticket.release() }
                     configuration.metrics.accepted.increment()
-                    if let bytes = configuration.socketSendBufferBytes {
-                        try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: bytes)
-                    }
+                    SocketOptions.apply(
+                        to: channel, sendBufferBytes: configuration.socketSendBufferBytes, logger: logger,
+                        failed: configuration.metrics.socketOptionFailed)
                     let id = counter.withLockedValue { value -> UInt64 in
                         value += 1
                         return value
@@ -142,9 +142,17 @@ public final class WebSocketServer: Sendable {
                     let key = ObjectIdentifier(channel)
                     connections.withLockedValue { $0[key] = channel }
                     channel.closeFuture.whenComplete { _ in connections.withLockedValue { _ = $0.removeValue(forKey: key) } }
-                    try Self.configurePipeline(
-                        channel: channel, connection: connection, tlsContext: context,
-                        configuration: configuration, health: health, responder: responder, application: application)
+                    do {
+                        try Self.configurePipeline(
+                            channel: channel, connection: connection, tlsContext: context,
+                            configuration: configuration, health: health, responder: responder, application: application)
+                    } catch {
+                        configuration.metrics.dropped(.setupFailed)
+                        connection.logger.warning("connection dropped: its pipeline could not be set up", metadata: [
+                            "reason": "\(ConnectionDropReason.setupFailed.rawValue)", "error": "\(error)",
+                        ])
+                        throw error
+                    }
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
@@ -174,9 +182,15 @@ public final class WebSocketServer: Sendable {
                 guard requestPath == path else { return channel.eventLoop.makeSucceededFuture(nil) }
                 // A foreign browser origin is answered 403 by the endpoint handler instead.
                 let origins = head.headers[canonicalForm: "Origin"]
+                let localPort = channel.localAddress?.port ?? 0
                 guard origins.count <= 1,
-                      originPolicy.allows(origin: origins.first.map(String.init), localPort: channel.localAddress?.port ?? 0)
+                      originPolicy.allows(origin: origins.first.map(String.init), localPort: localPort)
                 else { return channel.eventLoop.makeSucceededFuture(nil) }
+                // A `Host` that is not one of the hub's names is answered 421, as the console's
+                // requests are.
+                guard HTTPEndpointHandler.hostAllowed(head.headers, originPolicy: originPolicy, localPort: localPort) else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
                 // RFC 6455 §4.2.1: the key is 16 bytes in base64; anything else is answered 400
                 // by the endpoint handler instead of upgraded.
                 guard WebSocketHandshake.isValidKey(head.headers[canonicalForm: "Sec-WebSocket-Key"].first.map(String.init)) else {

@@ -37,14 +37,16 @@ public enum CertificateFactory {
         case client
     }
 
-    /// A self-signed certificate authority.
+    /// A self-signed certificate authority, with a new key or with `keyPEM` (renewing an authority:
+    /// the same name and key, so that what it signed before verifies against either certificate).
     public static func makeAuthority(
         commonName: String, organization: String? = nil,
-        notBefore: Date = Date().addingTimeInterval(-3600), validity: TimeInterval = 10 * 365 * 86_400
+        notBefore: Date = Date().addingTimeInterval(-3600), validity: TimeInterval = 10 * 365 * 86_400,
+        keyPEM: String? = nil
     ) throws -> CertificateIdentity {
         try build(
             commonName: commonName, organization: organization, notBefore: notBefore,
-            notAfter: notBefore.addingTimeInterval(validity), issuer: nil,
+            notAfter: notBefore.addingTimeInterval(validity), issuer: nil, keyPEM: keyPEM,
             extensions: [
                 (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
                 (NID_key_usage, "critical,keyCertSign,cRLSign"),
@@ -79,10 +81,10 @@ public enum CertificateFactory {
 
     private static func build(
         commonName: String, organization: String?, notBefore: Date, notAfter: Date,
-        issuer: CertificateIdentity?, extensions: [(Int32, String)]
+        issuer: CertificateIdentity?, keyPEM: String? = nil, extensions: [(Int32, String)]
     ) throws -> CertificateIdentity {
         ERR_clear_error()
-        guard let key = chub_generate_p256_key() else {
+        guard let key = try keyPEM.map(PEM.privateKey) ?? chub_generate_p256_key() else {
             throw TLSError.fromErrorQueue(.invalidCertificate, detail: "key generation failed")
         }
         defer { EVP_PKEY_free(key) }

@@ -12,6 +12,7 @@ struct CaseChangeCommand: Command {
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
         struct Fields: Decodable { let `case`: CaseReference; let change: CaseChange }
+        try Check.notRecordedByTheHub(request, CaseAccess.recordedByTheHub)
         let fields = try request.decode(Fields.self)
         return Parameters(caseID: fields.case.id, change: fields.change)
     }

@@ -18,13 +18,21 @@ struct Auth: Command {
     }
 
     static func run(_ token: String, in context: CommandContext) async throws -> IdentityView {
-        if let identity = context.identity {
+        // One identity per connection. A client certificate authenticates the connection before
+        // any request; a token or session sent after it names who acts (a browser on a PC whose
+        // certificate store holds another person's certificate), as long as the connection has
+        // joined no room as the certificate's owner. A second token or session is refused.
+        if let identity = context.identity, identity.kind != .certificate {
             throw HubFailure(.invalidState, "already authenticated as \(identity.person.id)")
         }
         guard let found = try await context.store.identity(forDigest: CaseStore.tokenDigest(token), kinds: [.token, .session]) else {
             context.connection.logger.notice("authentication failed")
             _ = await context.connection.apply(.authenticationFailed)
             throw HubFailure(.unauthorized, "unknown, revoked or expired token or session")
+        }
+        if let current = context.identity, current.person.id != found.person.id, !context.connection.joined.isEmpty {
+            throw HubFailure(.invalidState,
+                             "this connection acts as \(current.person.id), whose client certificate it presented, and has joined rooms; open a new connection to act as \(found.person.id)")
         }
         guard await context.connection.apply(.authenticated(found)) else {
             throw HubFailure(.limitExceeded, "\(found.person.id) already has \(context.hub.configuration.maxConnectionsPerPerson) connections")

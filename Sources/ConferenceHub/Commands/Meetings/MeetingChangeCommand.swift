@@ -21,6 +21,7 @@ struct MeetingChangeCommand: Command {
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
         struct Fields: Decodable { let meeting: MeetingReference; let change: MeetingChange }
+        try Check.notRecordedByTheHub(request, MeetingAccess.recordedByTheHub)
         let fields = try request.decode(Fields.self)
         return Parameters(meetingID: fields.meeting.id, change: fields.change)
     }

@@ -98,9 +98,9 @@ export class HubConnection {
     }
     if (frame.type === "event") return this.event(frame);
     if (frame.id === "auth") {
-      // A client certificate the hub knows authenticates the socket before any request: the
-      // session is then not needed ("already authenticated").
-      if (frame.type !== "ok" && frame.error?.code !== "invalid_state") {
+      // The session names who acts, even where the browser presented another person's
+      // client certificate (the hub then sets the certificate aside): one identity per socket.
+      if (frame.type !== "ok") {
         this.closedForGood = true;
         this.socket.close();
         this.onSessionEnded("expired");
