@@ -2,11 +2,22 @@
 // deadlines near or past their limit, and the figures the field reports.
 import Foundation
 
-/// How a unit is on a case.
+/// How a unit is on a case. The raw value is the wire name (`co_handling`, as everywhere else on the
+/// wire); `storedName` is the value of `case_units.relation`, which spells co-handling
+/// `cohandling`, mapped here and nowhere else.
 public enum UnitRelation: String, Codable, Sendable, CaseIterable {
     case involved
     case lead
-    case coHandling = "cohandling"
+    case coHandling = "co_handling"
+
+    /// The value in the `case_units` table.
+    var storedName: String {
+        switch self {
+        case .involved: "involved"
+        case .lead: "lead"
+        case .coHandling: "cohandling"
+        }
+    }
 }
 
 /// A running deadline that has reached a warning level.
@@ -54,7 +65,7 @@ extension CaseStore {
             WHERE u.unit_id = ? AND u.relation = ? AND u.case_id > ? \(status == nil ? "" : "AND c.status = ?")
             ORDER BY u.case_id LIMIT ?
             """,
-            [.text(unit.rawValue), .text(relation.rawValue), .integer(afterID?.rawValue ?? 0)]
+            [.text(unit.rawValue), .text(relation.storedName), .integer(afterID?.rawValue ?? 0)]
                 + (status.map { [SQLiteValue.text($0.rawValue)] } ?? []) + [.integer(Int64(clampedLimit(limit)))])
     }
 

@@ -407,13 +407,13 @@ public final class CaseStore: Sendable {
         if previous?.involvedUnits != state.involvedUnits || previous?.leadUnit != state.leadUnit
             || previous?.coHandlingUnits != state.coHandlingUnits {
             try connection.run("DELETE FROM case_units WHERE case_id = ?", [.integer(state.id.rawValue)])
-            var relations: [(UnitID, String)] = state.involvedUnits.map { ($0, "involved") }
-            if let lead = state.leadUnit { relations.append((lead, "lead")) }
-            relations += state.coHandlingUnits.map { ($0, "cohandling") }
+            var relations: [(UnitID, UnitRelation)] = state.involvedUnits.map { ($0, .involved) }
+            if let lead = state.leadUnit { relations.append((lead, .lead)) }
+            relations += state.coHandlingUnits.map { ($0, .coHandling) }
             for (unit, relation) in relations {
                 try connection.run(
                     "INSERT INTO case_units (unit_id, relation, case_id) VALUES (?, ?, ?)",
-                    [.text(unit.rawValue), .text(relation), .integer(state.id.rawValue)])
+                    [.text(unit.rawValue), .text(relation.storedName), .integer(state.id.rawValue)])
             }
         }
         if previous?.listedSupervision != state.listedSupervision {

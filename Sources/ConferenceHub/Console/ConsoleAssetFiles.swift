@@ -404,7 +404,8 @@ export async function showCases(root, hub, identity) {
   async function load() {
     const fields = { relation: relation.value, limit: 200 };
     if (status.value) fields.status = status.value;
-    if (identity.roles.includes("coordinator") && relation.value === "involved") delete fields.relation;
+    // The conference office is involved in every case: its coordinators and auditors see them all.
+    if (["coordinator", "auditor"].some((role) => identity.roles.includes(role)) && relation.value === "involved") delete fields.relation;
     try {
       cases = (await hub.request("cases", fields)).cases;
     } catch (error) {

@@ -9,7 +9,8 @@ struct Cases: Command {
 
     struct Parameters: Sendable {
         let unit: UnitID?
-        let relation: UnitRelation
+        /// As asked; nil: every case for those who see every case, else `involved`.
+        let relation: UnitRelation?
         let status: CaseStatus?
         let after: CaseID?
         let limit: Int
@@ -30,7 +31,7 @@ struct Cases: Command {
             let limit: Int?
         }
         let fields = try request.decode(Fields.self)
-        return Parameters(unit: try Check.unit(ifGiven: fields.unit, "unit"), relation: fields.relation ?? .involved, status: fields.status,
+        return Parameters(unit: try Check.unit(ifGiven: fields.unit, "unit"), relation: fields.relation, status: fields.status,
                           after: fields.after?.id, limit: try Check.limit(fields.limit))
     }
 
@@ -38,17 +39,21 @@ struct Cases: Command {
         let actor = try context.actor, store = context.store
         let seesAll = CaseAccess.seesEveryCase(actor)
         // One more than the page is read to know whether another page follows.
-        let (relation, status, after, limit) = (parameters.relation, parameters.status, parameters.after, parameters.limit + 1)
+        let (status, after, limit) = (parameters.status, parameters.after, parameters.limit + 1)
         let cases: [PetitionCase]
         if let unit = parameters.unit {
             guard seesAll || unit == actor.unit else { throw HubFailure(.forbidden, "you may list only your own unit's cases") }
-            cases = try await store.cases(for: unit, relation: relation, status: status, after: after, limit: limit)
+            cases = try await store.cases(for: unit, relation: parameters.relation ?? .involved, status: status, after: after, limit: limit)
+        } else if let relation = parameters.relation {
+            // A relation without a unit is the person's own unit's part (本单位主办, 本单位协办), for
+            // every role: a coordinator's or leader's "lead" is not every case.
+            cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
         } else if seesAll, let status {
             cases = try await store.cases(status: status, after: after, limit: limit)
         } else if seesAll {
             cases = try await store.allCases(after: after, limit: limit)
         } else {
-            cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
+            cases = try await store.cases(for: actor.unit, relation: .involved, status: status, after: after, limit: limit)
         }
         let page = Array(cases.prefix(parameters.limit))
         return Output(cases: try page.map(WireNames.case), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
