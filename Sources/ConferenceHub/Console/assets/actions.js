@@ -29,10 +29,13 @@ const changes = {
       { ...reason(), required: false, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
       { name: "basis", kind: "area", label: "form.basis", max: REASON, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
     ],
-    send: (v) => ["negotiation.answer", {
-      answer: v.position, supports: v.position === "support" ? v.supports : undefined,
-      reason: v.position === "decline" ? v.reason : undefined, basis: v.position === "decline" ? v.basis : undefined,
-    }],
+    change: (v, action, c) => ({
+      unit: c.identity.unit,
+      answer: {
+        position: v.position, supports: v.position === "support" ? v.supports : undefined,
+        reason: v.position === "decline" ? v.reason : undefined, basis: v.position === "decline" ? v.basis : undefined,
+      },
+    }),
   },
   negotiation_opened: { fields: (c) => [unitsField("units", c.details.involved_units, 2)], change: (v) => ({ units: v.units }) },
   assigned: assignment(false, (c) => c.details.involved_units),
@@ -174,12 +177,8 @@ export function showActions(section, hub, room, c, onDone) {
       id: "form-" + action.type, title: label(action), intro, fields: spec.fields(c), submitKey: "form.submit",
       onCancel: () => replace(panel),
       send: async (values) => {
-        if (spec.send) {
-          const [type, fields] = spec.send(values);
-          await hub.request(type, { case: room, ...fields });
-        } else {
-          await hub.request("case.change", { case: room, change: { type: action.type, ...spec.change(values, action) } });
-        }
+        // Every act, negotiation answers included, is one `case.change`.
+        await hub.request("case.change", { case: room, change: { type: action.type, ...spec.change(values, action, c) } });
         replace(panel);
         onDone();
       },

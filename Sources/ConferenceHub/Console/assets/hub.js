@@ -6,7 +6,7 @@
 // messages typed meanwhile: each carries an idempotency key, so the hub stores it once.
 
 /** Requests that change a case: not sent again by themselves after a reconnection. */
-const CHANGES = new Set(["case.register", "case.change", "negotiation.answer"]);
+const CHANGES = new Set(["case.register", "case.change"]);
 
 export class HubError extends Error {
   constructor(code, message, extra = {}) {
