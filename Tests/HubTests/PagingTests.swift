@@ -12,6 +12,56 @@ final class PagingTests: XCTestCase {
         try XCTUnwrap(reply["result"] as? [String: Any], "\(reply)")
     }
 
+    /// Walks `type` page by page with `limit`; returns every item's id and how many pages it took.
+    private func walk(_ client: WebSocketClientConnection, _ type: String, key: String, id: String, limit: Int?) async throws -> (ids: [String], pages: Int) {
+        var ids: [String] = [], after: String?, pages = 0
+        repeat {
+            var request: [String: Any] = ["id": "w\(pages)", "type": type]
+            if let limit { request["limit"] = limit }
+            if let after { request["after"] = after }
+            let page = try result(try await client.request(request))
+            ids += (page[key] as? [[String: Any]] ?? []).compactMap { $0[id] as? String }
+            after = page["next"] as? String
+            pages += 1
+        } while after != nil && pages < 100
+        return (ids, pages)
+    }
+
+    func testTheLargestPageStillSaysWhenMoreFollowAndExactlyFullPagesEnd() async throws {
+        // 1,000 cases (exactly two full pages of 500, ten of 100), then one more.
+        let hub = try await HubTestServer.hub()
+        let coordinator = Actor(person: PersonID("coord"), unit: TestPeople.office, roles: [.coordinator])
+        let registration = Registration(
+            title: "t", summary: "s", category: .claim, channel: .visit, receivedOn: LocalDate("2026-11-01")!, involvedUnits: [TestPeople.housing],
+            petitioner: Petitioner(name: "Wang Wu", contact: "2"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<1_000 { group.addTask { _ = try await hub.store.register(registration, by: coordinator) } }
+            try await group.waitForAll()
+        }
+        let client = try await hub.connect(as: "coord")
+        for limit in [500, nil] {
+            let cases = try await walk(client, "cases", key: "cases", id: "case", limit: limit)
+            XCTAssertEqual(cases.ids.count, 1_000, "cases at limit \(limit ?? 100): every case")
+            XCTAssertEqual(Set(cases.ids).count, 1_000, "no case twice")
+            XCTAssertEqual(cases.pages, limit == 500 ? 2 : 10, "exactly full pages end without another")
+        }
+        // Rooms hold the lobby too: 1,001 rooms are three pages of 500.
+        let rooms = try await walk(client, "rooms", key: "rooms", id: "room", limit: 500)
+        XCTAssertEqual(rooms.ids.count, 1_001)
+        XCTAssertEqual(rooms.pages, 3)
+
+        _ = try await hub.store.register(registration, by: coordinator)
+        let more = try await walk(client, "cases", key: "cases", id: "case", limit: 500)
+        XCTAssertEqual(more.ids.count, 1_001, "one past a full page")
+        XCTAssertEqual(more.pages, 3)
+        let officer = try await hub.connect(as: "h-officer")
+        let own = try await walk(officer, "cases", key: "cases", id: "case", limit: 500)
+        XCTAssertEqual(own.ids.count, 1_001, "an officer's own unit's cases, through the relation index")
+        await officer.close()
+        await client.close()
+        try await hub.stop()
+    }
+
     func testPagesCountWhatTheyHoldAndSayNextOnlyWhenMoreFollows() async throws {
         let hub = try await HubTestServer.hub()
         let client = try await hub.connect(as: "coord")

@@ -223,7 +223,7 @@ extension CaseStore {
         try await read { connection in
             let decoder = JSONDecoder()
             return try connection.query("SELECT state FROM meetings WHERE id > ? ORDER BY id LIMIT ?",
-                                        [.integer(afterID?.rawValue ?? 0), .integer(Int64(min(max(limit, 1), maxCasePage)))])
+                                        [.integer(afterID?.rawValue ?? 0), .integer(Int64(min(max(limit, 1), maxCaseRead)))])
                 .map { try decoder.decode(Meeting.self, from: Data(($0.string(0) ?? "").utf8)) }
         }
     }

@@ -56,6 +56,11 @@ public struct CaseFigures: Codable, Sendable, Equatable {
 /// Largest page a case listing returns.
 public let maxCasePage = 500
 
+/// Most rows one page read takes: one more than the largest page, so that a reader asking for a
+/// full page and one more learns whether another page follows (without it, a page of 500 never
+/// said `next`).
+public let maxCaseRead = maxCasePage + 1
+
 extension CaseStore {
     /// Cases where `unit` has `relation`, optionally in one status, by id, after `afterID`.
     public func cases(for unit: UnitID, relation: UnitRelation, status: CaseStatus? = nil, after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {
@@ -150,7 +155,7 @@ extension CaseStore {
         }
     }
 
-    private func clampedLimit(_ limit: Int) -> Int { min(max(limit, 1), maxCasePage) }
+    private func clampedLimit(_ limit: Int) -> Int { min(max(limit, 1), maxCaseRead) }
 
     private func readCases(_ sql: String, _ bindings: [SQLiteValue]) async throws -> [PetitionCase] {
         try await read { connection in
@@ -163,7 +168,7 @@ extension CaseStore {
 extension CaseStore {
     /// Every case, by id (for readers who see all cases).
     public func allCases(after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {
-        let limit = min(max(limit, 1), maxCasePage)
+        let limit = min(max(limit, 1), maxCaseRead)
         return try await read { connection in
             let decoder = JSONDecoder()
             return try connection.query("SELECT state FROM cases WHERE id > ? ORDER BY id LIMIT ?",
