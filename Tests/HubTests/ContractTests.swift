@@ -107,4 +107,44 @@ final class ContractTests: XCTestCase {
         await coordinator.close()
         try await hub.stop()
     }
+
+    func testTheConferenceOfficeIsFoundByItsKindNotByAnId() async throws {
+        // The office here is 信访局 (`xfj`); a unit called `conference-office` is an ordinary one.
+        let units = [
+            CaseCore.Unit(id: UnitID("xfj"), name: "信访局", kind: .petitionBureau),
+            CaseCore.Unit(id: TestPeople.office, name: "Not the office", kind: .other),
+            CaseCore.Unit(id: TestPeople.housing, name: "Housing", kind: .department),
+            CaseCore.Unit(id: TestPeople.finance, name: "Finance", kind: .department),
+            CaseCore.Unit(id: TestPeople.district, name: "District", kind: .government),
+        ]
+        let hub = try await HubTestServer.hub(units: units)
+        let coordinator = try await hub.connect(as: "coord"), inbox = Inbox(coordinator)
+        try await coordinator.send([
+            "id": "r", "type": "case.register", "title": "Relocation compensation", "summary": "", "category": "claim", "channel": "visit",
+            "received_on": "2026-11-01", "involved_units": ["housing", "finance"], "petitioner": ["name": "Zhang San", "contact": ""],
+        ])
+        let registered = try await inbox.reply(to: "r").reply
+        let room = try XCTUnwrap(result(registered)["case"] as? String)
+        for (person, unit) in [("h-officer", "housing"), ("f-officer", "finance")] {
+            let client = try await hub.connect(as: person), answers = Inbox(client)
+            try await client.send(["id": "c", "type": "case.change", "case": room,
+                                   "change": ["type": "negotiation_answered", "unit": unit, "answer": ["position": "claim"]]])
+            _ = try await answers.reply(to: "c")
+            await client.close()
+        }
+        // Disputed with no common superior: the office decides, and is named by its unit.
+        try await coordinator.send(["id": "s", "type": "supervision"])
+        let supervision = result(try await inbox.reply(to: "s").reply)
+        let negotiation = (supervision["negotiations"] as? [[String: Any]])?.first { $0["case"] as? String == room }
+        XCTAssertEqual(negotiation?["owed_by"] as? [String], ["xfj"], "\(supervision)")
+        try await coordinator.send(["id": "o", "type": "case.overview", "case": room])
+        let overview = result(try await inbox.reply(to: "o").reply)
+        let escalation = (overview["deadlines"] as? [[String: Any]])?.first { $0["kind"] as? String == "escalation" }
+        XCTAssertEqual(escalation?["owed_by"] as? [String], ["xfj"], "\(overview)")
+        let waiting = (overview["waiting_on"] as? [[String: Any]])?.compactMap { $0["unit"] as? String } ?? []
+        XCTAssertTrue(waiting.contains("xfj"), "\(overview)")
+        XCTAssertFalse("\(overview)\(supervision)".contains("conference-office"))
+        await coordinator.close()
+        try await hub.stop()
+    }
 }

@@ -96,8 +96,9 @@ final class HubTestServer: Sendable {
         let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing, metrics: metrics)
         let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock,
                                   rooming: Hub.rooming(delivering: rooms, decisionLog: decisionLog))
+        // The conference office is found by its kind, as `init` makes it.
         let defaultUnits = [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district].map {
-            CaseCore.Unit(id: $0, name: $0.rawValue, kind: .department)
+            CaseCore.Unit(id: $0, name: $0.rawValue, kind: $0 == TestPeople.office ? .petitionBureau : .department)
         }
         for unit in units ?? defaultUnits {
             try await store.addUnit(unit)

@@ -11,7 +11,7 @@ public struct DeadlineWarning: Sendable, Equatable {
     public let obligation: String
     public let level: WarningLevel
     public let dueAt: Timestamp
-    /// The units that owe it; empty when the conference office (coordinators) does.
+    /// The units that owe it: the conference office's units (found by kind) when no other does.
     public let owedBy: [UnitID]
 }
 
@@ -40,6 +40,8 @@ public struct SupervisionList: Sendable, Equatable {
     public var negotiations: [NegotiationSupervisionItem] = []
     /// Cases under listed supervision, with the reason.
     public var listed: [(caseID: CaseID, title: String, reason: String)] = []
+    /// The conference office's units (kind `petition_bureau`): who owes what no other unit owes.
+    public var offices: [UnitID] = []
 
     public static func == (lhs: SupervisionList, rhs: SupervisionList) -> Bool {
         lhs.overdueDeadlines == rhs.overdueDeadlines && lhs.overdueTasks == rhs.overdueTasks
@@ -135,7 +137,10 @@ extension CaseStore {
                     let crossed = WarningLevel.allCases.filter { candidate in candidate <= current && (reported.map { candidate > $0 } ?? true) }
                     guard !crossed.isEmpty else { continue }
                     for level in crossed {
-                        let warning = DeadlineWarning(caseID: caseID, obligation: key, level: level, dueAt: dueAt, owedBy: state.owedBy(key))
+                        let owed = state.owedBy(key)
+                        let warning = DeadlineWarning(
+                            caseID: caseID, obligation: key, level: level, dueAt: dueAt,
+                            owedBy: owed.isEmpty ? try Self.officeUnits(context.connection) : owed)
                         if let encoder = context.rooming.deadlineWarningEncoder {
                             _ = try RoomLog.append(room: RoomID.case(caseID), kind: "deadline", at: now, context: context) { position in
                                 try encoder(warning, state, position)
@@ -174,6 +179,7 @@ extension CaseStore {
                 .map { CaseID($0.int(0) ?? 0) }
             return (deadlines, tasks, items, listed)
         }
+        let offices = try await officeUnits()
         var states: [CaseID: PetitionCase] = [:]
         for id in Set(deadlines.map(\.0) + tasks.map(\.0) + items.map(\.0) + listed) {
             states[id] = try await caseState(id)
@@ -181,12 +187,14 @@ extension CaseStore {
         func entries(_ rows: [(CaseID, String, Timestamp)]) -> [SupervisionEntry] {
             rows.compactMap { id, key, dueAt in
                 guard let state = states[id] else { return nil }
+                let owed = state.owedBy(key)
                 return SupervisionEntry(
-                    caseID: id, title: state.title, obligation: key, what: state.describe(key), dueAt: dueAt, owedBy: state.owedBy(key),
-                    overdue: now >= dueAt)
+                    caseID: id, title: state.title, obligation: key, what: state.describe(key), dueAt: dueAt,
+                    owedBy: owed.isEmpty ? offices : owed, overdue: now >= dueAt)
             }
         }
         var list = SupervisionList()
+        list.offices = offices
         list.overdueDeadlines = entries(deadlines)
         list.overdueTasks = entries(tasks)
         list.openSupervisionItems = entries(items)
@@ -196,5 +204,18 @@ extension CaseStore {
             return (id, state.title, listing.reason)
         }
         return list
+    }
+}
+
+extension CaseStore {
+    /// The conference office's units: those of kind `petition_bureau`, by id. The office is found by
+    /// its kind, never by an id (a conference may call its office what it likes).
+    public func officeUnits() async throws -> [UnitID] {
+        try await read { connection in try Self.officeUnits(connection) }
+    }
+
+    static func officeUnits(_ connection: SQLiteConnection) throws -> [UnitID] {
+        try connection.query("SELECT id FROM units WHERE kind = ? ORDER BY id", [.text(UnitKind.petitionBureau.rawValue)])
+            .map { UnitID($0.string(0) ?? "") }
     }
 }

@@ -134,13 +134,13 @@ enum WireEvents {
         object["level"] = warning.level.rawValue
         object["overdue"] = warning.level == .overdue
         object["due_at"] = warning.dueAt.milliseconds
-        object["owed_by"] = owedBy(warning.owedBy)
+        object["owed_by"] = owedBy(warning.owedBy, offices: [])  // CaseCore named the office's units already
         return try encode(object)
     }
 
-    /// Unit ids, or the conference office when no unit owes it.
-    static func owedBy(_ units: [UnitID]) -> [String] {
-        units.isEmpty ? ["conference-office"] : units.map(\.rawValue)
+    /// Unit ids, or the conference office's units (found by kind) when no other unit owes it.
+    static func owedBy(_ units: [UnitID], offices: [UnitID]) -> [String] {
+        (units.isEmpty ? offices : units).map(\.rawValue)
     }
 
     /// A meeting event: in the meeting room the whole event; in the lobby a notice for members.

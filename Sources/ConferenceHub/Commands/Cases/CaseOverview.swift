@@ -101,14 +101,15 @@ struct CaseOverview: Command {
         let actor = try context.actor
         let state = try await context.store.caseState(caseID, for: actor)
         let now = context.hub.clock.now()
-        var output = Output(state, now: now, policy: context.store.policy)
+        var output = Output(state, now: now, policy: context.store.policy, offices: try await context.store.officeUnits())
         output.actions = try await context.store.actions(on: state, for: actor, at: now)
         return output
     }
 }
 
 extension CaseOverview.Output {
-    init(_ state: PetitionCase, now: Timestamp, policy: DeadlinePolicy = DeadlinePolicy()) {
+    /// - Parameter offices: the conference office's units, named where no other unit owes or is waited on.
+    init(_ state: PetitionCase, now: Timestamp, policy: DeadlinePolicy = DeadlinePolicy(), offices: [UnitID]) {
         let today = policy.timeZone.localDate(of: now.date)
         `case` = RoomID.case(state.id)
         title = state.title
@@ -119,7 +120,7 @@ extension CaseOverview.Output {
             CaseOverview.DeadlineView(
                 kind: deadline.kind.rawValue, due: deadline.due.description, dueAt: deadline.dueAt.milliseconds,
                 secondsLeft: Int(deadline.remaining(at: now).rounded(.down)), overdue: deadline.isOverdue(at: now),
-                owedBy: WireEvents.owedBy(state.owedBy(deadline.kind.rawValue)), level: DeadlineMonitor.level(of: deadline, at: now)?.rawValue,
+                owedBy: WireEvents.owedBy(state.owedBy(deadline.kind.rawValue), offices: offices), level: DeadlineMonitor.level(of: deadline, at: now)?.rawValue,
                 workingDaysLeft: deadline.kind.countsWorkingDays ? policy.calendar.workingDays(from: today, through: deadline.due) : nil)
         }
         var units: [String: [CaseOverview.TaskView]] = [:]
@@ -141,6 +142,6 @@ extension CaseOverview.Output {
                                              answered: !item.isOpen, escalated: item.escalatedAt != nil)
         }
         listed = state.listedSupervision.map { CaseOverview.ListedView(reason: $0.reason) }
-        waitingOn = state.waitingOn.map { CaseOverview.Waiting(unit: $0.unit?.rawValue ?? "conference-office", what: $0.what) }
+        waitingOn = state.waitingOn.map { CaseOverview.Waiting(unit: ($0.unit ?? offices.first)?.rawValue ?? "", what: $0.what) }
     }
 }

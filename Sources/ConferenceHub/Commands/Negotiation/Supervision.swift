@@ -39,7 +39,7 @@ struct Supervision: Command {
             what = entry.what
             dueAt = entry.dueAt.milliseconds
             secondsLeft = Int(entry.dueAt.seconds(since: now).rounded(.down))
-            owedBy = WireEvents.owedBy(entry.owedBy)
+            owedBy = entry.owedBy.map(\.rawValue)  // the office's units when no other unit owes it (CaseCore)
             overdue = entry.overdue
         }
     }
@@ -56,7 +56,7 @@ struct Supervision: Command {
         let dueAt: Int64?
         let secondsLeft: Int?
 
-        init(_ item: NegotiationSupervisionItem) {
+        init(_ item: NegotiationSupervisionItem, offices: [UnitID]) {
             `case` = RoomID.case(item.caseID)
             title = item.title
             status = item.status.rawValue
@@ -65,7 +65,7 @@ struct Supervision: Command {
                 owedBy = item.unanswered.map(\.rawValue)
                 owes = "an answer in the negotiation"
             } else {
-                owedBy = [item.escalatedTo?.rawValue ?? "conference-office"]
+                owedBy = item.escalatedTo.map { [$0.rawValue] } ?? offices.map(\.rawValue)
                 owes = item.escalatedTo.map { "a decision by a leader of \($0.rawValue)" } ?? "a decision by a coordinator"
             }
             due = item.deadline?.due.description
@@ -89,7 +89,7 @@ struct Supervision: Command {
             overdueDeadlines: list.overdueDeadlines.map { Entry($0, now: now) },
             overdueTasks: list.overdueTasks.map { Entry($0, now: now) },
             supervisionItems: list.openSupervisionItems.map { Entry($0, now: now) },
-            negotiations: list.negotiations.map(NegotiationItem.init),
+            negotiations: list.negotiations.map { NegotiationItem($0, offices: list.offices) },
             listed: list.listed.map { Listed(case: RoomID.case($0.caseID), title: $0.title, reason: $0.reason) },
             unitFigures: figures.map(UnitNegotiationFigures.init))
     }
