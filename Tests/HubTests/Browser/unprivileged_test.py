@@ -91,6 +91,10 @@ class UnprivilegedPass(unittest.TestCase):
         self.assertEqual(refused.stdout, "")
         problem = json.loads(refused.stderr.strip())
         self.assertIn("limits.max-rooms", problem["message"])
+        # And so is a command line it cannot parse.
+        unparsed = subprocess.run([BINARY, "serve", "--log-format", "json", "--no-such-flag"], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(unparsed.returncode, 0)
+        self.assertIn("--no-such-flag", json.loads(unparsed.stderr.strip())["message"])
 
     def test_the_line_client_posts_and_reads_history(self):
         replies = self.client(self.hub.port, self.hub.data,
