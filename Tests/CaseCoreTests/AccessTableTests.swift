@@ -47,6 +47,10 @@ final class AccessTableTests: XCTestCase {
         ]
     }()
 
+    func testTheSampleChangesCoverEveryKind() {
+        XCTAssertEqual(Self.everyChange.map(\.kind), CaseChangeKind.allCases, "one sample of every kind, in the enum's order")
+    }
+
     func testTheChangesOnlyTheHubRecordsAreNamedOnce() {
         for change in Self.everyChange {
             XCTAssertEqual(CaseAccess.authority(for: change) == .hub, CaseAccess.recordedByTheHub.contains(change.type), change.type)

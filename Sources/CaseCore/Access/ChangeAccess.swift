@@ -126,7 +126,13 @@ extension CaseAccess {
             return state.tasks.first { $0.id == id }?.unit
         case .supervisionAnswered(let id, _):
             return state.supervisionItems.first { $0.id == id }?.unit
-        default:
+        case .registered, .negotiationOpened, .assigned, .negotiationSettled, .negotiationDisputed, .leadDecided,
+            .escalationOverdue, .forwarded, .leadReassigned, .taskAssigned, .taskAccepted, .taskReturned,
+            .answerDrafted, .answerCosigned, .answerObjected, .extensionRequested, .extensionRefused,
+            .supervisionOpened, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared,
+            .meetingDecision, .objectionRaised, .objectionUpheld, .objectionRejected, .accepted, .handlingStarted,
+            .planSet, .extensionGranted, .answered, .satisfactionRated, .reviewRequested, .reviewed,
+            .reReviewRequested, .reReviewed, .closed, .routedOut:
             return nil
         }
     }

@@ -138,53 +138,104 @@ public enum CaseChange: Sendable, Equatable {
     /// A coordinator routes the matter to litigation or discipline channels.
     case routedOut(channel: RouteOutChannel, destination: String, reason: String)
 
-    /// The stable name of the change (the event type on the wire and in storage).
-    public var type: String {
+    /// The kind of the change: its stable name (the event type on the wire and in storage).
+    public var kind: CaseChangeKind {
         switch self {
-        case .registered: return "registered"
-        case .negotiationOpened: return "negotiation_opened"
-        case .assigned: return "assigned"
-        case .negotiationAnswered: return "negotiation_answered"
-        case .negotiationSettled: return "negotiation_settled"
-        case .negotiationDisputed: return "negotiation_disputed"
-        case .leadDecided: return "lead_decided"
-        case .escalationOverdue: return "escalation_overdue"
-        case .forwarded: return "forwarded"
-        case .leadReassigned: return "lead_reassigned"
-        case .taskAssigned: return "task_assigned"
-        case .taskAcknowledged: return "task_acknowledged"
-        case .taskProgress: return "task_progress"
-        case .taskDone: return "task_done"
-        case .taskAccepted: return "task_accepted"
-        case .taskReturned: return "task_returned"
-        case .answerDrafted: return "answer_drafted"
-        case .answerCosigned: return "answer_cosigned"
-        case .answerObjected: return "answer_objected"
-        case .extensionRequested: return "extension_requested"
-        case .extensionRefused: return "extension_refused"
-        case .supervisionOpened: return "supervision_opened"
-        case .supervisionAnswered: return "supervision_answered"
-        case .supervisionEscalated: return "supervision_escalated"
-        case .listedSupervisionSet: return "listed_supervision_set"
-        case .listedSupervisionCleared: return "listed_supervision_cleared"
-        case .meetingDecision: return "meeting_decision"
-        case .objectionRaised: return "objection_raised"
-        case .objectionUpheld: return "objection_upheld"
-        case .objectionRejected: return "objection_rejected"
-        case .accepted: return "accepted"
-        case .handlingStarted: return "handling_started"
-        case .planSet: return "plan_set"
-        case .extensionGranted: return "extension_granted"
-        case .answered: return "answered"
-        case .satisfactionRated: return "satisfaction_rated"
-        case .reviewRequested: return "review_requested"
-        case .reviewed: return "reviewed"
-        case .reReviewRequested: return "re_review_requested"
-        case .reReviewed: return "re_reviewed"
-        case .closed: return "closed"
-        case .routedOut: return "routed_out"
+        case .registered: .registered
+        case .negotiationOpened: .negotiationOpened
+        case .assigned: .assigned
+        case .negotiationAnswered: .negotiationAnswered
+        case .negotiationSettled: .negotiationSettled
+        case .negotiationDisputed: .negotiationDisputed
+        case .leadDecided: .leadDecided
+        case .escalationOverdue: .escalationOverdue
+        case .forwarded: .forwarded
+        case .leadReassigned: .leadReassigned
+        case .taskAssigned: .taskAssigned
+        case .taskAcknowledged: .taskAcknowledged
+        case .taskProgress: .taskProgress
+        case .taskDone: .taskDone
+        case .taskAccepted: .taskAccepted
+        case .taskReturned: .taskReturned
+        case .answerDrafted: .answerDrafted
+        case .answerCosigned: .answerCosigned
+        case .answerObjected: .answerObjected
+        case .extensionRequested: .extensionRequested
+        case .extensionRefused: .extensionRefused
+        case .supervisionOpened: .supervisionOpened
+        case .supervisionAnswered: .supervisionAnswered
+        case .supervisionEscalated: .supervisionEscalated
+        case .listedSupervisionSet: .listedSupervisionSet
+        case .listedSupervisionCleared: .listedSupervisionCleared
+        case .meetingDecision: .meetingDecision
+        case .objectionRaised: .objectionRaised
+        case .objectionUpheld: .objectionUpheld
+        case .objectionRejected: .objectionRejected
+        case .accepted: .accepted
+        case .handlingStarted: .handlingStarted
+        case .planSet: .planSet
+        case .extensionGranted: .extensionGranted
+        case .answered: .answered
+        case .satisfactionRated: .satisfactionRated
+        case .reviewRequested: .reviewRequested
+        case .reviewed: .reviewed
+        case .reReviewRequested: .reReviewRequested
+        case .reReviewed: .reReviewed
+        case .closed: .closed
+        case .routedOut: .routedOut
         }
     }
+
+    /// The stable name of the change (the event type on the wire and in storage).
+    public var type: String { kind.rawValue }
+}
+
+/// Every kind of case change. The raw value is the wire name, the stored event's `type`; a switch
+/// over the kinds (or over CaseChange) lists every one, so a new kind that misses a rule does not
+/// compile.
+public enum CaseChangeKind: String, CaseIterable, Sendable, Codable {
+    case registered
+    case negotiationOpened = "negotiation_opened"
+    case assigned
+    case negotiationAnswered = "negotiation_answered"
+    case negotiationSettled = "negotiation_settled"
+    case negotiationDisputed = "negotiation_disputed"
+    case leadDecided = "lead_decided"
+    case escalationOverdue = "escalation_overdue"
+    case forwarded
+    case leadReassigned = "lead_reassigned"
+    case taskAssigned = "task_assigned"
+    case taskAcknowledged = "task_acknowledged"
+    case taskProgress = "task_progress"
+    case taskDone = "task_done"
+    case taskAccepted = "task_accepted"
+    case taskReturned = "task_returned"
+    case answerDrafted = "answer_drafted"
+    case answerCosigned = "answer_cosigned"
+    case answerObjected = "answer_objected"
+    case extensionRequested = "extension_requested"
+    case extensionRefused = "extension_refused"
+    case supervisionOpened = "supervision_opened"
+    case supervisionAnswered = "supervision_answered"
+    case supervisionEscalated = "supervision_escalated"
+    case listedSupervisionSet = "listed_supervision_set"
+    case listedSupervisionCleared = "listed_supervision_cleared"
+    case meetingDecision = "meeting_decision"
+    case objectionRaised = "objection_raised"
+    case objectionUpheld = "objection_upheld"
+    case objectionRejected = "objection_rejected"
+    case accepted
+    case handlingStarted = "handling_started"
+    case planSet = "plan_set"
+    case extensionGranted = "extension_granted"
+    case answered
+    case satisfactionRated = "satisfaction_rated"
+    case reviewRequested = "review_requested"
+    case reviewed
+    case reReviewRequested = "re_review_requested"
+    case reReviewed = "re_reviewed"
+    case closed
+    case routedOut = "routed_out"
 }
 
 extension CaseChange {
@@ -194,7 +245,11 @@ extension CaseChange {
         case .negotiationOpened, .negotiationSettled, .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded,
             .leadReassigned, .objectionUpheld, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared, .meetingDecision:
             return true
-        default:
+        case .registered, .assigned, .negotiationAnswered, .taskAssigned, .taskAcknowledged, .taskProgress,
+            .taskDone, .taskAccepted, .taskReturned, .answerDrafted, .answerCosigned, .answerObjected,
+            .extensionRequested, .extensionRefused, .supervisionOpened, .supervisionAnswered, .objectionRaised,
+            .objectionRejected, .accepted, .handlingStarted, .planSet, .extensionGranted, .answered,
+            .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested, .reReviewed, .closed, .routedOut:
             return false
         }
     }
@@ -209,66 +264,67 @@ extension CaseChange: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         let type = try container.decode(String.self, forKey: .type)
-        switch type {
-        case "registered": self = .registered(try container.decode(Registration.self, forKey: .registration))
-        case "negotiation_opened": self = .negotiationOpened(units: try container.decode([UnitID].self, forKey: .units))
-        case "assigned": self = .assigned(try container.decode(Assignment.self, forKey: .assignment))
-        case "negotiation_answered":
+        guard let kind = CaseChangeKind(rawValue: type) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown case change `\(type)`")
+        }
+        switch kind {
+        case .registered: self = .registered(try container.decode(Registration.self, forKey: .registration))
+        case .negotiationOpened: self = .negotiationOpened(units: try container.decode([UnitID].self, forKey: .units))
+        case .assigned: self = .assigned(try container.decode(Assignment.self, forKey: .assignment))
+        case .negotiationAnswered:
             self = .negotiationAnswered(
                 unit: try container.decode(UnitID.self, forKey: .unit), answer: try container.decode(NegotiationAnswer.self, forKey: .answer))
-        case "negotiation_settled": self = .negotiationSettled(try container.decode(Assignment.self, forKey: .assignment))
-        case "negotiation_disputed": self = .negotiationDisputed(try container.decode(Dispute.self, forKey: .dispute))
-        case "lead_decided": self = .leadDecided(try container.decode(Assignment.self, forKey: .assignment))
-        case "escalation_overdue": self = .escalationOverdue
-        case "forwarded": self = .forwarded(units: try container.decode([UnitID].self, forKey: .units))
-        case "lead_reassigned": self = .leadReassigned(try container.decode(Assignment.self, forKey: .assignment))
-        case "task_assigned": self = .taskAssigned(try container.decode(TaskAssignment.self, forKey: .task))
-        case "task_acknowledged": self = .taskAcknowledged(task: try container.decode(Int.self, forKey: .task))
-        case "task_progress":
+        case .negotiationSettled: self = .negotiationSettled(try container.decode(Assignment.self, forKey: .assignment))
+        case .negotiationDisputed: self = .negotiationDisputed(try container.decode(Dispute.self, forKey: .dispute))
+        case .leadDecided: self = .leadDecided(try container.decode(Assignment.self, forKey: .assignment))
+        case .escalationOverdue: self = .escalationOverdue
+        case .forwarded: self = .forwarded(units: try container.decode([UnitID].self, forKey: .units))
+        case .leadReassigned: self = .leadReassigned(try container.decode(Assignment.self, forKey: .assignment))
+        case .taskAssigned: self = .taskAssigned(try container.decode(TaskAssignment.self, forKey: .task))
+        case .taskAcknowledged: self = .taskAcknowledged(task: try container.decode(Int.self, forKey: .task))
+        case .taskProgress:
             self = .taskProgress(task: try container.decode(Int.self, forKey: .task), report: try container.decode(ProgressReport.self, forKey: .report))
-        case "task_done": self = .taskDone(task: try container.decode(Int.self, forKey: .task), result: try container.decode(String.self, forKey: .result))
-        case "task_accepted": self = .taskAccepted(task: try container.decode(Int.self, forKey: .task))
-        case "task_returned": self = .taskReturned(task: try container.decode(Int.self, forKey: .task), reason: try container.decode(String.self, forKey: .reason))
-        case "answer_drafted": self = .answerDrafted(try container.decode(Answer.self, forKey: .answer))
-        case "answer_cosigned": self = .answerCosigned(version: try container.decode(Int.self, forKey: .version))
-        case "answer_objected":
+        case .taskDone: self = .taskDone(task: try container.decode(Int.self, forKey: .task), result: try container.decode(String.self, forKey: .result))
+        case .taskAccepted: self = .taskAccepted(task: try container.decode(Int.self, forKey: .task))
+        case .taskReturned: self = .taskReturned(task: try container.decode(Int.self, forKey: .task), reason: try container.decode(String.self, forKey: .reason))
+        case .answerDrafted: self = .answerDrafted(try container.decode(Answer.self, forKey: .answer))
+        case .answerCosigned: self = .answerCosigned(version: try container.decode(Int.self, forKey: .version))
+        case .answerObjected:
             self = .answerObjected(version: try container.decode(Int.self, forKey: .version), reason: try container.decode(String.self, forKey: .reason))
-        case "extension_requested":
+        case .extensionRequested:
             self = .extensionRequested(days: try container.decode(Int.self, forKey: .days), reason: try container.decode(String.self, forKey: .reason))
-        case "extension_refused": self = .extensionRefused(reason: try container.decode(String.self, forKey: .reason))
-        case "supervision_opened": self = .supervisionOpened(try container.decode(SupervisionDemand.self, forKey: .demand))
-        case "supervision_answered":
+        case .extensionRefused: self = .extensionRefused(reason: try container.decode(String.self, forKey: .reason))
+        case .supervisionOpened: self = .supervisionOpened(try container.decode(SupervisionDemand.self, forKey: .demand))
+        case .supervisionAnswered:
             self = .supervisionAnswered(item: try container.decode(Int.self, forKey: .item), text: try container.decode(String.self, forKey: .text))
-        case "supervision_escalated": self = .supervisionEscalated(item: try container.decode(Int.self, forKey: .item))
-        case "listed_supervision_set": self = .listedSupervisionSet(reason: try container.decode(String.self, forKey: .reason))
-        case "listed_supervision_cleared": self = .listedSupervisionCleared(reason: try container.decode(String.self, forKey: .reason))
-        case "meeting_decision": self = .meetingDecision(try container.decode(MeetingDecision.self, forKey: .decision))
-        case "objection_raised": self = .objectionRaised(reason: try container.decode(String.self, forKey: .reason))
-        case "objection_upheld":
+        case .supervisionEscalated: self = .supervisionEscalated(item: try container.decode(Int.self, forKey: .item))
+        case .listedSupervisionSet: self = .listedSupervisionSet(reason: try container.decode(String.self, forKey: .reason))
+        case .listedSupervisionCleared: self = .listedSupervisionCleared(reason: try container.decode(String.self, forKey: .reason))
+        case .meetingDecision: self = .meetingDecision(try container.decode(MeetingDecision.self, forKey: .decision))
+        case .objectionRaised: self = .objectionRaised(reason: try container.decode(String.self, forKey: .reason))
+        case .objectionUpheld:
             self = .objectionUpheld(
                 units: try container.decode([UnitID].self, forKey: .units),
                 rationale: try container.decode(String.self, forKey: .rationale))
-        case "objection_rejected": self = .objectionRejected(rationale: try container.decode(String.self, forKey: .rationale))
-        case "accepted": self = .accepted
-        case "handling_started": self = .handlingStarted
-        case "plan_set": self = .planSet(try container.decode(HandlingPlan.self, forKey: .plan))
-        case "extension_granted":
+        case .objectionRejected: self = .objectionRejected(rationale: try container.decode(String.self, forKey: .rationale))
+        case .accepted: self = .accepted
+        case .handlingStarted: self = .handlingStarted
+        case .planSet: self = .planSet(try container.decode(HandlingPlan.self, forKey: .plan))
+        case .extensionGranted:
             self = .extensionGranted(
                 days: try container.decode(Int.self, forKey: .days), reason: try container.decode(String.self, forKey: .reason))
-        case "answered": self = .answered(try container.decode(Answer.self, forKey: .answer))
-        case "satisfaction_rated": self = .satisfactionRated(try container.decode(Satisfaction.self, forKey: .satisfaction))
-        case "review_requested": self = .reviewRequested
-        case "reviewed": self = .reviewed(try container.decode(ReviewOpinion.self, forKey: .opinion))
-        case "re_review_requested": self = .reReviewRequested
-        case "re_reviewed": self = .reReviewed(try container.decode(ReviewOpinion.self, forKey: .opinion))
-        case "closed": self = .closed(reason: try container.decode(String.self, forKey: .reason))
-        case "routed_out":
+        case .answered: self = .answered(try container.decode(Answer.self, forKey: .answer))
+        case .satisfactionRated: self = .satisfactionRated(try container.decode(Satisfaction.self, forKey: .satisfaction))
+        case .reviewRequested: self = .reviewRequested
+        case .reviewed: self = .reviewed(try container.decode(ReviewOpinion.self, forKey: .opinion))
+        case .reReviewRequested: self = .reReviewRequested
+        case .reReviewed: self = .reReviewed(try container.decode(ReviewOpinion.self, forKey: .opinion))
+        case .closed: self = .closed(reason: try container.decode(String.self, forKey: .reason))
+        case .routedOut:
             self = .routedOut(
                 channel: try container.decode(RouteOutChannel.self, forKey: .channel),
                 destination: try container.decode(String.self, forKey: .destination),
                 reason: try container.decode(String.self, forKey: .reason))
-        default:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown case change `\(type)`")
         }
     }
 

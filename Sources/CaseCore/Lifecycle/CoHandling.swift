@@ -312,7 +312,11 @@ extension CaseLifecycle {
             try checkText(reason, "reason", max: CaseInputLimits.reasonLength)
             return plain
 
-        default:
+        case .registered, .negotiationOpened, .assigned, .negotiationAnswered, .negotiationSettled,
+            .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded, .leadReassigned, .meetingDecision,
+            .objectionRaised, .objectionUpheld, .objectionRejected, .accepted, .handlingStarted, .planSet,
+            .extensionGranted, .answered, .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested,
+            .reReviewed, .closed, .routedOut:
             return nil
         }
     }
@@ -417,7 +421,11 @@ extension CaseLifecycle {
             next.listedSupervision = ListedSupervision(reason: reason, setBy: event.actorPerson, setAt: at)
         case .listedSupervisionCleared:
             next.listedSupervision = nil
-        default:
+        case .registered, .negotiationOpened, .assigned, .negotiationAnswered, .negotiationSettled,
+            .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded, .leadReassigned, .meetingDecision,
+            .objectionRaised, .objectionUpheld, .objectionRejected, .accepted, .handlingStarted, .planSet,
+            .extensionGranted, .answered, .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested,
+            .reReviewed, .closed, .routedOut:
             return false
         }
         return true

@@ -91,28 +91,50 @@ public enum MeetingChange: Sendable, Equatable {
     public var isLobbyNotice: Bool {
         switch self {
         case .convened, .cancelled, .sessionOpened, .minutesCirculated, .sealed: true
-        default: false
+        case .invitationAnswered, .attendance, .itemOpened, .proposalTabled, .positionStated, .proposalClosed, .itemClosed, .adjourned, .minutesSignedOff: false
         }
     }
 
-    public var type: String {
+    /// The kind of the change: its stable name (the event type on the wire and in storage).
+    public var kind: MeetingChangeKind {
         switch self {
-        case .convened: "convened"
-        case .invitationAnswered: "invitation_answered"
-        case .cancelled: "cancelled"
-        case .sessionOpened: "session_opened"
-        case .attendance: "attendance"
-        case .itemOpened: "item_opened"
-        case .proposalTabled: "proposal_tabled"
-        case .positionStated: "position_stated"
-        case .proposalClosed: "proposal_closed"
-        case .itemClosed: "item_closed"
-        case .adjourned: "adjourned"
-        case .minutesCirculated: "minutes_circulated"
-        case .minutesSignedOff: "minutes_signed_off"
-        case .sealed: "sealed"
+        case .convened: .convened
+        case .invitationAnswered: .invitationAnswered
+        case .cancelled: .cancelled
+        case .sessionOpened: .sessionOpened
+        case .attendance: .attendance
+        case .itemOpened: .itemOpened
+        case .proposalTabled: .proposalTabled
+        case .positionStated: .positionStated
+        case .proposalClosed: .proposalClosed
+        case .itemClosed: .itemClosed
+        case .adjourned: .adjourned
+        case .minutesCirculated: .minutesCirculated
+        case .minutesSignedOff: .minutesSignedOff
+        case .sealed: .sealed
         }
     }
+
+    public var type: String { kind.rawValue }
+}
+
+/// Every kind of meeting change; the raw value is the wire name. A switch over the kinds (or over
+/// MeetingChange) lists every one, so a new kind that misses a rule does not compile.
+public enum MeetingChangeKind: String, CaseIterable, Sendable, Codable {
+    case convened
+    case invitationAnswered = "invitation_answered"
+    case cancelled
+    case sessionOpened = "session_opened"
+    case attendance
+    case itemOpened = "item_opened"
+    case proposalTabled = "proposal_tabled"
+    case positionStated = "position_stated"
+    case proposalClosed = "proposal_closed"
+    case itemClosed = "item_closed"
+    case adjourned
+    case minutesCirculated = "minutes_circulated"
+    case minutesSignedOff = "minutes_signed_off"
+    case sealed
 }
 
 extension MeetingChange: Codable {
@@ -124,33 +146,34 @@ extension MeetingChange: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
         let type = try c.decode(String.self, forKey: .type)
-        switch type {
-        case "convened": self = .convened(try c.decode(Convening.self, forKey: .convening))
-        case "invitation_answered":
+        guard let kind = MeetingChangeKind(rawValue: type) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown meeting change `\(type)`")
+        }
+        switch kind {
+        case .convened: self = .convened(try c.decode(Convening.self, forKey: .convening))
+        case .invitationAnswered:
             self = .invitationAnswered(unit: try c.decode(UnitID.self, forKey: .unit), response: try c.decode(Invitation.Response.self, forKey: .response))
-        case "cancelled": self = .cancelled(reason: try c.decode(String.self, forKey: .reason))
-        case "session_opened": self = .sessionOpened
-        case "attendance":
+        case .cancelled: self = .cancelled(reason: try c.decode(String.self, forKey: .reason))
+        case .sessionOpened: self = .sessionOpened
+        case .attendance:
             self = .attendance(person: try c.decode(PersonID.self, forKey: .person), unit: try c.decode(UnitID.self, forKey: .unit),
                                joined: try c.decode(Bool.self, forKey: .joined), staff: try c.decodeIfPresent(Bool.self, forKey: .staff) ?? false)
-        case "item_opened": self = .itemOpened(item: try c.decode(Int.self, forKey: .item))
-        case "proposal_tabled":
+        case .itemOpened: self = .itemOpened(item: try c.decode(Int.self, forKey: .item))
+        case .proposalTabled:
             self = .proposalTabled(item: try c.decode(Int.self, forKey: .item), text: try c.decode(String.self, forKey: .text),
                                    effects: try c.decodeIfPresent(ProposalEffects.self, forKey: .effects) ?? ProposalEffects())
-        case "position_stated":
+        case .positionStated:
             self = .positionStated(item: try c.decode(Int.self, forKey: .item), version: try c.decode(Int.self, forKey: .version),
                                    position: try c.decode(PositionKind.self, forKey: .position), reason: try c.decodeIfPresent(String.self, forKey: .reason))
-        case "proposal_closed":
+        case .proposalClosed:
             self = .proposalClosed(item: try c.decode(Int.self, forKey: .item), closing: try c.decode(ProposalClosing.self, forKey: .closing),
                                    outcome: try c.decodeIfPresent(Outcome.self, forKey: .outcome))
-        case "item_closed": self = .itemClosed(item: try c.decode(Int.self, forKey: .item))
-        case "adjourned": self = .adjourned
-        case "minutes_circulated": self = .minutesCirculated(try c.decode(Minutes.self, forKey: .minutes))
-        case "minutes_signed_off":
+        case .itemClosed: self = .itemClosed(item: try c.decode(Int.self, forKey: .item))
+        case .adjourned: self = .adjourned
+        case .minutesCirculated: self = .minutesCirculated(try c.decode(Minutes.self, forKey: .minutes))
+        case .minutesSignedOff:
             self = .minutesSignedOff(approve: try c.decode(Bool.self, forKey: .approve), reason: try c.decodeIfPresent(String.self, forKey: .reason))
-        case "sealed": self = .sealed(nonSigners: try c.decode([UnitID].self, forKey: .nonSigners))
-        default:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown meeting change `\(type)`")
+        case .sealed: self = .sealed(nonSigners: try c.decode([UnitID].self, forKey: .nonSigners))
         }
     }
 

@@ -174,8 +174,9 @@ extension CaseStore {
                 "meeting": meeting.id.description, "at": event.at.milliseconds, "non_signers": nonSigners.map(\.rawValue),
                 "minutes_sha256": Data(EventChain.sha256(Array(MinutesDocument.markdown(meeting).utf8))).base64EncodedString(),
             ], at: event.at, context: context)
-        default:
-            break
+        case .proposalClosed(_, _, nil), .convened, .invitationAnswered, .cancelled, .sessionOpened, .attendance, .itemOpened,
+            .proposalTabled, .positionStated, .itemClosed, .adjourned, .minutesCirculated:
+            break  // nothing decided: not in the decision log
         }
     }
 

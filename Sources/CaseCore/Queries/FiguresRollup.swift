@@ -65,7 +65,13 @@ enum FiguresRollup {
             add(FiguresDelta(objectionsRaised: 1), at: event.at, units: [event.actorUnit])
         case .objectionUpheld:
             add(FiguresDelta(objectionsUpheld: 1), at: event.at, units: before?.leadUnit.map { [$0] } ?? [])
-        default:
+        case .registered, .negotiationOpened, .negotiationAnswered, .negotiationSettled, .negotiationDisputed,
+            .escalationOverdue, .forwarded, .leadReassigned, .taskAssigned, .taskAcknowledged, .taskProgress,
+            .taskDone, .taskAccepted, .taskReturned, .answerDrafted, .answerCosigned, .answerObjected,
+            .extensionRequested, .extensionRefused, .supervisionOpened, .supervisionAnswered, .supervisionEscalated,
+            .listedSupervisionSet, .listedSupervisionCleared, .meetingDecision, .objectionRejected, .accepted,
+            .handlingStarted, .planSet, .extensionGranted, .reviewRequested, .reviewed, .reReviewRequested,
+            .reReviewed, .closed, .routedOut:
             break
         }
         // An obligation met after its limit counts as overdue on the day it fell due, for the

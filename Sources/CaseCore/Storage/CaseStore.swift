@@ -294,7 +294,13 @@ public final class CaseStore: Sendable {
         case .negotiationOpened(let units), .objectionUpheld(let units, _), .forwarded(let units): return units
         case .assigned(let assignment), .leadDecided(let assignment), .leadReassigned(let assignment):
             return [assignment.lead] + assignment.coHandling
-        default: return []
+        case .registered, .negotiationAnswered, .negotiationSettled, .negotiationDisputed, .escalationOverdue,
+            .taskAssigned, .taskAcknowledged, .taskProgress, .taskDone, .taskAccepted, .taskReturned, .answerDrafted,
+            .answerCosigned, .answerObjected, .extensionRequested, .extensionRefused, .supervisionOpened,
+            .supervisionAnswered, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared,
+            .meetingDecision, .objectionRaised, .objectionRejected, .accepted, .handlingStarted, .planSet,
+            .extensionGranted, .answered, .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested,
+            .reReviewed, .closed, .routedOut: return []
         }
     }
 

@@ -36,7 +36,13 @@ struct CaseWritten: Encodable, Sendable {
         case .taskAssigned: task = state?.tasks.last?.id
         case .answerDrafted: version = state?.answerDraft?.version
         case .supervisionOpened: item = state?.supervisionItems.last?.id
-        default: break
+        case .registered, .negotiationOpened, .assigned, .negotiationAnswered, .negotiationSettled,
+            .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded, .leadReassigned, .taskAcknowledged,
+            .taskProgress, .taskDone, .taskAccepted, .taskReturned, .answerCosigned, .answerObjected,
+            .extensionRequested, .extensionRefused, .supervisionAnswered, .supervisionEscalated,
+            .listedSupervisionSet, .listedSupervisionCleared, .meetingDecision, .objectionRaised, .objectionUpheld,
+            .objectionRejected, .accepted, .handlingStarted, .planSet, .extensionGranted, .answered,
+            .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested, .reReviewed, .closed, .routedOut: break
         }
         (self.task, self.version, self.item) = (task, version, item)
     }
