@@ -39,6 +39,20 @@ final class ReachabilityTests: XCTestCase {
         try await group.shutdownGracefully()
     }
 
+    func testTheProbesConnectionsAreLoggedAtDebugLevelOnly() async throws {
+        let lines = NIOLockedValueBox<[String]>([])
+        let logger = Logger(label: "test") { label in JSONLogHandler(label: label) { line in lines.withLockedValue { $0.append(line) } } }
+        let registry = ProbeRegistry()
+        let hub = try await HubTestServer.hub(logger: logger) { $0.probes = registry }
+        let quiet = await ListenerProbe.probe(hub.server.localAddress, group: hub.group, registry: registry)
+        XCTAssertEqual(quiet, .reachable)
+        let member = try await hub.connect(as: "h-officer")  // an ordinary connection, for comparison
+        await member.close()
+        try await hub.stop()
+        let opened = lines.withLockedValue { $0 }.filter { $0.contains(#""message":"connection opened""#) }
+        XCTAssertEqual(opened.count, 1, "only the ordinary connection is logged at info: \(opened)")
+    }
+
     func testAWildcardAddressIsProbedOverLoopback() throws {
         XCTAssertEqual(try ListenerProbe.reachableAddress(SocketAddress(ipAddress: "0.0.0.0", port: 8443)).ipAddress, "127.0.0.1")
         XCTAssertEqual(try ListenerProbe.reachableAddress(SocketAddress(ipAddress: "::", port: 8443)).ipAddress, "::1")

@@ -44,14 +44,14 @@ final class ListenerMonitor: Sendable {
     }
 
     /// Probes now, then every `interval` until `stop()`.
-    func start(address: SocketAddress, group: EventLoopGroup, interval: TimeAmount = ListenerMonitor.interval) async {
+    func start(address: SocketAddress, group: EventLoopGroup, registry: ProbeRegistry? = nil, interval: TimeAmount = ListenerMonitor.interval) async {
         let logger = self.logger
-        record(await ListenerProbe.probe(address, group: group, logger: logger))
+        record(await ListenerProbe.probe(address, group: group, registry: registry, logger: logger))
         let loop = group.next()
         let repeated = loop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
             let promise = loop.makePromise(of: Void.self)
             promise.completeWithTask {
-                self.record(await ListenerProbe.probe(address, group: group, logger: logger))
+                self.record(await ListenerProbe.probe(address, group: group, registry: registry, logger: logger))
             }
             return promise.futureResult
         }

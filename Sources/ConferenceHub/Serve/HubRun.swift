@@ -102,6 +102,8 @@ struct HubRun {
         configuration.subprotocols = [ConferenceProtocol.subprotocol]
         configuration.metrics = metrics.server
         // Browsers: the hub's own origins are those of its certificate's names on its port.
+        let probes = ProbeRegistry()
+        configuration.probes = probes
         configuration.originPolicy = OriginPolicy(
             ownHosts: certificate.dnsNames + certificate.ipAddresses, additionalOrigins: settings.additionalOrigins)
 
@@ -136,7 +138,7 @@ struct HubRun {
         hub.startDeadlineSweep(on: group.next())
         hub.storage.start(on: group.next(), store: store)
         // Readiness means reachable: the hub connects to its own listener as a client would.
-        await hub.listener.start(address: server.localAddress, group: group)
+        await hub.listener.start(address: server.localAddress, group: group, registry: probes)
         if let firstRun {
             Console.announce(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: server.port), format: settings.logFormat)
         }

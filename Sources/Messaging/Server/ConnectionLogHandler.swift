@@ -9,7 +9,9 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     public typealias InboundOut = NIOAny
 
     private let connection: ConnectionContext
-    private let level: Logger.Level
+    private var level: Logger.Level
+    /// The hub's own readiness probes, logged at debug level (they come every few seconds).
+    private let probes: ProbeRegistry?
     private let metrics: ServerMetrics
     private var opened = false
     /// Why the TLS handshake failed, when it did.
@@ -18,9 +20,10 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
     /// - Parameters:
     ///   - level: the level of the open/close lines (`.info` on servers, `.debug` on clients).
     ///   - metrics: where closes and TLS handshake failures are counted (servers).
-    public init(connection: ConnectionContext, level: Logger.Level = .info, metrics: ServerMetrics = .none) {
+    public init(connection: ConnectionContext, level: Logger.Level = .info, metrics: ServerMetrics = .none, probes: ProbeRegistry? = nil) {
         self.connection = connection
         self.level = level
+        self.probes = probes
         self.metrics = metrics
     }
 
@@ -32,6 +35,7 @@ public final class ConnectionLogHandler: ChannelInboundHandler {
         if let handshake = event as? TLSHandshakeCompleted {
             connection.tls = handshake
             opened = true
+            if probes?.contains(connection.peer) == true { level = .debug }
             var metadata: Logger.Metadata = [
                 "tls": "\(handshake.protocolVersion)", "cipher": "\(handshake.cipherSuite)",
             ]

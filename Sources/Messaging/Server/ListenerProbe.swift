@@ -5,6 +5,7 @@
 // listener that accepts and then resets every connection (a socket option it may not set, a
 // broken certificate) answers "listening" to the kernel but serves no one: only such a probe sees it.
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -15,11 +16,25 @@ public enum ListenerProbeResult: Sendable, Equatable {
     case unreachable(String)
 }
 
+/// The client addresses of the probes under way, so that the server logs their connections at
+/// debug level: a probe every few seconds would otherwise fill the log with open and close lines.
+public final class ProbeRegistry: Sendable {
+    private let addresses = NIOLockedValueBox<Set<String>>([])
+
+    public init() {}
+
+    func insert(_ address: String) { addresses.withLockedValue { _ = $0.insert(address) } }
+    func remove(_ address: String) { addresses.withLockedValue { _ = $0.remove(address) } }
+    /// Whether `peer` (`127.0.0.1:PORT`) is a probe's address.
+    public func contains(_ peer: String) -> Bool { addresses.withLockedValue { $0.contains(peer) } }
+}
+
 public enum ListenerProbe {
-    /// Connects to `address` and completes a TLS handshake within `timeout`.
+    /// Connects to `address` and completes a TLS handshake within `timeout`. With `registry`, the
+    /// probe's own address is in it while it runs (before its first byte leaves).
     public static func probe(
         _ address: SocketAddress, group: EventLoopGroup, timeout: TimeAmount = .seconds(5),
-        logger: Logger = Logger(label: "conferencehub.probe")
+        registry: ProbeRegistry? = nil, logger: Logger = Logger(label: "conferencehub.probe")
     ) async -> ListenerProbeResult {
         let target: SocketAddress
         do { target = try reachableAddress(address) } catch { return .unreachable("no address to reach: \(error)") }
@@ -39,6 +54,7 @@ public enum ListenerProbe {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     SocketOptions.apply(to: channel, sendBufferBytes: nil, logger: logger)
+                    if let registry { try channel.pipeline.syncOperations.addHandler(ProbeRegistration(registry: registry)) }
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context))
                     try channel.pipeline.syncOperations.addHandler(ProbeHandler(done: done))
                 }
@@ -86,6 +102,32 @@ private final class ProbeHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         done.succeed(.unreachable("the connection was closed before the TLS handshake completed"))
+        context.fireChannelInactive()
+    }
+}
+
+/// Puts the probe's local address in the registry when it connects (ahead of the TLS handler, so
+/// before the ClientHello leaves) and takes it out when it closes.
+private final class ProbeRegistration: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let registry: ProbeRegistry
+    private var address: String?
+
+    init(registry: ProbeRegistry) {
+        self.registry = registry
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let local = context.channel.localAddress {
+            let text = WebSocketServer.describe(local)
+            address = text
+            registry.insert(text)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let address { registry.remove(address) }
         context.fireChannelInactive()
     }
 }

@@ -51,6 +51,8 @@ public struct WebSocketServerConfiguration: Sendable {
     /// Which browser origins may upgrade to WebSocket (a request without `Origin` always may).
     /// Default: none.
     public var originPolicy = OriginPolicy()
+    /// The hub's own readiness probes (ListenerProbe), whose connections are logged at debug level.
+    public var probes: ProbeRegistry?
 
     public init(tls: TLSConfiguration) {
         self.tls = tls
@@ -169,7 +171,7 @@ public final class WebSocketServer: Sendable {
     ) throws {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(TLSHandler(context: tlsContext))
-        try sync.addHandler(ConnectionLogHandler(connection: connection, metrics: configuration.metrics))
+        try sync.addHandler(ConnectionLogHandler(connection: connection, metrics: configuration.metrics, probes: configuration.probes))
         let boundConnection = NIOLoopBound(connection, eventLoop: channel.eventLoop)
         let path = configuration.webSocketPath
         let subprotocols = configuration.subprotocols
