@@ -263,56 +263,12 @@ public final class CaseStore: Sendable {
         return events
     }
 
-    /// The units as the access rules see them (hierarchy and conference office), as stored now.
-    static func unitDirectory(connection: SQLiteConnection) throws -> UnitDirectory {
-        var directory = UnitDirectory(hierarchy: try hierarchy(connection))
-        for row in try connection.query("SELECT id FROM units WHERE kind = ?", [.text(UnitKind.petitionBureau.rawValue)]) {
-            directory.offices.insert(UnitID(row.string(0) ?? ""))
-        }
-        return directory
-    }
-
     /// What a follow-up of `state` needs: only an open negotiation can escalate, so only then is
     /// the unit hierarchy read.
     static func followUpContext(_ state: PetitionCase, _ context: WriterContext) throws -> CaseLifecycle.Context {
         CaseLifecycle.Context(
             policy: context.policy,
             units: UnitDirectory(hierarchy: state.status == .negotiating ? try hierarchy(context.connection) : UnitHierarchy()))
-    }
-
-    /// The unit hierarchy as stored now.
-    static func hierarchy(_ connection: SQLiteConnection) throws -> UnitHierarchy {
-        var parents: [UnitID: UnitID] = [:]
-        for row in try connection.query("SELECT id, parent_id FROM units WHERE parent_id IS NOT NULL") {
-            parents[UnitID(row.string(0) ?? "")] = UnitID(row.string(1) ?? "")
-        }
-        return UnitHierarchy(parents: parents)
-    }
-
-    private static func units(in change: CaseChange) -> [UnitID] {
-        switch change {
-        case .negotiationOpened(let units), .objectionUpheld(let units, _), .forwarded(let units): return units
-        case .assigned(let assignment), .leadDecided(let assignment), .leadReassigned(let assignment):
-            return [assignment.lead] + assignment.coHandling
-        case .registered, .negotiationAnswered, .negotiationSettled, .negotiationDisputed, .escalationOverdue,
-            .taskAssigned, .taskAcknowledged, .taskProgress, .taskDone, .taskAccepted, .taskReturned, .answerDrafted,
-            .answerCosigned, .answerObjected, .extensionRequested, .extensionRefused, .supervisionOpened,
-            .supervisionAnswered, .supervisionEscalated, .listedSupervisionSet, .listedSupervisionCleared,
-            .meetingDecision, .objectionRaised, .objectionRejected, .accepted, .handlingStarted, .planSet,
-            .extensionGranted, .answered, .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested,
-            .reReviewed, .closed, .routedOut: return []
-        }
-    }
-
-    static func requireUnitsExist(_ units: [UnitID], _ connection: SQLiteConnection) throws {
-        for unit in Set(units) {
-            guard IdentifierRules.isValid(unit.rawValue) else {
-                throw CaseRefusal(.invalidArgument, "unit id `\(unit.rawValue.prefix(64))` is not valid")
-            }
-            if try connection.query("SELECT 1 FROM units WHERE id = ?", [.text(unit.rawValue)]).isEmpty {
-                throw CaseRefusal(.invalidArgument, "no unit `\(unit.rawValue)`")
-            }
-        }
     }
 
     /// A case's state and last hash, from the writer's cache or the projection.

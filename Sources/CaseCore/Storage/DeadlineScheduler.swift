@@ -206,16 +206,3 @@ extension CaseStore {
         return list
     }
 }
-
-extension CaseStore {
-    /// The conference office's units: those of kind `petition_bureau`, by id. The office is found by
-    /// its kind, never by an id (a conference may call its office what it likes).
-    public func officeUnits() async throws -> [UnitID] {
-        try await read { connection in try Self.officeUnits(connection) }
-    }
-
-    static func officeUnits(_ connection: SQLiteConnection) throws -> [UnitID] {
-        try connection.query("SELECT id FROM units WHERE kind = ? ORDER BY id", [.text(UnitKind.petitionBureau.rawValue)])
-            .map { UnitID($0.string(0) ?? "") }
-    }
-}
