@@ -24,7 +24,7 @@ final class AccessTableTests: XCTestCase {
     }
 
     /// One change of every type.
-    private static let everyChange: [CaseChange] = {
+    static let everyChange: [CaseChange] = {
         let assignment = Assignment(lead: Fixtures.housing, coHandling: [Fixtures.finance], rationale: "r")
         let decision = MeetingDecision(meeting: MeetingID(1), item: 1, version: 1, outcome: .adoptedByConsensus, text: "t", effects: ProposalEffects())
         return [

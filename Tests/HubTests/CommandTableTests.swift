@@ -117,6 +117,7 @@ final class CommandAccessTableTests: XCTestCase {
                 let admitted = command.access.refusal(for: Actor(person: PersonID("p"), unit: UnitID("housing"), roles: [role])) == nil
                 XCTAssertEqual(admitted, cells[column + 1] == "yes", "\(role.rawValue) sending `\(name)`")
             }
+            XCTAssertEqual(cells[6], command.effect.rawValue, "the effect of `\(name)`")
             let before = command.access.refusal(for: nil)
             XCTAssertEqual(before == nil, ["hello", "auth"].contains(name), "`\(name)` before authentication")
         }

@@ -5,6 +5,7 @@
 // headers, strong ETags and 304s, and refusals for other methods, names and paths.
 import Foundation
 import NIOHTTP1
+import CaseCore
 import XCTest
 
 @testable import ConferenceHub
@@ -57,15 +58,49 @@ final class ConsoleAssetsTests: XCTestCase {
                 }
             }
         }
-        // Every status, role, deadline kind and change the hub sends has its words.
-        for status in ["registered", "negotiating", "disputed", "assigned", "objection_pending", "accepted", "in_handling", "extension_granted",
-                       "answered", "review_requested", "reviewed", "re_review_requested", "re_reviewed", "closed", "routed_out"] {
-            XCTAssertTrue(catalogue.contains("status." + status), status)
+    }
+
+    /// The catalogue prefix under which the console shows each enum of the schema it shows.
+    static let wordsOfEnums: [String: String] = [
+        "case_status": "status.", "role": "role.", "deadline_kind": "deadline.", "case_change_kind": "event.",
+        "negotiation_position": "position.", "answer_decision": "decision.", "satisfaction": "satisfaction.",
+        "route_out_channel": "route.", "progress_status": "progress.", "case_category": "category.", "source_channel": "channel.",
+        "unit_relation": "relation.", "work_item_kind": "work.",
+    ]
+
+    func testEveryWordTheSchemaNamesHasItsWordsInBothLanguages() throws {
+        // The key lists come from the schema (CaseCore's enums, the error codes), not from a copy.
+        for (name, catalogue) in [("zh-CN", Set(try keys(ofCatalogue: "zh-CN"))), ("en", Set(try keys(ofCatalogue: "en")))] {
+            for (enumName, prefix) in Self.wordsOfEnums {
+                let values = try XCTUnwrap(Vocabulary.enums[enumName], enumName)
+                for value in values {
+                    // A case event's sentence may come in variants (`event.negotiation_answered.claim`).
+                    let key = prefix + value
+                    XCTAssertTrue(catalogue.contains(key) || catalogue.contains { $0.hasPrefix(key + ".") }, "\(name): no words for \(enumName) `\(value)` (\(key))")
+                }
+            }
+            for code in ErrorCode.allCases.map(\.rawValue) {
+                XCTAssertTrue(catalogue.contains("error." + code), "\(name): no words for the error code `\(code)`")
+            }
         }
-        for role in ["officer", "leader", "coordinator", "auditor", "admin"] { XCTAssertTrue(catalogue.contains("role." + role), role) }
-        for kind in ["transfer", "acceptance_notice", "objection", "negotiation", "escalation", "handling", "review_request", "review_answer",
-                     "re_review_request", "re_review_answer"] {
-            XCTAssertTrue(catalogue.contains("deadline." + kind), kind)
+    }
+
+    func testNoVocabularyIsCopiedIntoTheScripts() {
+        // The options of the enums the console shows, and the limits, come from the schema: a
+        // script that lists three or more options of one of them in a row keeps its own copy.
+        for asset in ConsoleAssets.byPath.values where asset.path.hasSuffix(".js") && !asset.path.hasPrefix("messages/") {
+            let text = String(decoding: asset.bytes, as: UTF8.self)
+            for (enumName, _) in Self.wordsOfEnums where enumName != "role" {
+                let values = Vocabulary.enums[enumName] ?? []
+                for start in values.indices.dropLast(2) {
+                    let run = values[start...start + 2].map { "\"\($0)\"" }
+                    XCTAssertFalse(text.contains(run.joined(separator: ", ")), "\(asset.path) copies the options of \(enumName)")
+                }
+            }
+            for limit in ["4000", "10000", "maxValue: 30"] {
+                XCTAssertFalse(text.contains(limit), "\(asset.path) keeps its own limit \(limit)")
+            }
+            XCTAssertFalse(text.contains("\"petition_bureau\""), "\(asset.path) finds the conference office by its kind instead of the schema's office_units")
         }
     }
 

@@ -63,7 +63,12 @@ final class DocumentedShapesTests: XCTestCase {
             var folded: [String: Set<String>] = [:]
             for (path, kinds) in result {
                 // A map keyed by unit: its keys are data, not fields.
-                let key = path.replacingOccurrences(of: #"\.tasks_by_unit\.[^.\[]+"#, with: ".tasks_by_unit.*", options: .regularExpression)
+                var key = path.replacingOccurrences(of: #"\.tasks_by_unit\.[^.\[]+"#, with: ".tasks_by_unit.*", options: .regularExpression)
+                // `schema`: the enums by name, and fields nested in fields (objects, list items) at any depth.
+                key = key.replacingOccurrences(of: #"^\.result\.enums\.[^.\[]+"#, with: ".result.enums.*", options: .regularExpression)
+                if key.hasPrefix(".result.case_changes[]") || key.hasPrefix(".result.meeting_changes[]") {
+                    key = key.replacingOccurrences(of: #"(\.(fields\[\]|items))+"#, with: ".fields[]", options: .regularExpression)
+                }
                 folded[key, default: []].formUnion(kinds)
             }
             return folded
@@ -160,6 +165,7 @@ final class DocumentedShapesTests: XCTestCase {
         let coordinator = try await connect("coord"), housing = try await connect("h-officer"), finance = try await connect("f-officer")
         let chair = try await connect("d-leader")
         try await call(coordinator, "hello")
+        try await call(housing, "schema")
         try await call(housing, "units")
         try await call(housing, "people", ["unit": "housing"])
         // hello on a connection with a client certificate (the test certificate is h-officer's).

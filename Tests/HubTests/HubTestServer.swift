@@ -61,6 +61,7 @@ final class HubTestServer: Sendable {
     func restarted() async throws -> HubTestServer {
         guard let directory else { throw HubFailure(.internal, "only a hub restarts") }
         await server.shutdown()
+        let policy = hub?.store.policy ?? DeadlinePolicy()
         hub?.store.close()
         try await group.shutdownGracefully()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -68,7 +69,7 @@ final class HubTestServer: Sendable {
         configuration.port = 0
         configuration.subprotocols = [ConferenceProtocol.subprotocol]
         let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing)
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock,
+        let store = try CaseStore(path: directory + "/hub.sqlite", policy: policy, clock: clock,
                                   rooming: Hub.rooming(delivering: rooms, decisionLog: decisionLog))
         let hub = Hub(store: store, rooms: rooms, configuration: hubConfiguration, clock: clock, logger: Logger(label: "test"))
         let server = try await HubServer.start(configuration: configuration, group: group, logger: Logger(label: "test"), application: .hub(hub))
@@ -82,7 +83,7 @@ final class HubTestServer: Sendable {
         mode: ClientCertificateMode = .optional, echo: Bool = false,
         hubConfiguration: HubConfiguration = HubConfiguration(), clock: HubClock = SystemClock(),
         units: [CaseCore.Unit]? = nil, decisionLog: DecisionLogIdentity? = nil, logger givenLogger: Logger? = nil,
-        directory givenDirectory: String? = nil, metrics: HubMetrics = .none,
+        directory givenDirectory: String? = nil, metrics: HubMetrics = .none, policy: DeadlinePolicy = DeadlinePolicy(),
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in }
     ) async throws -> HubTestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -94,7 +95,7 @@ final class HubTestServer: Sendable {
         let directory = givenDirectory ?? NSTemporaryDirectory() + "chub-hub-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let rooms = RoomHub(group: group, pacing: hubConfiguration.fanoutPacing, metrics: metrics)
-        let store = try CaseStore(path: directory + "/hub.sqlite", clock: clock,
+        let store = try CaseStore(path: directory + "/hub.sqlite", policy: policy, clock: clock,
                                   rooming: Hub.rooming(delivering: rooms, decisionLog: decisionLog))
         // The conference office is found by its kind, as `init` makes it.
         let defaultUnits = [TestPeople.office, TestPeople.housing, TestPeople.finance, TestPeople.district].map {

@@ -128,7 +128,7 @@ public struct Outcome: Codable, Sendable, Equatable {
 
 /// One agenda item: a case, a description, its proposals and (once closed) its outcome.
 public struct AgendaItem: Codable, Sendable, Equatable {
-    public enum State: String, Codable, Sendable { case pending, open, closed }
+    public enum State: String, Codable, Sendable, CaseIterable { case pending, open, closed }
     public let number: Int
     public var caseID: CaseID
     public var description: String

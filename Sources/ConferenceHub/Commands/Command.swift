@@ -17,6 +17,9 @@ protocol Command: SendableMetatype {
 
     /// The request `type`.
     static var name: String { get }
+    /// What it changes (no default: each command says so, and `schema` tells clients, which
+    /// never send a `write` again by themselves after a dropped connection).
+    static var effect: CommandEffect { get }
     /// Who may send it at all; what a person may do with a given case or meeting is asked of
     /// CaseCore's access rules by the handler.
     static var access: CommandAccess { get }
@@ -67,6 +70,18 @@ extension Command where Parameters == NoParameters {
 
 /// The parameters of a command that takes none.
 struct NoParameters: Sendable {}
+
+/// What a command changes, as `schema` lists it.
+enum CommandEffect: String, Sendable, Encodable {
+    /// Nothing: it only reads.
+    case read
+    /// Only the connection's own state (who it is, which rooms it has joined); safe to repeat.
+    case connection
+    /// Stored state. Sent again after a drop, it could act twice: a client asks first.
+    case write
+    /// Stored state, once per idempotency key: safe to send again with the same key.
+    case keyedWrite = "keyed_write"
+}
 
 /// Who may send a command at all.
 enum CommandAccess: Sendable {

@@ -7,7 +7,7 @@ import NIOCore
 enum CommandTable {
     /// Every command, in the order docs/protocol.md presents them.
     static let all: [any Command.Type] = [
-        Hello.self, Auth.self,
+        Hello.self, Auth.self, Schema.self,
         Rooms.self, Join.self, Leave.self, Post.self, History.self, Who.self,
         Units.self, People.self,
         CaseRegister.self, CaseChangeCommand.self, CaseGet.self, CaseHistory.self, CasePetitioner.self, Cases.self, CaseOverview.self, Inbox.self, Figures.self,

@@ -12,28 +12,28 @@ import { data, h, replace } from "./dom.js";
 import { conferenceTimeZone, peopleOf, personName, unitHierarchy, unitName } from "./format.js";
 import { form, today } from "./forms.js";
 import { t } from "./i18n.js";
+import { changeField, checked, officeUnits } from "./schema.js";
 
-const REASON = 4000;
-const positions = [["claim", "position.claim"], ["support", "position.support"], ["cohandle", "position.cohandle"], ["decline", "position.decline"]];
-const decisions = [["support", "decision.support"], ["explain", "decision.explain"], ["not_support", "decision.not_support"]];
-const satisfactions = [["satisfied", "satisfaction.satisfied"], ["basically_satisfied", "satisfaction.basically_satisfied"], ["not_satisfied", "satisfaction.not_satisfied"]];
+/** A form field of a change of `type`: its checks (required, lengths, ranges, options) from the
+ * hub's schema at `path`, the rest (`ui`: control, label, value, visibility) from the page. */
+const field = (type, path, ui, words) => checked(changeField(type, path), { name: path.split(".").pop(), ...ui }, words);
+const reason = (type, path = "reason", label = "form.reason") => field(type, path, { kind: "area", label });
 const upheld = [["true", "review.upheld"], ["false", "review.overturned"]];
-const channels = [["litigation", "route.litigation"], ["discipline", "route.discipline"]];
-const progress = [["on_track", "progress.on_track"], ["at_risk", "progress.at_risk"]];
-
-const reason = (name = "reason", label = "form.reason", required = true) => ({ name, kind: "area", label, required, max: REASON });
-const allUnits = () => unitHierarchy().filter((unit) => unit.kind !== "petition_bureau");
+const allUnits = () => unitHierarchy().filter((unit) => !officeUnits().includes(unit.unit));
 
 /** The fields of each change and how its values become the change. `c` is the case as the page
  * knows it: {overview, details, identity}. */
 const changes = {
   negotiation_answered: {
     fields: (c) => [
-      { name: "position", kind: "choice", label: "form.position", options: positions, value: "claim" },
-      { name: "supports", kind: "unit", label: "form.supports", options: (c.details.negotiation?.units || []).filter((unit) => unit !== c.identity.unit),
-        hidden: (v) => v.position !== "support", requiredWhen: (v) => v.position === "support" },
-      { ...reason(), required: false, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
-      { name: "basis", kind: "area", label: "form.basis", max: REASON, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
+      field("negotiation_answered", "answer.position", { kind: "choice", label: "form.position", value: "claim" }, "position."),
+      field("negotiation_answered", "answer.supports", { kind: "unit", label: "form.supports",
+        options: (c.details.negotiation?.units || []).filter((unit) => unit !== c.identity.unit),
+        required: false, hidden: (v) => v.position !== "support", requiredWhen: (v) => v.position === "support" }),
+      field("negotiation_answered", "answer.reason", { kind: "area", label: "form.reason", required: false,
+        hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" }),
+      field("negotiation_answered", "answer.basis", { kind: "area", label: "form.basis", required: false,
+        hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" }),
     ],
     change: (v, action, c) => ({
       unit: c.identity.unit,
@@ -43,115 +43,120 @@ const changes = {
       },
     }),
   },
-  negotiation_opened: { fields: (c) => [unitsField("units", c.details.involved_units, 2)], change: (v) => ({ units: v.units }) },
-  assigned: assignment(false, (c) => c.details.involved_units),
-  lead_decided: assignment(true, (c) => c.details.negotiation?.units || c.details.involved_units),
-  lead_reassigned: assignment(true, () => allUnits().map((unit) => unit.unit)),
-  forwarded: { fields: () => [unitsField("units", allUnits(), 1)], change: (v) => ({ units: v.units }) },
-  objection_raised: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  negotiation_opened: { fields: (c) => [unitsField("negotiation_opened", "units", c.details.involved_units)], change: (v) => ({ units: v.units }) },
+  assigned: assignment("assigned", (c) => c.details.involved_units),
+  lead_decided: assignment("lead_decided", (c) => c.details.negotiation?.units || c.details.involved_units),
+  lead_reassigned: assignment("lead_reassigned", () => allUnits().map((unit) => unit.unit)),
+  forwarded: { fields: () => [unitsField("forwarded", "units", allUnits())], change: (v) => ({ units: v.units }) },
+  objection_raised: { fields: () => [reason("objection_raised")], change: (v) => ({ reason: v.reason }) },
   objection_upheld: {
-    fields: () => [unitsField("units", allUnits(), 1, "form.reroute_units"), reason("rationale", "form.rationale")],
+    fields: () => [unitsField("objection_upheld", "units", allUnits(), "form.reroute_units"), reason("objection_upheld", "rationale", "form.rationale")],
     change: (v) => ({ units: v.units, rationale: v.rationale }),
   },
-  objection_rejected: { fields: () => [reason("rationale", "form.rationale")], change: (v) => ({ rationale: v.rationale }) },
+  objection_rejected: { fields: () => [reason("objection_rejected", "rationale", "form.rationale")], change: (v) => ({ rationale: v.rationale }) },
   accepted: { fields: () => [], change: () => ({}), intro: "form.accepted_intro" },
   handling_started: { fields: () => [], change: () => ({}) },
   plan_set: {
     fields: (c) => [
-      { name: "responsible_leader", kind: "person", label: "form.responsible_leader", required: true, options: peopleOf(c.overview.lead, "leader"), value: c.details.plan?.responsible_leader },
-      { name: "responsible_person", kind: "person", label: "form.responsible_person", required: true, options: peopleOf(c.overview.lead), value: c.details.plan?.responsible_person ?? c.identity.person },
-      { name: "measures", kind: "lines", label: "form.measures", hint: "form.measures_hint", required: true, max: REASON, value: (c.details.plan?.measures || []).join("\n") },
-      { name: "resolution_deadline", kind: "date", label: "form.resolution_deadline", required: true, min: today(conferenceTimeZone()),
-        maxDate: handlingDue(c), value: c.details.plan?.resolution_deadline },
+      field("plan_set", "plan.responsible_leader", { kind: "person", label: "form.responsible_leader", options: peopleOf(c.overview.lead, "leader"),
+        value: c.details.plan?.responsible_leader }),
+      field("plan_set", "plan.responsible_person", { kind: "person", label: "form.responsible_person", options: peopleOf(c.overview.lead),
+        value: c.details.plan?.responsible_person ?? c.identity.person }),
+      field("plan_set", "plan.measures", { kind: "lines", label: "form.measures", hint: "form.measures_hint", value: (c.details.plan?.measures || []).join("\n") }),
+      field("plan_set", "plan.resolution_deadline", { kind: "date", label: "form.resolution_deadline", min: today(conferenceTimeZone()),
+        maxDate: handlingDue(c), value: c.details.plan?.resolution_deadline }),
     ],
     change: (v) => ({ plan: v }),
   },
   task_assigned: {
     fields: (c) => [
-      { name: "unit", kind: "unit", label: "form.task_unit", required: true, options: c.overview.co_handling, value: c.overview.co_handling[0] },
-      { name: "what", kind: "area", label: "form.task_what", required: true, max: REASON },
-      { name: "due", kind: "date", label: "form.due", required: true, min: today(conferenceTimeZone()), maxDate: handlingDue(c) },
+      field("task_assigned", "task.unit", { kind: "unit", label: "form.task_unit", options: c.overview.co_handling, value: c.overview.co_handling[0] }),
+      field("task_assigned", "task.what", { kind: "area", label: "form.task_what" }),
+      field("task_assigned", "task.due", { kind: "date", label: "form.due", min: today(conferenceTimeZone()), maxDate: handlingDue(c) }),
     ],
     change: (v) => ({ task: v }),
   },
   task_acknowledged: { fields: () => [], change: (v, a) => ({ task: a.task }), intro: "form.task_intro" },
   task_progress: {
-    fields: () => [{ name: "text", kind: "area", label: "form.progress_text", required: true, max: REASON },
-      { name: "status", kind: "choice", label: "form.progress_status", options: progress, value: "on_track" }],
+    fields: () => [field("task_progress", "report.text", { kind: "area", label: "form.progress_text" }),
+      field("task_progress", "report.status", { kind: "choice", label: "form.progress_status", value: "on_track" }, "progress.")],
     change: (v, a) => ({ task: a.task, report: { text: v.text, status: v.status } }),
     intro: "form.task_intro",
   },
-  task_done: { fields: () => [reason("result", "form.task_result")], change: (v, a) => ({ task: a.task, result: v.result }), intro: "form.task_intro" },
+  task_done: { fields: () => [reason("task_done", "result", "form.task_result")], change: (v, a) => ({ task: a.task, result: v.result }), intro: "form.task_intro" },
   task_accepted: { fields: () => [], change: (v, a) => ({ task: a.task }), intro: "form.task_result_intro" },
-  task_returned: { fields: () => [reason()], change: (v, a) => ({ task: a.task, reason: v.reason }), intro: "form.task_result_intro" },
-  answer_drafted: { fields: (c) => answerFields(c.details.answer_draft?.answer), change: (v) => ({ answer: v }) },
+  task_returned: { fields: () => [reason("task_returned")], change: (v, a) => ({ task: a.task, reason: v.reason }), intro: "form.task_result_intro" },
+  answer_drafted: { fields: (c) => answerFields("answer_drafted", c.details.answer_draft?.answer), change: (v) => ({ answer: v }) },
   answer_cosigned: { fields: () => [], change: (v, a) => ({ version: a.version }), intro: "form.draft_intro" },
-  answer_objected: { fields: () => [reason()], change: (v, a) => ({ version: a.version, reason: v.reason }), intro: "form.draft_intro" },
-  answered: { fields: (c) => answerFields(c.details.answer_draft?.answer), change: (v) => ({ answer: v }), intro: "form.answered_intro" },
+  answer_objected: { fields: () => [reason("answer_objected")], change: (v, a) => ({ version: a.version, reason: v.reason }), intro: "form.draft_intro" },
+  answered: { fields: (c) => answerFields("answered", c.details.answer_draft?.answer), change: (v) => ({ answer: v }), intro: "form.answered_intro" },
   extension_requested: {
-    fields: () => [{ name: "days", kind: "number", label: "form.days", required: true, min: 1, maxValue: 30 }, reason()],
+    fields: () => [field("extension_requested", "days", { kind: "number", label: "form.days" }), reason("extension_requested")],
     change: (v) => ({ days: v.days, reason: v.reason }),
   },
   extension_granted: {
-    fields: (c) => [{ name: "days", kind: "number", label: "form.days", required: true, min: 1, maxValue: 30, value: c.details.extension_request?.days }, reason()],
+    fields: (c) => [field("extension_granted", "days", { kind: "number", label: "form.days", value: c.details.extension_request?.days }),
+      reason("extension_granted")],
     change: (v) => ({ days: v.days, reason: v.reason }),
     intro: "form.extension_intro",
   },
-  extension_refused: { fields: () => [reason()], change: (v) => ({ reason: v.reason }), intro: "form.extension_intro" },
+  extension_refused: { fields: () => [reason("extension_refused")], change: (v) => ({ reason: v.reason }), intro: "form.extension_intro" },
   satisfaction_rated: {
-    fields: () => [{ name: "satisfaction", kind: "choice", label: "form.satisfaction", options: satisfactions, value: "satisfied" }],
+    fields: () => [field("satisfaction_rated", "satisfaction", { kind: "choice", label: "form.satisfaction", value: "satisfied" }, "satisfaction.")],
     change: (v) => ({ satisfaction: v.satisfaction }),
   },
   review_requested: { fields: () => [], change: () => ({}) },
   re_review_requested: { fields: () => [], change: () => ({}) },
-  reviewed: opinion(),
-  re_reviewed: opinion(),
-  closed: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  reviewed: opinion("reviewed"),
+  re_reviewed: opinion("re_reviewed"),
+  closed: { fields: () => [reason("closed")], change: (v) => ({ reason: v.reason }) },
   routed_out: {
-    fields: () => [{ name: "channel", kind: "choice", label: "form.channel", options: channels, value: "litigation" },
-      { name: "destination", kind: "text", label: "form.destination", required: true, max: 200 }, reason()],
+    fields: () => [field("routed_out", "channel", { kind: "choice", label: "form.channel", value: "litigation" }, "route."),
+      field("routed_out", "destination", { kind: "text", label: "form.destination" }), reason("routed_out")],
     change: (v) => v,
   },
   supervision_opened: {
     fields: (c) => [
-      { name: "unit", kind: "unit", label: "form.supervised_unit", required: true, options: c.details.involved_units, value: c.overview.lead },
-      reason(), { name: "demand", kind: "area", label: "form.demand", required: true, max: REASON },
-      { name: "due", kind: "date", label: "form.due", required: true, min: today(conferenceTimeZone()) },
+      field("supervision_opened", "demand.unit", { kind: "unit", label: "form.supervised_unit", options: c.details.involved_units, value: c.overview.lead }),
+      reason("supervision_opened", "demand.reason"),
+      field("supervision_opened", "demand.demand", { kind: "area", label: "form.demand" }),
+      field("supervision_opened", "demand.due", { kind: "date", label: "form.due", min: today(conferenceTimeZone()) }),
     ],
     change: (v) => ({ demand: v }),
   },
-  supervision_answered: { fields: () => [reason("text", "form.supervision_text")], change: (v, a) => ({ item: a.item, text: v.text }) },
-  listed_supervision_set: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
-  listed_supervision_cleared: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  supervision_answered: { fields: () => [reason("supervision_answered", "text", "form.supervision_text")], change: (v, a) => ({ item: a.item, text: v.text }) },
+  listed_supervision_set: { fields: () => [reason("listed_supervision_set")], change: (v) => ({ reason: v.reason }) },
+  listed_supervision_cleared: { fields: () => [reason("listed_supervision_cleared")], change: (v) => ({ reason: v.reason }) },
 };
 
-function unitsField(name, options, minimum, label = "form.units") {
-  return { name, kind: "units", label, required: true, minimum, options };
+function unitsField(type, path, options, label = "form.units") {
+  return field(type, path, { kind: "units", label, options });
 }
 
-function assignment(rationaleRequired, candidates) {
+function assignment(type, candidates) {
   return {
     fields: (c) => [
-      { name: "lead", kind: "unit", label: "form.lead", required: true, options: candidates(c) },
-      { name: "co_handling", kind: "units", label: "form.co_handling", options: candidates(c) },
-      reason("rationale", "form.rationale", rationaleRequired),
+      field(type, "assignment.lead", { kind: "unit", label: "form.lead", options: candidates(c) }),
+      field(type, "assignment.co_handling", { kind: "units", label: "form.co_handling", options: candidates(c) }),
+      field(type, "assignment.rationale", { kind: "area", label: "form.rationale" }),
     ],
     change: (v) => ({ assignment: { lead: v.lead, co_handling: v.co_handling.filter((unit) => unit !== v.lead), rationale: v.rationale } }),
   };
 }
 
-function answerFields(draft) {
+function answerFields(type, draft) {
   return [
-    { name: "request", kind: "area", label: "form.answer_request", required: true, max: REASON, value: draft?.request },
-    { name: "facts_and_reasons", kind: "area", label: "form.answer_facts", required: true, max: 10000, value: draft?.facts_and_reasons },
-    { name: "decision", kind: "choice", label: "form.answer_decision", options: decisions, value: draft?.decision ?? "support" },
-    { name: "legal_basis", kind: "area", label: "form.legal_basis", required: true, max: REASON, value: draft?.legal_basis },
+    field(type, "answer.request", { kind: "area", label: "form.answer_request", value: draft?.request }),
+    field(type, "answer.facts_and_reasons", { kind: "area", label: "form.answer_facts", value: draft?.facts_and_reasons }),
+    field(type, "answer.decision", { kind: "choice", label: "form.answer_decision", value: draft?.decision ?? "support" }, "decision."),
+    field(type, "answer.legal_basis", { kind: "area", label: "form.legal_basis", value: draft?.legal_basis }),
   ];
 }
 
-function opinion() {
+function opinion(type) {
   return {
-    fields: () => [{ name: "upheld", kind: "choice", label: "form.review_outcome", options: upheld, value: "true" }, reason("opinion", "form.opinion")],
+    fields: () => [field(type, "opinion.upheld", { kind: "choice", label: "form.review_outcome", options: upheld, value: "true" }),
+      reason(type, "opinion.opinion", "form.opinion")],
     change: (v) => ({ opinion: { upheld: v.upheld === "true", opinion: v.opinion } }),
   };
 }
@@ -219,6 +224,7 @@ import { dateTime, describeCaseEvent, personName, sentence, unitName } from "./f
 import { has, t } from "./i18n.js";
 import { renderState } from "./casestate.js";
 import { showActions } from "./actions.js";
+import { limit } from "./schema.js";
 
 /** Shows case `room` in `root`; returns a function that leaves it. */
 export async function showCase(root, hub, room, identity) {
@@ -228,7 +234,7 @@ export async function showCase(root, hub, room, identity) {
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
-  const box = h("textarea", { id: "message-box", rows: 2, maxlength: 4000, placeholder: t("case.message_placeholder") });
+  const box = h("textarea", { id: "message-box", rows: 2, maxlength: limit("message_text_length"), placeholder: t("case.message_placeholder") });
   const items = new Map(); // seq → element
   const present = new Map(); // person → unit
 
@@ -366,16 +372,14 @@ function render(event) {
 import { data, h, replace } from "./dom.js";
 import { dateTime, unitName } from "./format.js";
 import { t } from "./i18n.js";
-
-export const statuses = ["registered", "negotiating", "disputed", "assigned", "objection_pending", "accepted", "in_handling",
-  "extension_granted", "answered", "review_requested", "reviewed", "re_review_requested", "re_reviewed", "closed", "routed_out"];
+import { options, statuses } from "./schema.js";
 
 /** Shows the case list in `root`. */
 export async function showCases(root, hub, identity) {
   const status = h("select", { id: "filter-status" }, h("option", { value: "" }, t("cases.all_statuses")),
-    statuses.map((value) => h("option", { value }, t("status." + value))));
+    statuses().map(({ status: value }) => h("option", { value }, t("status." + value))));
   const relation = h("select", { id: "filter-relation" },
-    ["involved", "lead", "co_handling"].map((value) => h("option", { value }, t("relation." + value))));
+    options("unit_relation").map((value) => h("option", { value }, t("relation." + value))));
   const overdue = h("input", { type: "checkbox", id: "filter-overdue" });
   const listed = h("input", { type: "checkbox", id: "filter-listed" });
   const search = h("input", { type: "search", id: "filter-search", placeholder: t("cases.search"), maxlength: 100 });
@@ -405,12 +409,16 @@ export async function showCases(root, hub, identity) {
     if (status.value) fields.status = status.value;
     // The conference office is involved in every case: its coordinators and auditors see them all.
     if (["coordinator", "auditor"].some((role) => identity.roles.includes(role)) && relation.value === "involved") delete fields.relation;
+    // Busy while the hub answers (screen readers wait for the new rows; so do tests).
+    body.setAttribute("aria-busy", "true");
     try {
       cases = (await hub.request("cases", fields)).cases;
     } catch (error) {
       cases = [];
       replace(note, t("error.generic"));
       return;
+    } finally {
+      body.setAttribute("aria-busy", "false");
     }
     render();
   }
@@ -830,7 +838,8 @@ export function describeCaseEvent(caseEvent) {
         ("forms.js", #####"""
 // forms.js: how the console builds a form from a list of fields, checks it as the hub will (required
 // fields, lengths, dates, numbers, units) and shows a refusal in words. Fields are plain objects:
-// {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...}.
+// {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...};
+// their limits come from the hub's schema (schema.js `checked`).
 import { data, h, replace } from "./dom.js";
 import { personName, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
@@ -890,6 +899,7 @@ function problem(fields, values) {
     if (field.max && typeof value === "string" && value.length > field.max) return ["form.too_long", { label, max: field.max }];
     if (field.kind === "lines" && value.some((line) => line.length > field.max)) return ["form.too_long", { label, max: field.max }];
     if (field.kind === "units" && field.minimum && value.length < field.minimum) return ["form.units_minimum", { label, minimum: field.minimum }];
+    if (Array.isArray(value) && field.maximum && value.length > field.maximum) return ["form.too_many", { label, maximum: field.maximum }];
     if (field.kind === "number" && (!Number.isInteger(value) || value < field.min || value > field.maxValue)) {
       return ["form.number_range", { label, min: field.min, max: field.maxValue }];
     }
@@ -957,8 +967,7 @@ export function form({ id, title, intro, fields, submitKey, send, onCancel }) {
 // when the hub cannot recover a room, the room's owner reloads its history), and sends again the
 // messages typed meanwhile: each carries an idempotency key, so the hub stores it once.
 
-/** Requests that change a case: not sent again by themselves after a reconnection. */
-const CHANGES = new Set(["case.register", "case.change"]);
+import { isWrite } from "./schema.js";
 
 export class HubError extends Error {
   constructor(code, message, extra = {}) {
@@ -1099,7 +1108,7 @@ export class HubConnection {
       if (unsent.has(frame)) continue;
       if (frame.type === "post") {
         this.pending.delete(id); // the outbox sends it again, with its key
-      } else if (CHANGES.has(frame.type)) {
+      } else if (isWrite(frame.type)) {
         // A change may have been made before the connection dropped: never sent twice on its
         // own. The person sees the case as it now is and decides.
         this.pending.delete(id);
@@ -1377,6 +1386,7 @@ import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
 import { countInbox, showInbox } from "./inbox.js";
+import { setSchema } from "./schema.js";
 
 const root = document.getElementById("app");
 let signedIn = null; // {session, identity, hub}
@@ -1404,8 +1414,10 @@ function begin(answer) {
   hub.open();
   hub.joinLobby().catch(() => {});
   hub.onLobbyEvent(() => countInbox(hub, setCount));
-  // Unit and people names for the pages; the page is drawn once they are known (or failed).
+  // The protocol's vocabulary (forms, filters, checks), unit and people names for the pages; the
+  // page is drawn once they are known (or failed).
   Promise.allSettled([
+    hub.request("schema").then((result) => setSchema(result)),
     hub.request("units").then((result) => setUnits(result.units)),
     hub.request("people").then((result) => setPeople(result.people)),
   ]).then(() => route());
@@ -1481,21 +1493,22 @@ import { h, replace } from "./dom.js";
 import { conferenceTimeZone, unitHierarchy } from "./format.js";
 import { form, today } from "./forms.js";
 import { t } from "./i18n.js";
+import { checked, officeUnits, registrationField } from "./schema.js";
 
-const categories = [["claim", "category.claim"], ["suggestion", "category.suggestion"], ["accusation", "category.accusation"]];
-const channels = [["visit", "channel.visit"], ["letter", "channel.letter"], ["phone", "channel.phone"], ["online", "channel.online"]];
+/** A field of the registration: its checks from the hub's schema, the rest from the page. */
+const field = (path, ui, words) => checked(registrationField(path), ui, words);
 
 export function showRegister(root, hub) {
   const fields = [
-    { name: "title", kind: "text", label: "register.title_field", required: true, max: 200 },
-    { name: "summary", kind: "area", label: "register.summary", max: 10000 },
-    { name: "category", kind: "choice", label: "register.category", options: categories, value: "claim" },
-    { name: "channel", kind: "choice", label: "register.channel", options: channels, value: "visit" },
-    { name: "received_on", kind: "date", label: "register.received_on", required: true, value: today(conferenceTimeZone()), maxDate: today(conferenceTimeZone()) },
-    { name: "petitioner_name", kind: "text", label: "register.petitioner_name", required: true, max: 100 },
-    { name: "petitioner_contact", kind: "text", label: "register.petitioner_contact", max: 200 },
-    { name: "involved_units", kind: "units", label: "register.units", hint: "register.units_hint", required: true, minimum: 1,
-      options: unitHierarchy().filter((unit) => unit.kind !== "petition_bureau") },
+    field("title", { name: "title", kind: "text", label: "register.title_field" }),
+    field("summary", { name: "summary", kind: "area", label: "register.summary" }),
+    field("category", { name: "category", kind: "choice", label: "register.category", value: "claim" }, "category."),
+    field("channel", { name: "channel", kind: "choice", label: "register.channel", value: "visit" }, "channel."),
+    field("received_on", { name: "received_on", kind: "date", label: "register.received_on", value: today(conferenceTimeZone()), maxDate: today(conferenceTimeZone()) }),
+    field("petitioner.name", { name: "petitioner_name", kind: "text", label: "register.petitioner_name" }),
+    field("petitioner.contact", { name: "petitioner_contact", kind: "text", label: "register.petitioner_contact" }),
+    field("involved_units", { name: "involved_units", kind: "units", label: "register.units", hint: "register.units_hint",
+      options: unitHierarchy().filter((unit) => !officeUnits().includes(unit.unit)) }),
   ];
   replace(root, h("section", { class: "register" },
     h("p", {}, h("a", { href: "#/cases" }, t("case.back"))),
@@ -1511,6 +1524,90 @@ export function showRegister(root, hub) {
         location.hash = `#/case/${result.case}`;
       },
     })));
+}
+
+"""#####),
+        ("schema.js", #####"""
+// schema.js: the protocol's vocabulary as the hub serves it (`schema`): the fields of every change
+// with their types and limits, the statuses, every enum's options, the deployment's time limits,
+// what each command changes and the conference office's units. The console keeps no copy of its
+// own: forms, filters, checks and the "never send a write again" rule read it from here.
+
+let schema = null;
+
+/** Keeps the hub's schema (the `schema` reply). */
+export function setSchema(value) {
+  schema = value;
+}
+
+/** The schema's field at `path` ("answer.request", "days") of a change of `type`, or null. */
+export function changeField(type, path) {
+  const kinds = [...(schema?.case_changes || []), ...(schema?.meeting_changes || [])];
+  let fields = kinds.find((kind) => kind.type === type)?.fields || [];
+  let found = null;
+  for (const name of path.split(".")) {
+    found = fields.find((field) => field.name === name) || null;
+    if (!found) return null;
+    fields = found.fields || found.items?.fields || [];
+  }
+  return found;
+}
+
+/** The fields of what `case.register` takes (`registered`'s `registration`). */
+export function registrationField(path) {
+  return changeField("registered", "registration." + path);
+}
+
+/** The options of an enum, in the hub's order. */
+export function options(name) {
+  return schema?.enums?.[name] || [];
+}
+
+/** Every case status in order, with `open` and `handling`. */
+export function statuses() {
+  return schema?.statuses || [];
+}
+
+/** A time limit of this deployment, by its setting name (`max_extension_days`). */
+export function policyLimit(name) {
+  return schema?.policy_limits?.[name];
+}
+
+/** A limit of the protocol (`message_text_length`) or on input (`reason_length`). */
+export function limit(name) {
+  return schema?.protocol_limits?.[name] ?? schema?.input_limits?.[name];
+}
+
+/** The units that act as the conference office. */
+export function officeUnits() {
+  return schema?.office_units || [];
+}
+
+/** Whether `command` changes stored state without an idempotency key: such a request is never
+ * sent again by itself after a dropped connection (it may have been recorded). */
+export function isWrite(command) {
+  return (schema?.commands || []).some((entry) => entry.name === command && entry.effect === "write");
+}
+
+/** A form field's checks from the schema's field: required, lengths, ranges, counts, options
+ * (`words` is the catalogue prefix of the options' names). `ui` is the form's own part: name,
+ * control kind, label, hint, value, visibility. */
+export function checked(field, ui, words) {
+  if (!field) return ui;
+  const result = { ...ui };
+  result.required = ui.required ?? (field.required && !field.allow_empty);
+  if (field.type === "text") result.max = field.max_length;
+  if (field.type === "integer") {
+    result.min = field.minimum;
+    result.maxValue = field.maximum;
+  }
+  if (field.type === "list") {
+    result.minimum = field.min_items;
+    result.maximum = field.max_items;
+    if (field.items?.type === "text") result.max = field.items.max_length;
+  }
+  if (field.type === "choice" && !ui.options) result.options = options(field.enum).map((value) => [value, words + value]);
+  return result;
 }
 
 """#####),
@@ -1774,6 +1871,11 @@ export default {
   "event.meeting_decision": "A joint meeting decided on the case",
   "event.other": "{actor} updated the case",
   "error.generic": "That did not work: try again in a moment.",
+  "error.unknown_command": "The hub does not know this request; reload the page.",
+  "error.unauthenticated": "You are not signed in; sign in again.",
+  "error.unauthorized": "Your sign-in is no longer valid; sign in again.",
+  "error.limit_exceeded": "A limit is reached (too many open windows or rooms); close some and try again.",
+  "error.internal": "The hub failed to do this; try again later.",
   "error.forbidden": "You may not do that.",
   "error.not_joined": "Join the room first.",
   "error.rate_limited": "Too many actions at once: slow down a little.",
@@ -1880,6 +1982,7 @@ export default {
   "form.required": "Fill in “{label}”.",
   "form.too_long": "“{label}” may have at most {max} characters.",
   "form.units_minimum": "Choose at least {minimum} units for “{label}”.",
+  "form.too_many": "“{label}” takes at most {maximum} entries.",
   "form.number_range": "“{label}” is a whole number from {min} to {max}.",
   "form.date_past": "“{label}” cannot be before today.",
   "form.date_after": "“{label}” is past the allowed limit.",
@@ -2115,6 +2218,11 @@ export default {
   "event.meeting_decision": "联席会议议定事项",
   "event.other": "{actor}更新了案件",
   "error.generic": "操作未成功，请稍后再试。",
+  "error.unknown_command": "平台不支持此操作，请刷新页面。",
+  "error.unauthenticated": "您尚未登录，请重新登录。",
+  "error.unauthorized": "登录已失效，请重新登录。",
+  "error.limit_exceeded": "已达上限（打开的窗口或协同室过多），请关闭部分后重试。",
+  "error.internal": "平台处理失败，请稍后再试。",
   "error.forbidden": "您无权执行此操作。",
   "error.not_joined": "请先进入协同室。",
   "error.rate_limited": "操作过于频繁，请稍后再试。",
@@ -2221,6 +2329,7 @@ export default {
   "form.required": "请填写“{label}”。",
   "form.too_long": "“{label}”不能超过{max}个字。",
   "form.units_minimum": "“{label}”至少选择{minimum}个单位。",
+  "form.too_many": "“{label}”最多填写{maximum}项。",
   "form.number_range": "“{label}”须为{min}至{max}之间的整数。",
   "form.date_past": "“{label}”不能早于今天。",
   "form.date_after": "“{label}”超出了允许的期限。",

@@ -62,6 +62,7 @@ class Hub:
         self.port = 0
         self.process = None
         self.stdout_lines = []
+        self.serve_arguments = []
         os.makedirs(root, exist_ok=True)
         self.log = open(os.path.join(root, "hub.log"), "a")
         if data is None:
@@ -75,7 +76,8 @@ class Hub:
     def start(self):
         self.process = subprocess.Popen(
             [BINARY, "serve", "--data-dir", self.data, "--port", str(self.port), "--internal-port", "0",
-             "--internal-port-file", os.path.join(self.root, "internal-port"), "--drain-seconds", "0", "--log-format", "json"],
+             "--internal-port-file", os.path.join(self.root, "internal-port"), "--drain-seconds", "0", "--log-format", "json",
+             *self.serve_arguments],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         for line in self.process.stdout:
             self.stdout_lines.append(line)
@@ -253,6 +255,16 @@ class Browser:
     def actions(self):
         return self.driver.execute_script("return [...document.querySelectorAll('#actions button')].map(b => b.id)")
 
+    def listed_with(self, relation):
+        """The case numbers the case list shows with 本单位… set to `relation` (once the list has drawn)."""
+        self.element("nav-cases").click()
+        self.until(lambda driver: self.text_of("cases-note"), "the case list")
+        Select(self.element("filter-relation")).select_by_value(relation)
+        self.until(lambda driver: driver.execute_script(
+            "return document.getElementById('filter-relation').value === arguments[0]"
+            " && document.getElementById('case-rows').getAttribute('aria-busy') === 'false'", relation), f"the list for {relation}")
+        return self.driver.execute_script("return [...document.querySelectorAll('a.case-link')].map(a => a.textContent)")
+
     def work(self, case):
         """The kinds of this person's 我的待办 items for `case`, read from the page."""
         return self.driver.execute_script(
@@ -310,6 +322,12 @@ class ConsoleTests(unittest.TestCase):
         cls.tokens = {person: hub.admin("credential", "issue", "--person", person, "--token").strip().splitlines()[-1]
                       for person in ["coord", "h-officer", "f-officer"]}
         cls.coord_token = cls.tokens["coord"]
+        # This conference allows at most 25 days of extension (the legal default is 30): the
+        # console's forms take the limit from the hub's schema.
+        limits = os.path.join(cls.root, "time-limits.json")
+        with open(limits, "w") as handle:
+            json.dump({"max_extension_days": 25}, handle)
+        hub.serve_arguments = ["--time-limits", limits]
         hub.start()
         for person, password in PASSWORDS.items():
             answer = hub.sign_in({"person": person, "password": cls.one_time[person], "new_password": password})
@@ -463,6 +481,12 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn(HOSTILE_UNIT, housing.text_of("case-lead"))
         self.assertIn("action-accepted", housing.actions())
         self.assertEqual(finance.actions(), [])
+        # The case list's 本单位… filter, every relation from the schema's options: finance co-handles, housing leads.
+        finance.until(lambda driver: case in finance.listed_with("co_handling"), "the case under 本单位协办 for finance")
+        self.assertNotIn(case, finance.listed_with("lead"))
+        housing.until(lambda driver: case in housing.listed_with("lead"), "the case under 本单位主办 for housing")
+        self.assertNotIn(case, housing.listed_with("co_handling"))
+        self.assertIn(case, coordinator.listed_with("involved"))
 
     def test_the_lead_unit_carries_a_case_to_closure_through_the_page_and_my_work_follows(self):
         case = self.register_case("协办到办结案件")
@@ -514,7 +538,7 @@ class ConsoleTests(unittest.TestCase):
         waits(finance, "cosign_answer", present=False)
         housing.wait_text("draft-signatures", "财政局")
         # The one extension: asked for by the unit, approved by its leader from 我的待办.
-        self.assertEqual(housing.act("action-extension_requested", days="40", reason="需补充测绘"), "“延期天数”须为1至30之间的整数。")
+        self.assertEqual(housing.act("action-extension_requested", days="26", reason="需补充测绘"), "“延期天数”须为1至25之间的整数。")
         self.assertEqual(housing.fill_and_submit(days="20"), "")
         leader = self.browser("leader")
         leader.sign_in("h-leader")

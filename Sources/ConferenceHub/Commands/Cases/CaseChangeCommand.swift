@@ -3,6 +3,7 @@ import CaseCore
 
 struct CaseChangeCommand: Command {
     static let name = "case.change"
+    static let effect = CommandEffect.write
     static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {

@@ -3,6 +3,7 @@ import CaseCore
 
 struct CaseGet: Command {
     static let name = "case.get"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     /// The case with the protocol's names (WireNames.case).

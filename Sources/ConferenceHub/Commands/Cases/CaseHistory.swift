@@ -4,6 +4,7 @@ import CaseCore
 
 struct CaseHistory: Command {
     static let name = "case.history"
+    static let effect = CommandEffect.read
     static func cost(_ parameters: Parameters) -> Int { PageCost.of(limit: parameters.limit) }
     static var access: CommandAccess { .caseWork }
 

@@ -4,6 +4,7 @@ import CaseCore
 
 struct CaseOverview: Command {
     static let name = "case.overview"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable {

@@ -4,6 +4,7 @@ import CaseCore
 
 struct CasePetitioner: Command {
     static let name = "case.petitioner"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable {

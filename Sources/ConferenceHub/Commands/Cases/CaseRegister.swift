@@ -3,6 +3,7 @@ import CaseCore
 
 struct CaseRegister: Command {
     static let name = "case.register"
+    static let effect = CommandEffect.write
     static var access: CommandAccess { .caseWork }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Registration {

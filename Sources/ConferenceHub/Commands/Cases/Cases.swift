@@ -4,6 +4,7 @@ import CaseCore
 
 struct Cases: Command {
     static let name = "cases"
+    static let effect = CommandEffect.read
     static func cost(_ parameters: Parameters) -> Int { PageCost.of(limit: parameters.limit) }
     static var access: CommandAccess { .caseWork }
 

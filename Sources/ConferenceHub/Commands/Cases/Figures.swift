@@ -6,6 +6,7 @@ import CaseCore
 
 struct Figures: Command {
     static let name = "figures"
+    static let effect = CommandEffect.read
     /// Without a unit it sums the figures of every unit.
     static func cost(_ parameters: Parameters) -> Int { parameters.unit == nil ? 5 : 1 }
     static var access: CommandAccess { .caseWork }

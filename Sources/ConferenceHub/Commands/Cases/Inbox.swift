@@ -6,6 +6,7 @@ import CaseCore
 
 struct Inbox: Command {
     static let name = "inbox"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
     /// Reads every open case of the person's unit (or all, for coordinators): like `cases` of
     /// 500, whatever the page.

@@ -5,6 +5,7 @@ import Messaging
 
 struct Auth: Command {
     static let name = "auth"
+    static let effect = CommandEffect.connection
     static var access: CommandAccess { .anyone }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> String {

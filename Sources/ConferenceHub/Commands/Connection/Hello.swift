@@ -5,6 +5,7 @@ import Messaging
 struct Hello: Command {
     typealias Parameters = NoParameters
     static let name = "hello"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .anyone }
 
     struct Output: Encodable, Sendable {

@@ -5,6 +5,7 @@ import Foundation
 struct DecisionsCheckpoint: Command {
     typealias Parameters = NoParameters
     static let name = "decisions.checkpoint"
+    static let effect = CommandEffect.read
 
     struct Output: Encodable, Sendable {
         let origin: String

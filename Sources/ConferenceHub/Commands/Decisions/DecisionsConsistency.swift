@@ -3,6 +3,7 @@ import CaseCore
 
 struct DecisionsConsistency: Command {
     static let name = "decisions.consistency"
+    static let effect = CommandEffect.read
 
     struct Parameters: Sendable {
         let first: Int

@@ -3,6 +3,7 @@ import CaseCore
 
 struct DecisionsEntries: Command {
     static let name = "decisions.entries"
+    static let effect = CommandEffect.read
     static func cost(_ parameters: Parameters) -> Int { PageCost.of(limit: parameters.limit) }
     static var access: CommandAccess { .caseWork }
 

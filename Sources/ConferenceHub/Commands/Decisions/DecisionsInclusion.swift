@@ -3,6 +3,7 @@ import CaseCore
 
 struct DecisionsInclusion: Command {
     static let name = "decisions.inclusion"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {

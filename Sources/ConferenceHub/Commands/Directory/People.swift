@@ -6,6 +6,7 @@ import CaseCore
 
 struct People: Command {
     static let name = "people"
+    static let effect = CommandEffect.read
 
     struct Output: Encodable, Sendable {
         struct Entry: Encodable, Sendable {

@@ -5,6 +5,7 @@ import CaseCore
 
 struct Units: Command {
     static let name = "units"
+    static let effect = CommandEffect.read
 
     struct Output: Encodable, Sendable {
         struct Entry: Encodable, Sendable {

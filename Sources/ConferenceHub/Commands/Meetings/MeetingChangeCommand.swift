@@ -4,6 +4,7 @@ import CaseCore
 
 struct MeetingChangeCommand: Command {
     static let name = "meeting.change"
+    static let effect = CommandEffect.write
     static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {

@@ -3,6 +3,7 @@ import CaseCore
 
 struct MeetingConvene: Command {
     static let name = "meeting.convene"
+    static let effect = CommandEffect.write
     static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable {

@@ -3,6 +3,7 @@ import CaseCore
 
 struct MeetingGet: Command {
     static let name = "meeting.get"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     struct Output: Encodable, Sendable {

@@ -3,6 +3,7 @@ import CaseCore
 
 struct MeetingMinutes: Command {
     static let name = "meeting.minutes"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {

@@ -3,6 +3,7 @@ import CaseCore
 
 struct Meetings: Command {
     static let name = "meetings"
+    static let effect = CommandEffect.read
     static func cost(_ parameters: Parameters) -> Int { PageCost.of(limit: parameters.limit) }
     static var access: CommandAccess { .caseWork }
 

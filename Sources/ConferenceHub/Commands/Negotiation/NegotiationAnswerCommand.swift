@@ -4,6 +4,7 @@ import CaseCore
 
 struct NegotiationAnswerCommand: Command {
     static let name = "negotiation.answer"
+    static let effect = CommandEffect.write
     static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {

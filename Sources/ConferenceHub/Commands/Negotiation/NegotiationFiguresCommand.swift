@@ -4,6 +4,7 @@ import CaseCore
 
 struct NegotiationFiguresCommand: Command {
     static let name = "negotiation.figures"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     struct Parameters: Sendable {

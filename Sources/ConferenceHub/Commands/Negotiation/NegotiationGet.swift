@@ -4,6 +4,7 @@ import CaseCore
 
 struct NegotiationGet: Command {
     static let name = "negotiation.get"
+    static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
     /// The negotiation's own fields, with the case's view of it beside them.

@@ -6,6 +6,7 @@ import CaseCore
 struct Supervision: Command {
     typealias Parameters = NoParameters
     static let name = "supervision"
+    static let effect = CommandEffect.read
     /// It scans every open case and every unit.
     static func cost(_ parameters: NoParameters) -> Int { 5 }
     static var access: CommandAccess {

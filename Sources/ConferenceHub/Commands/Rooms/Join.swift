@@ -7,6 +7,7 @@ import NIOCore
 
 struct Join: Command {
     static let name = "join"
+    static let effect = CommandEffect.connection
     static var access: CommandAccess { .caseWork }
     static var repliesInOrder: Bool { true }
 

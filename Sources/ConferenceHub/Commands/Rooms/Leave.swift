@@ -4,6 +4,7 @@ import CaseCore
 
 struct Leave: Command {
     static let name = "leave"
+    static let effect = CommandEffect.connection
 
     struct Output: Encodable, Sendable { let room: String }
 

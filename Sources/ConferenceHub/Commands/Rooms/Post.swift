@@ -7,6 +7,7 @@ import NIOCore
 
 struct Post: Command {
     static let name = "post"
+    static let effect = CommandEffect.keyedWrite
     static var access: CommandAccess {
         .signedInWhere(rule: RoomAccess.mayPost, refusal: "auditors and administrators read rooms; they do not post")
     }

@@ -3,6 +3,7 @@ import CaseCore
 
 struct Who: Command {
     static let name = "who"
+    static let effect = CommandEffect.read
 
     struct Output: Encodable, Sendable {
         let room: String

@@ -6,28 +6,28 @@ import { data, h, replace } from "./dom.js";
 import { conferenceTimeZone, peopleOf, personName, unitHierarchy, unitName } from "./format.js";
 import { form, today } from "./forms.js";
 import { t } from "./i18n.js";
+import { changeField, checked, officeUnits } from "./schema.js";
 
-const REASON = 4000;
-const positions = [["claim", "position.claim"], ["support", "position.support"], ["cohandle", "position.cohandle"], ["decline", "position.decline"]];
-const decisions = [["support", "decision.support"], ["explain", "decision.explain"], ["not_support", "decision.not_support"]];
-const satisfactions = [["satisfied", "satisfaction.satisfied"], ["basically_satisfied", "satisfaction.basically_satisfied"], ["not_satisfied", "satisfaction.not_satisfied"]];
+/** A form field of a change of `type`: its checks (required, lengths, ranges, options) from the
+ * hub's schema at `path`, the rest (`ui`: control, label, value, visibility) from the page. */
+const field = (type, path, ui, words) => checked(changeField(type, path), { name: path.split(".").pop(), ...ui }, words);
+const reason = (type, path = "reason", label = "form.reason") => field(type, path, { kind: "area", label });
 const upheld = [["true", "review.upheld"], ["false", "review.overturned"]];
-const channels = [["litigation", "route.litigation"], ["discipline", "route.discipline"]];
-const progress = [["on_track", "progress.on_track"], ["at_risk", "progress.at_risk"]];
-
-const reason = (name = "reason", label = "form.reason", required = true) => ({ name, kind: "area", label, required, max: REASON });
-const allUnits = () => unitHierarchy().filter((unit) => unit.kind !== "petition_bureau");
+const allUnits = () => unitHierarchy().filter((unit) => !officeUnits().includes(unit.unit));
 
 /** The fields of each change and how its values become the change. `c` is the case as the page
  * knows it: {overview, details, identity}. */
 const changes = {
   negotiation_answered: {
     fields: (c) => [
-      { name: "position", kind: "choice", label: "form.position", options: positions, value: "claim" },
-      { name: "supports", kind: "unit", label: "form.supports", options: (c.details.negotiation?.units || []).filter((unit) => unit !== c.identity.unit),
-        hidden: (v) => v.position !== "support", requiredWhen: (v) => v.position === "support" },
-      { ...reason(), required: false, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
-      { name: "basis", kind: "area", label: "form.basis", max: REASON, hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" },
+      field("negotiation_answered", "answer.position", { kind: "choice", label: "form.position", value: "claim" }, "position."),
+      field("negotiation_answered", "answer.supports", { kind: "unit", label: "form.supports",
+        options: (c.details.negotiation?.units || []).filter((unit) => unit !== c.identity.unit),
+        required: false, hidden: (v) => v.position !== "support", requiredWhen: (v) => v.position === "support" }),
+      field("negotiation_answered", "answer.reason", { kind: "area", label: "form.reason", required: false,
+        hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" }),
+      field("negotiation_answered", "answer.basis", { kind: "area", label: "form.basis", required: false,
+        hidden: (v) => v.position !== "decline", requiredWhen: (v) => v.position === "decline" }),
     ],
     change: (v, action, c) => ({
       unit: c.identity.unit,
@@ -37,115 +37,120 @@ const changes = {
       },
     }),
   },
-  negotiation_opened: { fields: (c) => [unitsField("units", c.details.involved_units, 2)], change: (v) => ({ units: v.units }) },
-  assigned: assignment(false, (c) => c.details.involved_units),
-  lead_decided: assignment(true, (c) => c.details.negotiation?.units || c.details.involved_units),
-  lead_reassigned: assignment(true, () => allUnits().map((unit) => unit.unit)),
-  forwarded: { fields: () => [unitsField("units", allUnits(), 1)], change: (v) => ({ units: v.units }) },
-  objection_raised: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  negotiation_opened: { fields: (c) => [unitsField("negotiation_opened", "units", c.details.involved_units)], change: (v) => ({ units: v.units }) },
+  assigned: assignment("assigned", (c) => c.details.involved_units),
+  lead_decided: assignment("lead_decided", (c) => c.details.negotiation?.units || c.details.involved_units),
+  lead_reassigned: assignment("lead_reassigned", () => allUnits().map((unit) => unit.unit)),
+  forwarded: { fields: () => [unitsField("forwarded", "units", allUnits())], change: (v) => ({ units: v.units }) },
+  objection_raised: { fields: () => [reason("objection_raised")], change: (v) => ({ reason: v.reason }) },
   objection_upheld: {
-    fields: () => [unitsField("units", allUnits(), 1, "form.reroute_units"), reason("rationale", "form.rationale")],
+    fields: () => [unitsField("objection_upheld", "units", allUnits(), "form.reroute_units"), reason("objection_upheld", "rationale", "form.rationale")],
     change: (v) => ({ units: v.units, rationale: v.rationale }),
   },
-  objection_rejected: { fields: () => [reason("rationale", "form.rationale")], change: (v) => ({ rationale: v.rationale }) },
+  objection_rejected: { fields: () => [reason("objection_rejected", "rationale", "form.rationale")], change: (v) => ({ rationale: v.rationale }) },
   accepted: { fields: () => [], change: () => ({}), intro: "form.accepted_intro" },
   handling_started: { fields: () => [], change: () => ({}) },
   plan_set: {
     fields: (c) => [
-      { name: "responsible_leader", kind: "person", label: "form.responsible_leader", required: true, options: peopleOf(c.overview.lead, "leader"), value: c.details.plan?.responsible_leader },
-      { name: "responsible_person", kind: "person", label: "form.responsible_person", required: true, options: peopleOf(c.overview.lead), value: c.details.plan?.responsible_person ?? c.identity.person },
-      { name: "measures", kind: "lines", label: "form.measures", hint: "form.measures_hint", required: true, max: REASON, value: (c.details.plan?.measures || []).join("\n") },
-      { name: "resolution_deadline", kind: "date", label: "form.resolution_deadline", required: true, min: today(conferenceTimeZone()),
-        maxDate: handlingDue(c), value: c.details.plan?.resolution_deadline },
+      field("plan_set", "plan.responsible_leader", { kind: "person", label: "form.responsible_leader", options: peopleOf(c.overview.lead, "leader"),
+        value: c.details.plan?.responsible_leader }),
+      field("plan_set", "plan.responsible_person", { kind: "person", label: "form.responsible_person", options: peopleOf(c.overview.lead),
+        value: c.details.plan?.responsible_person ?? c.identity.person }),
+      field("plan_set", "plan.measures", { kind: "lines", label: "form.measures", hint: "form.measures_hint", value: (c.details.plan?.measures || []).join("\n") }),
+      field("plan_set", "plan.resolution_deadline", { kind: "date", label: "form.resolution_deadline", min: today(conferenceTimeZone()),
+        maxDate: handlingDue(c), value: c.details.plan?.resolution_deadline }),
     ],
     change: (v) => ({ plan: v }),
   },
   task_assigned: {
     fields: (c) => [
-      { name: "unit", kind: "unit", label: "form.task_unit", required: true, options: c.overview.co_handling, value: c.overview.co_handling[0] },
-      { name: "what", kind: "area", label: "form.task_what", required: true, max: REASON },
-      { name: "due", kind: "date", label: "form.due", required: true, min: today(conferenceTimeZone()), maxDate: handlingDue(c) },
+      field("task_assigned", "task.unit", { kind: "unit", label: "form.task_unit", options: c.overview.co_handling, value: c.overview.co_handling[0] }),
+      field("task_assigned", "task.what", { kind: "area", label: "form.task_what" }),
+      field("task_assigned", "task.due", { kind: "date", label: "form.due", min: today(conferenceTimeZone()), maxDate: handlingDue(c) }),
     ],
     change: (v) => ({ task: v }),
   },
   task_acknowledged: { fields: () => [], change: (v, a) => ({ task: a.task }), intro: "form.task_intro" },
   task_progress: {
-    fields: () => [{ name: "text", kind: "area", label: "form.progress_text", required: true, max: REASON },
-      { name: "status", kind: "choice", label: "form.progress_status", options: progress, value: "on_track" }],
+    fields: () => [field("task_progress", "report.text", { kind: "area", label: "form.progress_text" }),
+      field("task_progress", "report.status", { kind: "choice", label: "form.progress_status", value: "on_track" }, "progress.")],
     change: (v, a) => ({ task: a.task, report: { text: v.text, status: v.status } }),
     intro: "form.task_intro",
   },
-  task_done: { fields: () => [reason("result", "form.task_result")], change: (v, a) => ({ task: a.task, result: v.result }), intro: "form.task_intro" },
+  task_done: { fields: () => [reason("task_done", "result", "form.task_result")], change: (v, a) => ({ task: a.task, result: v.result }), intro: "form.task_intro" },
   task_accepted: { fields: () => [], change: (v, a) => ({ task: a.task }), intro: "form.task_result_intro" },
-  task_returned: { fields: () => [reason()], change: (v, a) => ({ task: a.task, reason: v.reason }), intro: "form.task_result_intro" },
-  answer_drafted: { fields: (c) => answerFields(c.details.answer_draft?.answer), change: (v) => ({ answer: v }) },
+  task_returned: { fields: () => [reason("task_returned")], change: (v, a) => ({ task: a.task, reason: v.reason }), intro: "form.task_result_intro" },
+  answer_drafted: { fields: (c) => answerFields("answer_drafted", c.details.answer_draft?.answer), change: (v) => ({ answer: v }) },
   answer_cosigned: { fields: () => [], change: (v, a) => ({ version: a.version }), intro: "form.draft_intro" },
-  answer_objected: { fields: () => [reason()], change: (v, a) => ({ version: a.version, reason: v.reason }), intro: "form.draft_intro" },
-  answered: { fields: (c) => answerFields(c.details.answer_draft?.answer), change: (v) => ({ answer: v }), intro: "form.answered_intro" },
+  answer_objected: { fields: () => [reason("answer_objected")], change: (v, a) => ({ version: a.version, reason: v.reason }), intro: "form.draft_intro" },
+  answered: { fields: (c) => answerFields("answered", c.details.answer_draft?.answer), change: (v) => ({ answer: v }), intro: "form.answered_intro" },
   extension_requested: {
-    fields: () => [{ name: "days", kind: "number", label: "form.days", required: true, min: 1, maxValue: 30 }, reason()],
+    fields: () => [field("extension_requested", "days", { kind: "number", label: "form.days" }), reason("extension_requested")],
     change: (v) => ({ days: v.days, reason: v.reason }),
   },
   extension_granted: {
-    fields: (c) => [{ name: "days", kind: "number", label: "form.days", required: true, min: 1, maxValue: 30, value: c.details.extension_request?.days }, reason()],
+    fields: (c) => [field("extension_granted", "days", { kind: "number", label: "form.days", value: c.details.extension_request?.days }),
+      reason("extension_granted")],
     change: (v) => ({ days: v.days, reason: v.reason }),
     intro: "form.extension_intro",
   },
-  extension_refused: { fields: () => [reason()], change: (v) => ({ reason: v.reason }), intro: "form.extension_intro" },
+  extension_refused: { fields: () => [reason("extension_refused")], change: (v) => ({ reason: v.reason }), intro: "form.extension_intro" },
   satisfaction_rated: {
-    fields: () => [{ name: "satisfaction", kind: "choice", label: "form.satisfaction", options: satisfactions, value: "satisfied" }],
+    fields: () => [field("satisfaction_rated", "satisfaction", { kind: "choice", label: "form.satisfaction", value: "satisfied" }, "satisfaction.")],
     change: (v) => ({ satisfaction: v.satisfaction }),
   },
   review_requested: { fields: () => [], change: () => ({}) },
   re_review_requested: { fields: () => [], change: () => ({}) },
-  reviewed: opinion(),
-  re_reviewed: opinion(),
-  closed: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  reviewed: opinion("reviewed"),
+  re_reviewed: opinion("re_reviewed"),
+  closed: { fields: () => [reason("closed")], change: (v) => ({ reason: v.reason }) },
   routed_out: {
-    fields: () => [{ name: "channel", kind: "choice", label: "form.channel", options: channels, value: "litigation" },
-      { name: "destination", kind: "text", label: "form.destination", required: true, max: 200 }, reason()],
+    fields: () => [field("routed_out", "channel", { kind: "choice", label: "form.channel", value: "litigation" }, "route."),
+      field("routed_out", "destination", { kind: "text", label: "form.destination" }), reason("routed_out")],
     change: (v) => v,
   },
   supervision_opened: {
     fields: (c) => [
-      { name: "unit", kind: "unit", label: "form.supervised_unit", required: true, options: c.details.involved_units, value: c.overview.lead },
-      reason(), { name: "demand", kind: "area", label: "form.demand", required: true, max: REASON },
-      { name: "due", kind: "date", label: "form.due", required: true, min: today(conferenceTimeZone()) },
+      field("supervision_opened", "demand.unit", { kind: "unit", label: "form.supervised_unit", options: c.details.involved_units, value: c.overview.lead }),
+      reason("supervision_opened", "demand.reason"),
+      field("supervision_opened", "demand.demand", { kind: "area", label: "form.demand" }),
+      field("supervision_opened", "demand.due", { kind: "date", label: "form.due", min: today(conferenceTimeZone()) }),
     ],
     change: (v) => ({ demand: v }),
   },
-  supervision_answered: { fields: () => [reason("text", "form.supervision_text")], change: (v, a) => ({ item: a.item, text: v.text }) },
-  listed_supervision_set: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
-  listed_supervision_cleared: { fields: () => [reason()], change: (v) => ({ reason: v.reason }) },
+  supervision_answered: { fields: () => [reason("supervision_answered", "text", "form.supervision_text")], change: (v, a) => ({ item: a.item, text: v.text }) },
+  listed_supervision_set: { fields: () => [reason("listed_supervision_set")], change: (v) => ({ reason: v.reason }) },
+  listed_supervision_cleared: { fields: () => [reason("listed_supervision_cleared")], change: (v) => ({ reason: v.reason }) },
 };
 
-function unitsField(name, options, minimum, label = "form.units") {
-  return { name, kind: "units", label, required: true, minimum, options };
+function unitsField(type, path, options, label = "form.units") {
+  return field(type, path, { kind: "units", label, options });
 }
 
-function assignment(rationaleRequired, candidates) {
+function assignment(type, candidates) {
   return {
     fields: (c) => [
-      { name: "lead", kind: "unit", label: "form.lead", required: true, options: candidates(c) },
-      { name: "co_handling", kind: "units", label: "form.co_handling", options: candidates(c) },
-      reason("rationale", "form.rationale", rationaleRequired),
+      field(type, "assignment.lead", { kind: "unit", label: "form.lead", options: candidates(c) }),
+      field(type, "assignment.co_handling", { kind: "units", label: "form.co_handling", options: candidates(c) }),
+      field(type, "assignment.rationale", { kind: "area", label: "form.rationale" }),
     ],
     change: (v) => ({ assignment: { lead: v.lead, co_handling: v.co_handling.filter((unit) => unit !== v.lead), rationale: v.rationale } }),
   };
 }
 
-function answerFields(draft) {
+function answerFields(type, draft) {
   return [
-    { name: "request", kind: "area", label: "form.answer_request", required: true, max: REASON, value: draft?.request },
-    { name: "facts_and_reasons", kind: "area", label: "form.answer_facts", required: true, max: 10000, value: draft?.facts_and_reasons },
-    { name: "decision", kind: "choice", label: "form.answer_decision", options: decisions, value: draft?.decision ?? "support" },
-    { name: "legal_basis", kind: "area", label: "form.legal_basis", required: true, max: REASON, value: draft?.legal_basis },
+    field(type, "answer.request", { kind: "area", label: "form.answer_request", value: draft?.request }),
+    field(type, "answer.facts_and_reasons", { kind: "area", label: "form.answer_facts", value: draft?.facts_and_reasons }),
+    field(type, "answer.decision", { kind: "choice", label: "form.answer_decision", value: draft?.decision ?? "support" }, "decision."),
+    field(type, "answer.legal_basis", { kind: "area", label: "form.legal_basis", value: draft?.legal_basis }),
   ];
 }
 
-function opinion() {
+function opinion(type) {
   return {
-    fields: () => [{ name: "upheld", kind: "choice", label: "form.review_outcome", options: upheld, value: "true" }, reason("opinion", "form.opinion")],
+    fields: () => [field(type, "opinion.upheld", { kind: "choice", label: "form.review_outcome", options: upheld, value: "true" }),
+      reason(type, "opinion.opinion", "form.opinion")],
     change: (v) => ({ opinion: { upheld: v.upheld === "true", opinion: v.opinion } }),
   };
 }

@@ -6,6 +6,7 @@ import { dateTime, describeCaseEvent, personName, sentence, unitName } from "./f
 import { has, t } from "./i18n.js";
 import { renderState } from "./casestate.js";
 import { showActions } from "./actions.js";
+import { limit } from "./schema.js";
 
 /** Shows case `room` in `root`; returns a function that leaves it. */
 export async function showCase(root, hub, room, identity) {
@@ -15,7 +16,7 @@ export async function showCase(root, hub, room, identity) {
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
-  const box = h("textarea", { id: "message-box", rows: 2, maxlength: 4000, placeholder: t("case.message_placeholder") });
+  const box = h("textarea", { id: "message-box", rows: 2, maxlength: limit("message_text_length"), placeholder: t("case.message_placeholder") });
   const items = new Map(); // seq → element
   const present = new Map(); // person → unit
 

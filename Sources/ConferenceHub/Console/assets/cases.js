@@ -3,16 +3,14 @@
 import { data, h, replace } from "./dom.js";
 import { dateTime, unitName } from "./format.js";
 import { t } from "./i18n.js";
-
-export const statuses = ["registered", "negotiating", "disputed", "assigned", "objection_pending", "accepted", "in_handling",
-  "extension_granted", "answered", "review_requested", "reviewed", "re_review_requested", "re_reviewed", "closed", "routed_out"];
+import { options, statuses } from "./schema.js";
 
 /** Shows the case list in `root`. */
 export async function showCases(root, hub, identity) {
   const status = h("select", { id: "filter-status" }, h("option", { value: "" }, t("cases.all_statuses")),
-    statuses.map((value) => h("option", { value }, t("status." + value))));
+    statuses().map(({ status: value }) => h("option", { value }, t("status." + value))));
   const relation = h("select", { id: "filter-relation" },
-    ["involved", "lead", "co_handling"].map((value) => h("option", { value }, t("relation." + value))));
+    options("unit_relation").map((value) => h("option", { value }, t("relation." + value))));
   const overdue = h("input", { type: "checkbox", id: "filter-overdue" });
   const listed = h("input", { type: "checkbox", id: "filter-listed" });
   const search = h("input", { type: "search", id: "filter-search", placeholder: t("cases.search"), maxlength: 100 });
@@ -42,12 +40,16 @@ export async function showCases(root, hub, identity) {
     if (status.value) fields.status = status.value;
     // The conference office is involved in every case: its coordinators and auditors see them all.
     if (["coordinator", "auditor"].some((role) => identity.roles.includes(role)) && relation.value === "involved") delete fields.relation;
+    // Busy while the hub answers (screen readers wait for the new rows; so do tests).
+    body.setAttribute("aria-busy", "true");
     try {
       cases = (await hub.request("cases", fields)).cases;
     } catch (error) {
       cases = [];
       replace(note, t("error.generic"));
       return;
+    } finally {
+      body.setAttribute("aria-busy", "false");
     }
     render();
   }

@@ -1,6 +1,7 @@
 // forms.js: how the console builds a form from a list of fields, checks it as the hub will (required
 // fields, lengths, dates, numbers, units) and shows a refusal in words. Fields are plain objects:
-// {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...}.
+// {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...};
+// their limits come from the hub's schema (schema.js `checked`).
 import { data, h, replace } from "./dom.js";
 import { personName, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
@@ -60,6 +61,7 @@ function problem(fields, values) {
     if (field.max && typeof value === "string" && value.length > field.max) return ["form.too_long", { label, max: field.max }];
     if (field.kind === "lines" && value.some((line) => line.length > field.max)) return ["form.too_long", { label, max: field.max }];
     if (field.kind === "units" && field.minimum && value.length < field.minimum) return ["form.units_minimum", { label, minimum: field.minimum }];
+    if (Array.isArray(value) && field.maximum && value.length > field.maximum) return ["form.too_many", { label, maximum: field.maximum }];
     if (field.kind === "number" && (!Number.isInteger(value) || value < field.min || value > field.maxValue)) {
       return ["form.number_range", { label, min: field.min, max: field.maxValue }];
     }

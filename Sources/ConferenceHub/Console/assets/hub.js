@@ -5,8 +5,7 @@
 // when the hub cannot recover a room, the room's owner reloads its history), and sends again the
 // messages typed meanwhile: each carries an idempotency key, so the hub stores it once.
 
-/** Requests that change a case: not sent again by themselves after a reconnection. */
-const CHANGES = new Set(["case.register", "case.change"]);
+import { isWrite } from "./schema.js";
 
 export class HubError extends Error {
   constructor(code, message, extra = {}) {
@@ -147,7 +146,7 @@ export class HubConnection {
       if (unsent.has(frame)) continue;
       if (frame.type === "post") {
         this.pending.delete(id); // the outbox sends it again, with its key
-      } else if (CHANGES.has(frame.type)) {
+      } else if (isWrite(frame.type)) {
         // A change may have been made before the connection dropped: never sent twice on its
         // own. The person sees the case as it now is and decides.
         this.pending.delete(id);

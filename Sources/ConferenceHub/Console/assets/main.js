@@ -9,6 +9,7 @@ import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
 import { countInbox, showInbox } from "./inbox.js";
+import { setSchema } from "./schema.js";
 
 const root = document.getElementById("app");
 let signedIn = null; // {session, identity, hub}
@@ -36,8 +37,10 @@ function begin(answer) {
   hub.open();
   hub.joinLobby().catch(() => {});
   hub.onLobbyEvent(() => countInbox(hub, setCount));
-  // Unit and people names for the pages; the page is drawn once they are known (or failed).
+  // The protocol's vocabulary (forms, filters, checks), unit and people names for the pages; the
+  // page is drawn once they are known (or failed).
   Promise.allSettled([
+    hub.request("schema").then((result) => setSchema(result)),
     hub.request("units").then((result) => setUnits(result.units)),
     hub.request("people").then((result) => setPeople(result.people)),
   ]).then(() => route());

@@ -6,21 +6,22 @@ import { h, replace } from "./dom.js";
 import { conferenceTimeZone, unitHierarchy } from "./format.js";
 import { form, today } from "./forms.js";
 import { t } from "./i18n.js";
+import { checked, officeUnits, registrationField } from "./schema.js";
 
-const categories = [["claim", "category.claim"], ["suggestion", "category.suggestion"], ["accusation", "category.accusation"]];
-const channels = [["visit", "channel.visit"], ["letter", "channel.letter"], ["phone", "channel.phone"], ["online", "channel.online"]];
+/** A field of the registration: its checks from the hub's schema, the rest from the page. */
+const field = (path, ui, words) => checked(registrationField(path), ui, words);
 
 export function showRegister(root, hub) {
   const fields = [
-    { name: "title", kind: "text", label: "register.title_field", required: true, max: 200 },
-    { name: "summary", kind: "area", label: "register.summary", max: 10000 },
-    { name: "category", kind: "choice", label: "register.category", options: categories, value: "claim" },
-    { name: "channel", kind: "choice", label: "register.channel", options: channels, value: "visit" },
-    { name: "received_on", kind: "date", label: "register.received_on", required: true, value: today(conferenceTimeZone()), maxDate: today(conferenceTimeZone()) },
-    { name: "petitioner_name", kind: "text", label: "register.petitioner_name", required: true, max: 100 },
-    { name: "petitioner_contact", kind: "text", label: "register.petitioner_contact", max: 200 },
-    { name: "involved_units", kind: "units", label: "register.units", hint: "register.units_hint", required: true, minimum: 1,
-      options: unitHierarchy().filter((unit) => unit.kind !== "petition_bureau") },
+    field("title", { name: "title", kind: "text", label: "register.title_field" }),
+    field("summary", { name: "summary", kind: "area", label: "register.summary" }),
+    field("category", { name: "category", kind: "choice", label: "register.category", value: "claim" }, "category."),
+    field("channel", { name: "channel", kind: "choice", label: "register.channel", value: "visit" }, "channel."),
+    field("received_on", { name: "received_on", kind: "date", label: "register.received_on", value: today(conferenceTimeZone()), maxDate: today(conferenceTimeZone()) }),
+    field("petitioner.name", { name: "petitioner_name", kind: "text", label: "register.petitioner_name" }),
+    field("petitioner.contact", { name: "petitioner_contact", kind: "text", label: "register.petitioner_contact" }),
+    field("involved_units", { name: "involved_units", kind: "units", label: "register.units", hint: "register.units_hint",
+      options: unitHierarchy().filter((unit) => !officeUnits().includes(unit.unit)) }),
   ];
   replace(root, h("section", { class: "register" },
     h("p", {}, h("a", { href: "#/cases" }, t("case.back"))),
