@@ -192,12 +192,31 @@ final class BenchHub: @unchecked Sendable {
     /// process nor its data directory outlives the bench; then exits with 128 + the signal. The
     /// handler runs on a dispatch queue, apart from the run's own tasks and event loops.
     private func stopOnTerminationSignal() {
-        signalSources = TerminationSignals.install { [self] number in
+        signalSources = Self.installSignalHandlers { [self] number in
             Self.interrupted.withLockedValue { $0 = true }
             FileHandle.standardError.write(Data("bench: interrupted; stopping the hub it started\n".utf8))
             stopOnce()
             exit(128 + number)
         }
+    }
+
+    /// Calls `handler` (on a dispatch queue) for SIGINT and SIGTERM instead of their default
+    /// action. Returns once the dispatch sources are registered (libdispatch installs its signal
+    /// handler then, not at `resume()`), so that a signal sent right after is handled.
+    private static func installSignalHandlers(_ handler: @escaping @Sendable (Int32) -> Void) -> [DispatchSourceSignal] {
+        let registered = DispatchGroup()
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(number) }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
+            source.resume()
+            sources.append(source)
+        }
+        registered.wait()
+        return sources
     }
 
     /// Set when a termination signal arrived: its handler then ends the process.
