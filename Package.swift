@@ -79,8 +79,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
-            // The browser tests: a Python harness (Selenium) that ConsoleBrowserTests runs.
-            exclude: ["Browser"]
+            // The browser tests: a Python harness (Selenium) that ConsoleBrowserTests runs; data
+            // directories written by earlier versions (scripts/make-compat-fixture).
+            exclude: ["Browser", "Fixtures"]
         ),
         .testTarget(
             name: "CaseCoreTests",

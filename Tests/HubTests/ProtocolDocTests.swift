@@ -308,43 +308,6 @@ final class ProtocolDocTests: XCTestCase {
         }
     }
 
-    func testTheDirectJSONWriterIsWhatJSONSerializationWrites() throws {
-        // Random objects of the shapes the hub builds, with keys that stress the key order
-        // (`_`, digit runs with and without leading zeros, prefixes).
-        var generator = SystemRandomNumberGenerator()
-        let keyParts = ["a", "b", "z", "_", "1", "01", "9", "10", "case", "case_event", "id", "seq", "2"]
-        func key() -> String { (0..<Int.random(in: 1...3, using: &generator)).map { _ in keyParts.randomElement(using: &generator)! }.joined() }
-        func value(_ depth: Int) -> Any {
-            let text = ["x", "", "信访 \"q\" \\ /", "line\nbreak\u{1}", "\u{2028}"]
-            switch Int.random(in: 0..<(depth > 2 ? 9 : 11), using: &generator) {
-            case 0: return text.randomElement(using: &generator)!
-            case 1: return Int.random(in: -1_000_000...1_000_000, using: &generator)
-            case 2: return Int64.random(in: Int64.min...Int64.max, using: &generator)
-            case 3: return Bool.random(using: &generator)
-            case 4: return NSNull()
-            case 5: return Int32.random(in: Int32.min...Int32.max, using: &generator)
-            // Concrete collection types the hub builds (string lists, string maps, presence lists).
-            case 6: return (0..<Int.random(in: 0...3, using: &generator)).map { _ in text.randomElement(using: &generator)! }
-            case 7: return Dictionary((0..<Int.random(in: 0...3, using: &generator)).map { _ in (key(), text.randomElement(using: &generator)!) }, uniquingKeysWith: { first, _ in first })
-            case 8: return (0..<Int.random(in: 0...3, using: &generator)).map { _ in ["person": text.randomElement(using: &generator)!, "unit": "u"] }
-            case 9: return (0..<Int.random(in: 0...4, using: &generator)).map { _ in value(depth + 1) }
-            default: return Dictionary((0..<Int.random(in: 0...6, using: &generator)).map { _ in (key(), value(depth + 1)) }, uniquingKeysWith: { first, _ in first })
-            }
-        }
-        for _ in 0..<2_000 {
-            let object = Dictionary((0..<Int.random(in: 0...8, using: &generator)).map { _ in (key(), value(0)) }, uniquingKeysWith: { first, _ in first })
-            var direct = ByteBuffer()
-            XCTAssertTrue(JSONText.write(object, to: &direct))
-            XCTAssertEqual(String(buffer: direct), String(buffer: Reply.encodeBySerialization(object)))
-        }
-        // What it does not handle is handed back, and `Reply.encode` still gives the general bytes.
-        for object: [String: Any] in [["ratio": 0.5], ["Upper": 1], ["n": NSNumber(value: 3)], ["k-ey": 1]] {
-            var direct = ByteBuffer()
-            XCTAssertFalse(JSONText.write(object, to: &direct), "\(object)")
-            XCTAssertEqual(String(buffer: Reply.encode(object)), String(buffer: Reply.encodeBySerialization(object)))
-        }
-    }
-
     func testWireEventsOfTheHubDecodeAsDocumented() throws {
         // The documented shapes are what the hub actually encodes.
         let position = RoomPosition(room: "case-12", sequence: 48, epoch: "e", at: Timestamp(milliseconds: 1_763_778_672_002))

@@ -55,25 +55,46 @@ public struct TimeLimits: Codable, Sendable, Equatable {
     /// Reads a JSON object of settings, e.g. `{"handling_days": 45}`; settings not named keep their
     /// legal default. Unknown names and values outside 1...365 are refused.
     public static func load(json data: [UInt8]) throws -> TimeLimits {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(data))
-        } catch {
-            throw LoadError(description: "time limits: not valid JSON")
+        /// A setting's value: a whole number, or anything else (refused below).
+        enum Value: Decodable {
+            case days(Int)
+            case other
+            init(from decoder: Decoder) throws {
+                self = (try? decoder.singleValueContainer().decode(Int.self)).map(Value.days) ?? .other
+            }
         }
-        guard let values = object as? [String: Any] else { throw LoadError(description: "time limits: expected a JSON object") }
+        let values: [String: Value]
+        do {
+            values = try JSONDecoder().decode([String: Value].self, from: Data(data))
+        } catch {
+            let isJSON = (try? JSONDecoder().decode(JSONShape.self, from: Data(data))) != nil
+            throw LoadError(description: isJSON ? "time limits: expected a JSON object" : "time limits: not valid JSON")
+        }
         var limits = TimeLimits.legal
         let known = Dictionary(uniqueKeysWithValues: settings)
-        for (name, value) in values {
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
             guard let path = known[name] else {
                 throw LoadError(description: "time limits: unknown setting `\(name)` (known: \(settings.map(\.0).joined(separator: ", ")))")
             }
-            guard let days = value as? Int, (1...365).contains(days) else {
+            guard case .days(let days) = value, (1...365).contains(days) else {
                 throw LoadError(description: "time limits: `\(name)` must be a whole number of days from 1 to 365")
             }
             limits[keyPath: path] = days
         }
         return limits
+    }
+
+    /// Any JSON text (to tell "not JSON" from "not an object").
+    private struct JSONShape: Decodable {
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { return }
+            if (try? container.decode(Bool.self)) != nil || (try? container.decode(Double.self)) != nil || (try? container.decode(String.self)) != nil {
+                return
+            }
+            if (try? container.decode([JSONShape].self)) != nil { return }
+            _ = try container.decode([String: JSONShape].self)
+        }
     }
 }
 

@@ -158,42 +158,28 @@ extension CaseStore {
                 try requireUnitsExist((proposal.effects.lead.map { [$0] } ?? []) + (proposal.effects.coHandling ?? []), context.connection)
                 _ = try recordWithFollowUps(.meetingDecision(decision), caseID: item.caseID, state: state, by: .system, at: event.at, context: context)
             }
-            try appendDecision(kind: "outcome", meeting: meeting.id, entry: [
-                "meeting": meeting.id.description, "item": number, "case": item.caseID.description, "proposal": proposal.text,
-                "effects": try jsonObject(proposal.effects, context), "outcome": try jsonObject(outcome, context),
-            ], at: event.at, context: context)
+            try appendDecision(OutcomeEntry(
+                meeting: meeting.id.description, item: number, case: item.caseID.description, proposal: proposal.text,
+                effects: proposal.effects, outcome: outcome), at: event.at, context: context)
         case .minutesSignedOff(let approve, let reason):
-            var entry: [String: Any] = [
-                "meeting": meeting.id.description, "unit": event.actorUnit.rawValue, "person": event.actorPerson.rawValue,
-                "approve": approve, "at": event.at.milliseconds,
-            ]
-            if let reason { entry["reason"] = reason }
-            try appendDecision(kind: "signoff", meeting: meeting.id, entry: entry, at: event.at, context: context)
+            try appendDecision(SignOffEntry(
+                meeting: meeting.id.description, unit: event.actorUnit.rawValue, person: event.actorPerson.rawValue,
+                approve: approve, at: event.at.milliseconds, reason: reason), at: event.at, context: context)
         case .sealed(let nonSigners):
-            try appendDecision(kind: "seal", meeting: meeting.id, entry: [
-                "meeting": meeting.id.description, "at": event.at.milliseconds, "non_signers": nonSigners.map(\.rawValue),
-                "minutes_sha256": Data(EventChain.sha256(Array(MinutesDocument.markdown(meeting).utf8))).base64EncodedString(),
-            ], at: event.at, context: context)
+            try appendDecision(SealEntry(
+                meeting: meeting.id.description, at: event.at.milliseconds, nonSigners: nonSigners.map(\.rawValue),
+                minutesSha256: Data(EventChain.sha256(Array(MinutesDocument.markdown(meeting).utf8))).base64EncodedString()),
+                at: event.at, context: context)
         case .proposalClosed(_, _, nil), .convened, .invitationAnswered, .cancelled, .sessionOpened, .attendance, .itemOpened,
             .proposalTabled, .positionStated, .itemClosed, .adjourned, .minutesCirculated:
             break  // nothing decided: not in the decision log
         }
     }
 
-    /// A value as it enters a decision-log entry: snake_case keys, as everywhere on the wire.
-    /// (Entries written before 0.3.0 carry camelCase keys inside `effects` and `outcome`; they are
-    /// kept, and verify, as they were written.)
-    private static func jsonObject<T: Encodable>(_ value: T, _ context: WriterContext) throws -> Any {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try JSONSerialization.jsonObject(with: encoder.encode(value))
-    }
-
     /// Appends one entry and signs a checkpoint for the new size.
-    static func appendDecision(kind: String, meeting: MeetingID?, entry: [String: Any], at: Timestamp, context: WriterContext) throws {
-        var object = entry
-        object["kind"] = kind
-        let body = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    static func appendDecision(_ entry: some DecisionRecordEntry, at: Timestamp, context: WriterContext) throws {
+        let body = try entry.body()
+        let kind = entry.kind, meeting = entry.meetingID
         var leaves = try context.decisionLeaves()
         let leaf = MerkleTree.leafHash(body)
         try context.connection.run(

@@ -23,9 +23,8 @@ extension CaseStore {
                 try connection.run("UPDATE rooms SET epoch = ? WHERE id = ?", [.text(UUID().uuidString.lowercased()), .text(room)])
             }
             let size = try context.decisionLeaves().count
-            try Self.appendDecision(kind: "restore", meeting: nil, entry: [
-                "at": now.milliseconds, "rooms_given_new_epochs": rooms.count, "decision_log_size_restored": size,
-            ], at: now, context: context)
+            try Self.appendDecision(RestoreEntry(at: now.milliseconds, roomsGivenNewEpochs: rooms.count, decisionLogSizeRestored: size),
+                                    at: now, context: context)
             return RestoreSummary(rooms: rooms.count, decisionLogSize: size)
         }
     }

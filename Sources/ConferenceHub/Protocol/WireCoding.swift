@@ -2,6 +2,7 @@
 // sorted) and how a request's parameters are read, with decoding errors turned into one sentence
 // naming the field.
 import Foundation
+import Messaging
 
 /// JSON coding of CaseCore values on the wire: snake_case keys.
 enum WireCoding {
@@ -31,13 +32,12 @@ enum WireCoding {
         return result
     }
 
-    /// A decoding error as one sentence naming the field. `fields` is the request as
-    /// JSONSerialization read it: the typed decoder reports a number that does not fit its field
-    /// (a fraction, or beyond 64 bits) as invalid JSON at the root, naming nothing, so the number
-    /// is looked for there.
-    static func describe(_ error: DecodingError, fields: [String: Any]) -> String {
+    /// A decoding error as one sentence naming the field. `fields` is the request as the hub
+    /// read it: the typed decoder reports a number that does not fit its field (a fraction, or
+    /// beyond 64 bits) as invalid JSON at the root, naming nothing, so the number is looked for there.
+    static func describe(_ error: DecodingError, fields: [String: JSONValue]) -> String {
         if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
-           let problem = numberProblem(in: fields, path: []) {
+           let problem = numberProblem(in: .object(fields), path: []) {
             return problem
         }
         return describe(error)
@@ -45,30 +45,22 @@ enum WireCoding {
 
     /// The first number in `value` (keys in sorted order) that no integer field could take — a
     /// fraction, or beyond 64 bits — as a sentence naming it; nil when there is none.
-    static func numberProblem(in value: Any, path: [String]) -> String? {
+    static func numberProblem(in value: JSONValue, path: [String]) -> String? {
         func name() -> String { path.isEmpty ? "the request" : "`" + path.joined(separator: ".") + "`" }
         switch value {
-        case let object as [String: Any]:
+        case .object(let object):
             for key in object.keys.sorted() {
                 if let problem = numberProblem(in: object[key]!, path: path + [key]) { return problem }
             }
-        case let array as [Any]:
+        case .array(let array):
             for (index, element) in array.enumerated() {
                 if let problem = numberProblem(in: element, path: path + ["[\(index)]"]) { return problem }
             }
-        case let number as NSNumber:
-            switch String(cString: number.objCType) {
-            case "Q":
-                // JSONSerialization keeps an unsigned 64-bit type only for what Int64 cannot hold.
-                return "\(name()) is out of range (at most \(Int64.max))"
-            case "d", "f":
-                let double = number.doubleValue
-                if double.rounded(.towardZero) != double { return "\(name()) must be a whole number" }
-                if double.magnitude >= 0x1p63 { return "\(name()) is out of range (\(Int64.min) to \(Int64.max))" }
-            default:
-                break
-            }
-        default:
+        case .number(let double):
+            if double.rounded(.towardZero) != double { return "\(name()) must be a whole number" }
+            if double >= 0x1p63 { return "\(name()) is out of range (at most \(Int64.max))" }
+            if double <= -0x1p63 { return "\(name()) is out of range (\(Int64.min) to \(Int64.max))" }
+        case .null, .bool, .integer, .string:
             break
         }
         return nil

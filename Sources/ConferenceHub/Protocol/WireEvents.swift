@@ -13,11 +13,6 @@ enum WireEvents {
         return String(buffer: buffer)
     }
 
-    static func header(_ position: RoomPosition, kind: String) -> [String: Any] {
-        ["type": "event", "room": position.room, "seq": position.sequence, "epoch": position.epoch,
-         "at": iso8601(position.at), "kind": kind]
-    }
-
     /// Writes `iso8601(at)`, computed exactly from the integer milliseconds (the calendar date
     /// by `LocalDate(dayNumber:)`). Foundation's formatter goes through a floating-point
     /// Date and can write one millisecond less (…00.999 as …00.998).
@@ -52,10 +47,36 @@ enum WireEvents {
         buffer.writeInteger(UInt8(ascii: "Z"))
     }
 
-    static func encode(_ object: [String: Any]) throws -> [UInt8] {
-        var buffer = ByteBuffer()
-        if JSONText.write(object, to: &buffer) { return Array(buffer.readableBytesView) }
-        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    /// An event's bytes: its header (`type`, `room`, `seq`, `epoch`, `at`, `kind`) and its body's
+    /// fields, keys sorted, encoded once.
+    static func encode<Body: Encodable>(_ position: RoomPosition, kind: String, _ body: Body) throws -> [UInt8] {
+        Array(try encoder.encode(Frame(position: position, kind: kind, body: body)))
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// An event: the header's fields and the body's, in one object.
+    private struct Frame<Body: Encodable>: Encodable {
+        let position: RoomPosition
+        let kind: String
+        let body: Body
+
+        enum Keys: String, CodingKey { case type, room, seq, epoch, at, kind }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode("event", forKey: .type)
+            try container.encode(position.room, forKey: .room)
+            try container.encode(position.sequence, forKey: .seq)
+            try container.encode(position.epoch, forKey: .epoch)
+            try container.encode(WireEvents.iso8601(position.at), forKey: .at)
+            try container.encode(kind, forKey: .kind)
+            try body.encode(to: encoder)  // the same object: a keyed container's fields join the header's
+        }
     }
 
     /// A message posted by a person: the bytes `encode` would give for
@@ -84,58 +105,44 @@ enum WireEvents {
 
     /// The general (slower) encoding of a message event, kept to check the direct one against.
     static func messageByEncoder(_ position: RoomPosition, person: PersonID, unit: UnitID, text: String) throws -> [UInt8] {
-        var object = header(position, kind: "message")
-        object["from"] = ["person": person.rawValue, "unit": unit.rawValue]
-        object["text"] = text
-        return try encode(object)
+        try encode(position, kind: "message", EventBodies.Message(from: .init(person: person.rawValue, unit: unit.rawValue), text: text))
     }
 
     /// A change to a case, in its case room.
     static func caseEvent(_ event: CaseEvent, _ position: RoomPosition) throws -> [UInt8] {
-        var object = header(position, kind: "case")
-        object["case"] = "case-\(event.caseID.rawValue)"
-        object["case_event"] = try WireNames.value(event).foundationObject
-        return try encode(object)
+        try encode(position, kind: "case", EventBodies.Case(case: RoomID.case(event.caseID), caseEvent: try WireNames.value(event)))
     }
 
     /// A who-leads milestone of a case, in the lobby: every member unit hears of it. Carries the
     /// case's title and units, never petitioner data.
     static func notice(_ event: CaseEvent, _ state: PetitionCase, _ position: RoomPosition) throws -> [UInt8] {
-        var object = header(position, kind: "notice")
-        object["notice"] = event.change.type
-        object["case"] = RoomID.case(state.id)
-        object["title"] = state.title
-        object["status"] = state.status.rawValue
-        object["units"] = (state.status == .negotiating ? state.negotiation?.units ?? state.involvedUnits : state.involvedUnits).map(\.rawValue)
+        var body = EventBodies.CaseNotice(
+            notice: event.change.type, case: RoomID.case(state.id), title: state.title, status: state.status.rawValue,
+            units: (state.status == .negotiating ? state.negotiation?.units ?? state.involvedUnits : state.involvedUnits).map(\.rawValue))
         if let lead = state.leadUnit {
-            object["lead"] = lead.rawValue
-            object["co_handling"] = state.coHandlingUnits.map(\.rawValue)
+            body.lead = lead.rawValue
+            body.coHandling = state.coHandlingUnits.map(\.rawValue)
         }
         switch state.status {
         case .negotiating:
-            if let due = state.deadline(.negotiation)?.due { object["due"] = due.description }
+            body.due = state.deadline(.negotiation)?.due.description
         case .disputed:
-            object["reason"] = state.escalation?.reason.rawValue ?? ""
-            object["decided_by"] = state.escalation?.to.map { "leader of \($0.rawValue)" } ?? "coordinator"
-            if let due = state.deadline(.escalation)?.due { object["due"] = due.description }
-            if state.escalation?.overdueAt != nil { object["overdue"] = true }
+            body.reason = state.escalation?.reason.rawValue ?? ""
+            body.decidedBy = state.escalation?.to.map { "leader of \($0.rawValue)" } ?? "coordinator"
+            body.due = state.deadline(.escalation)?.due.description
+            if state.escalation?.overdueAt != nil { body.overdue = true }
         default:
             break
         }
-        return try encode(object)
+        return try encode(position, kind: "notice", body)
     }
 
     /// A deadline warning in a case room: `level` 50, 75, 85, 99 or 100 (`overdue`).
     static func deadline(_ warning: DeadlineWarning, _ state: PetitionCase, _ position: RoomPosition) throws -> [UInt8] {
-        var object = header(position, kind: "deadline")
-        object["case"] = RoomID.case(warning.caseID)
-        object["obligation"] = warning.obligation
-        object["what"] = state.describe(warning.obligation)
-        object["level"] = warning.level.rawValue
-        object["overdue"] = warning.level == .overdue
-        object["due_at"] = warning.dueAt.milliseconds
-        object["owed_by"] = owedBy(warning.owedBy, offices: [])  // CaseCore named the office's units already
-        return try encode(object)
+        try encode(position, kind: "deadline", EventBodies.Deadline(
+            case: RoomID.case(warning.caseID), obligation: warning.obligation, what: state.describe(warning.obligation),
+            level: warning.level.rawValue, overdue: warning.level == .overdue, dueAt: warning.dueAt.milliseconds,
+            owedBy: owedBy(warning.owedBy, offices: [])))  // CaseCore named the office's units already
     }
 
     /// Unit ids, or the conference office's units (found by kind) when no other unit owes it.
@@ -146,27 +153,83 @@ enum WireEvents {
     /// A meeting event: in the meeting room the whole event; in the lobby a notice for members.
     static func meeting(_ event: MeetingEvent, _ meeting: Meeting, _ position: RoomPosition) throws -> [UInt8] {
         if position.room == RoomID.lobby {
-            var object = header(position, kind: "notice")
-            object["notice"] = "meeting_" + event.change.type
-            object["meeting"] = RoomID.meeting(meeting.id)
-            object["title"] = meeting.title
-            object["status"] = meeting.status.rawValue
-            object["scheduled_at"] = meeting.scheduledAt.milliseconds
-            object["units"] = meeting.invitations.map(\.unit.rawValue)
-            return try encode(object)
+            return try encode(position, kind: "notice", EventBodies.MeetingNotice(
+                notice: "meeting_" + event.change.type, meeting: RoomID.meeting(meeting.id), title: meeting.title,
+                status: meeting.status.rawValue, scheduledAt: meeting.scheduledAt.milliseconds, units: meeting.invitations.map(\.unit.rawValue)))
         }
-        var object = header(position, kind: "meeting")
-        object["meeting"] = RoomID.meeting(meeting.id)
-        object["meeting_event"] = try WireNames.value(event).foundationObject
-        return try encode(object)
+        return try encode(position, kind: "meeting", EventBodies.Meeting(meeting: RoomID.meeting(meeting.id), meetingEvent: try WireNames.value(event)))
     }
 
     /// A person's first connection joined the room, or their last one left.
     static func presence(_ position: RoomPosition, person: PersonID, unit: UnitID, joined: Bool) throws -> [UInt8] {
-        var object = header(position, kind: "presence")
-        object["presence"] = joined ? "joined" : "left"
-        object["person"] = person.rawValue
-        object["unit"] = unit.rawValue
-        return try encode(object)
+        try encode(position, kind: "presence", EventBodies.Presence(presence: joined ? "joined" : "left", person: person.rawValue, unit: unit.rawValue))
+    }
+}
+
+/// The fields of each kind of room event besides its header (docs/protocol.md, *Events*).
+enum EventBodies {
+    struct Message: Encodable {
+        struct From: Encodable {
+            let person: String
+            let unit: String
+        }
+        let from: From
+        let text: String
+    }
+
+    struct Case: Encodable {
+        let `case`: String
+        let caseEvent: JSONValue
+        enum CodingKeys: String, CodingKey { case `case`, caseEvent = "case_event" }
+    }
+
+    struct CaseNotice: Encodable {
+        let notice: String
+        let `case`: String
+        let title: String
+        let status: String
+        let units: [String]
+        var lead: String?
+        var coHandling: [String]?
+        var due: String?
+        var reason: String?
+        var decidedBy: String?
+        var overdue: Bool?
+        enum CodingKeys: String, CodingKey {
+            case notice, `case`, title, status, units, lead, coHandling = "co_handling", due, reason, decidedBy = "decided_by", overdue
+        }
+    }
+
+    struct Deadline: Encodable {
+        let `case`: String
+        let obligation: String
+        let what: String
+        let level: Int
+        let overdue: Bool
+        let dueAt: Int64
+        let owedBy: [String]
+        enum CodingKeys: String, CodingKey { case `case`, obligation, what, level, overdue, dueAt = "due_at", owedBy = "owed_by" }
+    }
+
+    struct MeetingNotice: Encodable {
+        let notice: String
+        let meeting: String
+        let title: String
+        let status: String
+        let scheduledAt: Int64
+        let units: [String]
+        enum CodingKeys: String, CodingKey { case notice, meeting, title, status, scheduledAt = "scheduled_at", units }
+    }
+
+    struct Meeting: Encodable {
+        let meeting: String
+        let meetingEvent: JSONValue
+        enum CodingKeys: String, CodingKey { case meeting, meetingEvent = "meeting_event" }
+    }
+
+    struct Presence: Encodable {
+        let presence: String
+        let person: String
+        let unit: String
     }
 }

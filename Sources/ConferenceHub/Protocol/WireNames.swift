@@ -4,6 +4,7 @@
 // unit `lead`, the co-handling units `co_handling`, a task `task`, a supervision item `item`, and
 // a case's handling plan is one `plan` object. CHANGELOG.md lists what 0.3.0 renamed.
 import CaseCore
+import Messaging
 import Foundation
 
 enum WireNames {
@@ -73,20 +74,5 @@ enum WireNames {
             object[name] = id
             return .object(object)
         })
-    }
-}
-
-extension JSONValue {
-    /// The value as JSONSerialization's objects (for the event writer, which builds them).
-    var foundationObject: Any {
-        switch self {
-        case .null: return NSNull()
-        case .bool(let value): return value
-        case .integer(let value): return value
-        case .number(let value): return value
-        case .string(let value): return value
-        case .array(let values): return values.map(\.foundationObject)
-        case .object(let values): return values.mapValues(\.foundationObject)
-        }
     }
 }

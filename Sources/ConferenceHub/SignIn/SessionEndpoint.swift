@@ -76,17 +76,14 @@ struct SessionEndpoint: Sendable {
         switch outcome {
         case .signedIn(let session):
             let person = session.person
-            return .json(.ok, json([
-                "session": session.token, "expires_at": WireEvents.iso8601(session.expiresAt), "credential": session.credentialID,
-                "time_zone": session.timeZone,
-                "identity": ["person": person.id.rawValue, "name": person.name, "unit": person.unit.rawValue,
-                             "roles": person.roles.map(\.rawValue).sorted()],
-            ]))
+            return .json(.ok, json(SignedIn(
+                session: session.token, expiresAt: WireEvents.iso8601(session.expiresAt), credential: session.credentialID,
+                timeZone: session.timeZone, identity: IdentityView(person: person))))
         case .refused(let message):
             return error(.unauthorized, "invalid_credentials", message)
         case .throttled(let seconds):
             return error(.tooManyRequests, "throttled", "too many failed sign-ins; try again in \(seconds) s",
-                         extra: ["retry_after_s": seconds], headers: [("Retry-After", "\(seconds)")])
+                         retryAfter: seconds, headers: [("Retry-After", "\(seconds)")])
         case .passwordChangeRequired:
             return error(.forbidden, "password_change_required", "this is a one-time password: send it again with `new_password`")
         case .weakPassword(let problem):
@@ -116,13 +113,29 @@ struct SessionEndpoint: Sendable {
     }
 
     static func error(
-        _ status: HTTPResponseStatus, _ code: String, _ message: String, extra: [String: Any] = [:], headers: [(String, String)] = []
+        _ status: HTTPResponseStatus, _ code: String, _ message: String, retryAfter: Int? = nil, headers: [(String, String)] = []
     ) -> HTTPResponse {
-        .json(status, json(extra.merging(["error": code, "message": message]) { $1 }), headers: HTTPHeaders(headers))
+        .json(status, json(Refusal(error: code, message: message, retryAfterS: retryAfter)), headers: HTTPHeaders(headers))
     }
 
-    private static func json(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    /// `POST /v1/session`'s answer: the session, when it ends, and who it is.
+    private struct SignedIn: Encodable {
+        let session: String
+        let expiresAt: String
+        let credential: Int64
+        let timeZone: String
+        let identity: IdentityView
+    }
+
+    /// A refusal: its code, a sentence, and when to try again (throttling).
+    private struct Refusal: Encodable {
+        let error: String
+        let message: String
+        let retryAfterS: Int?
+    }
+
+    private static func json(_ value: some Encodable) -> String {
+        let data = (try? WireCoding.encoder.encode(value)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -55,7 +55,7 @@ public struct Request {
     /// The command.
     public let type: String
     /// Every field of the request object (unknown fields are ignored by commands).
-    public let fields: [String: Any]
+    public let fields: [String: JSONValue]
     /// The message's bytes, for decoding a command's parameters with a typed decoder.
     public let raw: Data
 
@@ -76,8 +76,8 @@ public struct Request {
     /// As much of a request's `id` as a reply may safely carry: a string as it is, an empty one
     /// as `""`, a longer one than `maxIDLength` cut to its first `maxIDLength` bytes (at a
     /// character's end), so that the reply stays small; nil for anything that is not a string.
-    static func echoable(_ id: Any?) -> String? {
-        guard let id = id as? String else { return nil }
+    static func echoable(_ id: JSONValue?) -> String? {
+        guard let id = id?.string else { return nil }
         guard id.utf8.count > maxIDLength else { return id }
         var cut = ""
         for character in id {
@@ -93,7 +93,7 @@ public struct Request {
         var bytes = Array(data.readableBytesView)
         for number in numbers.reversed() { bytes.replaceSubrange(number.range, with: [UInt8(ascii: "0")]) }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return nil }
-        let id = echoable(object["id"])
+        let id = echoable(object["id"].map(JSONValue.init(foundation:)))
         let name = first.path.isEmpty ? "the request" : "`\(first.path)`"
         return DecodeError(id: id, message: "\(name) is out of range (a number beyond any the protocol reads)")
     }
@@ -103,11 +103,11 @@ public struct Request {
     /// else goes through `JSONSerialization`. Both give the same fields and the same errors.
     public static func decode(_ data: ByteBuffer, stringFields: [String: String]?) throws(DecodeError) -> Request {
         let raw = Data(data.readableBytesView)
-        let object: [String: Any]
+        let object: [String: JSONValue]
         // FlatJSON reads only objects without a repeated key; anything else is checked here.
         var repeated: String?
         if let stringFields {
-            object = stringFields
+            object = stringFields.mapValues(JSONValue.string)
         } else {
             let parsed: Any
             do {
@@ -118,21 +118,21 @@ public struct Request {
             guard let dictionary = parsed as? [String: Any] else {
                 throw DecodeError(id: nil, message: "a request must be a JSON object")
             }
-            object = dictionary
+            object = dictionary.mapValues(JSONValue.init(foundation:))
             repeated = FlatJSON.repeatedKey(data)
         }
         if repeated == "id" {
             throw DecodeError(id: nil, message: "`id` appears twice; each key may appear once in an object")
         }
         let rawID = object["id"]
-        let id = rawID as? String
+        let id = rawID?.string
         guard let id, !id.isEmpty, id.utf8.count <= maxIDLength else {
             throw DecodeError(id: echoable(rawID), message: "`id` must be a non-empty string of at most \(maxIDLength) bytes")
         }
         if let repeated {
             throw DecodeError(id: id, message: "`\(repeated)` appears twice; each key may appear once in an object")
         }
-        guard let type = object["type"] as? String, !type.isEmpty, type.utf8.count <= maxTypeLength else {
+        guard let type = object["type"]?.string, !type.isEmpty, type.utf8.count <= maxTypeLength else {
             throw DecodeError(id: id, message: "`type` must be a non-empty string of at most \(maxTypeLength) bytes")
         }
         return Request(id: id, type: type, fields: object, raw: raw)
@@ -218,26 +218,6 @@ public enum Reply {
             }
             if runStart < bytes.count { buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart...]))) }
             buffer.writeInteger(UInt8(ascii: "\""))
-        }
-    }
-
-    /// Serializes a JSON object (keys sorted, so output is stable).
-    public static func encode(_ object: [String: Any]) -> ByteBuffer {
-        // The direct writer gives the same bytes for everything the hub builds; anything else
-        // (a Double, an NSNumber, an unusual key) goes through JSONSerialization.
-        var buffer = ByteBuffer()
-        if JSONText.write(object, to: &buffer) { return buffer }
-        return encodeBySerialization(object)
-    }
-
-    /// The general encoding, which `encode` must match byte for byte.
-    public static func encodeBySerialization(_ object: [String: Any]) -> ByteBuffer {
-        do {
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            return ByteBuffer(bytes: data)
-        } catch {
-            // Only non-JSON values (a programming error) can get here; say so on the wire.
-            return ByteBuffer(string: #"{"type":"error","id":null,"error":{"code":"internal","message":"reply could not be encoded"}}"#)
         }
     }
 }

@@ -1,5 +1,6 @@
 // case.get: a case's whole state, for those who may read it.
 import CaseCore
+import Messaging
 
 struct CaseGet: Command {
     static let name = "case.get"

@@ -1,6 +1,7 @@
 // case.history: a case's recorded events after a sequence number, petitioner data withheld from
 // those not entitled to it.
 import CaseCore
+import Messaging
 
 struct CaseHistory: Command {
     static let name = "case.history"

@@ -1,6 +1,7 @@
 // cases: a page of cases — a unit's (by its part in them), by status, or all — as the person may
 // list them.
 import CaseCore
+import Messaging
 
 struct Cases: Command {
     static let name = "cases"

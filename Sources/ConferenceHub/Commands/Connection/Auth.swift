@@ -11,7 +11,7 @@ struct Auth: Command {
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> String {
         // Connection set-up: when the request holds nothing but id, type and this string, it is
         // taken from the parsed envelope (the typed decoder would read the same).
-        if request.request.fields.count == 3, let token = request.request.fields["token"] as? String {
+        if request.request.fields.count == 3, let token = request.request.fields["token"]?.string {
             return try Check.text(token, "token", max: ParameterLimits.maxToken)
         }
         struct Fields: Decodable { let token: String }

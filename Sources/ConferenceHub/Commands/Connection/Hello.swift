@@ -48,9 +48,13 @@ struct IdentityView: Encodable, Sendable {
     let roles: [String]
 
     init(_ identity: Identity) {
-        person = identity.person.id.rawValue
-        name = identity.person.name
-        unit = identity.person.unit.rawValue
-        roles = identity.person.roles.map(\.rawValue).sorted()
+        self.init(person: identity.person)
+    }
+
+    init(person: Person) {
+        self.person = person.id.rawValue
+        name = person.name
+        unit = person.unit.rawValue
+        roles = person.roles.map(\.rawValue).sorted()
     }
 }

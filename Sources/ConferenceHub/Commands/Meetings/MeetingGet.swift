@@ -1,5 +1,6 @@
 // meeting.get: a meeting's whole state, with the units present now and whether they make a quorum.
 import CaseCore
+import Messaging
 
 struct MeetingGet: Command {
     static let name = "meeting.get"

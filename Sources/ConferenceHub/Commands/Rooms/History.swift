@@ -1,6 +1,7 @@
 // history: a page of a room's stored events, older (`before`) or newer (`after`) than a sequence
 // number; the events are the bytes every member received, carried as JSON values.
 import CaseCore
+import Messaging
 
 struct History: Command {
     static let name = "history"

@@ -30,7 +30,7 @@ struct Join: Command {
     }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
-        if request.request.fields.count == 3, let room = request.request.fields["room"] as? String {
+        if request.request.fields.count == 3, let room = request.request.fields["room"]?.string {
             return Parameters(room: try Check.room(room), lastSequence: nil, epoch: nil)
         }
         struct Fields: Decodable { let room: String; let lastSeq: Int64?; let epoch: String? }

@@ -35,7 +35,7 @@ struct Post: Command {
         // The envelope is already parsed; when the fields have the right types they are taken
         // from it (the typed decoder gives the error otherwise).
         let fields = request.request.fields
-        if let room = fields["room"] as? String, let text = fields["text"] as? String, let key = fields["key"] as? String {
+        if let room = fields["room"]?.string, let text = fields["text"]?.string, let key = fields["key"]?.string {
             return try checked(room: room, text: text, key: key, maxTextLength: request.maxTextLength)
         }
         struct Fields: Decodable { let room: String; let text: String; let key: String }
