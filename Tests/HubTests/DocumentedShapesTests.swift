@@ -38,6 +38,9 @@ final class DocumentedShapesTests: XCTestCase {
             // Free-form below: a change (its forms are the request forms of case.change and
             // meeting.change) and the events in a history page (each is checked as an event).
             if path.hasSuffix(".change") || path == ".result.events[]" && object["type"] as? String == "event" { return }
+            // The state a write (or case.overview with include_case) answers with is what another
+            // command reads, and is checked against that command's examples (`referenced`).
+            if Self.referenced.keys.contains(path) { return }
             for (key, element) in object { Self.shape(element, path: path + "." + key, into: &shape) }
         case let array as [Any]:
             shape[path, default: []].insert("array")
@@ -84,6 +87,29 @@ final class DocumentedShapesTests: XCTestCase {
         return problems
     }
 
+    /// Parts of replies that are another command's answer: the path, that command, and where in
+    /// its reply the same value is.
+    static let referenced: [String: (command: String, key: String?)] = [
+        ".result.overview": ("case.overview", nil), ".result.case_state": ("case.get", "case"), ".result.meeting_state": ("meeting.get", "meeting"),
+    ]
+
+    /// The parts of `replies` at the `referenced` paths, each as a reply of the command it is the
+    /// answer of.
+    static func referencedParts(_ replies: [String: [Any]]) -> [String: [Any]] {
+        var parts: [String: [Any]] = [:]
+        for texts in replies.values {
+            for case let reply as [String: Any] in texts {
+                guard let result = reply["result"] as? [String: Any] else { continue }
+                for (path, target) in referenced {
+                    guard let value = result[String(path.dropFirst(".result.".count))] as? [String: Any] else { continue }
+                    let wrapped: Any = target.key.map { [$0: value] } ?? value
+                    parts[target.command, default: []].append(["id": "1", "type": "ok", "result": wrapped])
+                }
+            }
+        }
+        return parts
+    }
+
     func testEveryDocumentedReplyAndEventHasTheShapeTheHubSends() async throws {
         let seen = try await Self.session()
         let examples = try ProtocolDoc.examples().examples
@@ -118,9 +144,17 @@ final class DocumentedShapesTests: XCTestCase {
                 + seen.events.withLockedValue { $0 }.sorted { $0.key < $1.key }.flatMap { kind, texts in texts.map { "event \(kind) \($0)" } }
             try lines.joined(separator: "\n").write(toFile: dump, atomically: true, encoding: .utf8)
         }
+        let parts = Self.referencedParts(replies)
+        for (name, parts) in parts.sorted(by: { $0.key < $1.key }) {
+            // Every path of such a part is documented where that command is (a part need not show
+            // every field the example of that command shows).
+            for problem in Self.differences(documented: documentedReplies[name] ?? [], real: parts) where !problem.hasSuffix("documented but never sent") {
+                XCTFail("the `\(name)` answer inside a write's reply: \(problem)")
+            }
+        }
         for name in CommandTable.names {
             guard let documented = documentedReplies[name] else { XCTFail("`\(name)` has no ok reply example in docs/protocol.md"); continue }
-            guard let real = replies[name] else { XCTFail("the session did not run `\(name)`"); continue }
+            guard let real = replies[name].map({ $0 + (parts[name] ?? []) }) else { XCTFail("the session did not run `\(name)`"); continue }
             for problem in Self.differences(documented: documented, real: real) { XCTFail("`\(name)` reply: \(problem)") }
         }
         for (kind, real) in events.sorted(by: { $0.key < $1.key }) {
@@ -203,6 +237,7 @@ final class DocumentedShapesTests: XCTestCase {
         try await change(finance, room, ["type": "answer_objected", "version": 1, "reason": "The amount is missing"])
         try await change(finance, room, ["type": "task_progress", "task": 1, "report": ["text": "Budget office consulted", "status": "at_risk"]])
         try await call(coordinator, "case.overview", ["case": room])
+        try await call(finance, "case.overview", ["case": room, "include_case": true])
         try await change(housing, room, ["type": "answer_drafted", "answer": [
             "request": "Pay", "facts_and_reasons": "Agreed in 2019; 86 m².", "decision": "support", "legal_basis": "Art. 33",
         ]])

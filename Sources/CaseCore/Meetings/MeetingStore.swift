@@ -47,6 +47,12 @@ extension CaseStore {
 
     /// Convenes a meeting; returns its first event.
     public func convene(_ convening: Convening, by actor: Actor) async throws -> MeetingEvent {
+        try await conveneReturningState(convening, by: actor).events[0]
+    }
+
+    /// Like ``convene(_:by:)``, returning the events and the meeting as the write's own
+    /// transaction left it.
+    public func conveneReturningState(_ convening: Convening, by actor: Actor) async throws -> MeetingWriteResult {
         let now = clock.now()
         return try await writeWithContext { context in
             let connection = context.connection
@@ -68,18 +74,31 @@ extension CaseStore {
             recorded.chair = chair
             recorded.chairIsLeader = (row.string(0) ?? "").split(separator: ",").contains("leader")
             let nextID = (try connection.query("SELECT COALESCE(MAX(id), 0) + 1 FROM meetings").first?.int(0)) ?? 1
-            return try Self.recordMeeting(.convened(recorded), id: MeetingID(nextID), meeting: nil, by: actor, at: now, context: context)[0]
+            let events = try Self.recordMeeting(.convened(recorded), id: MeetingID(nextID), meeting: nil, by: actor, at: now, context: context)
+            return try Self.meetingResult(events, MeetingID(nextID), context)
         }
     }
 
     /// Proposes `change` to meeting `id`; returns the stored event and the hub's follow-ups.
     @discardableResult
     public func performMeeting(_ change: MeetingChange, on id: MeetingID, by actor: Actor) async throws -> [MeetingEvent] {
+        try await performMeetingReturningState(change, on: id, by: actor).events
+    }
+
+    /// Like ``performMeeting(_:on:by:)``, returning the meeting as the write's own transaction
+    /// left it.
+    public func performMeetingReturningState(_ change: MeetingChange, on id: MeetingID, by actor: Actor) async throws -> MeetingWriteResult {
         let now = clock.now()
         return try await writeWithContext { context in
             guard let meeting = try Self.loadMeeting(id, context) else { throw CaseRefusal(.notFound, "no meeting \(id)") }
-            return try Self.recordMeeting(change, id: id, meeting: meeting, by: actor, at: now, context: context)
+            let events = try Self.recordMeeting(change, id: id, meeting: meeting, by: actor, at: now, context: context)
+            return try Self.meetingResult(events, id, context)
         }
+    }
+
+    private static func meetingResult(_ events: [MeetingEvent], _ id: MeetingID, _ context: WriterContext) throws -> MeetingWriteResult {
+        guard let meeting = try loadMeeting(id, context) else { throw CaseRefusal(.notFound, "no meeting \(id)") }
+        return MeetingWriteResult(events: events, meeting: meeting)
     }
 
     /// Seals minutes whose sign-off deadline passed. Each is sealed once.

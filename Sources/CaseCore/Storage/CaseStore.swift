@@ -186,21 +186,27 @@ public final class CaseStore: Sendable {
     /// Registers a new case; returns its first event. With `open`, the case is routed in the same
     /// transaction: assigned to its only unit, or put to negotiation among its units.
     public func register(_ registration: Registration, by actor: Actor, open: Bool = false) async throws -> CaseEvent {
+        try await registerReturningState(registration, by: actor, open: open).events[0]
+    }
+
+    /// Like ``register(_:by:open:)``, returning every event recorded and the case's state after
+    /// them, as the write's own transaction computed it.
+    public func registerReturningState(_ registration: Registration, by actor: Actor, open: Bool = false) async throws -> CaseWriteResult {
         let now = clock.now()
         return try await writer.write { context in
             let connection = context.connection
             try Self.requireUnitsExist(registration.involvedUnits, connection)
             let nextID = (try connection.query("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").first?.int(0)) ?? 1
             let caseID = CaseID(nextID)
-            let event = try Self.record(.registered(registration), caseID: caseID, state: nil, by: actor, at: now, context: context)
+            var events = [try Self.record(.registered(registration), caseID: caseID, state: nil, by: actor, at: now, context: context)]
             if open, let state = try Self.loadState(caseID, context)?.state {
                 let units = state.involvedUnits
                 let routing: CaseChange = units.count == 1
                     ? .assigned(Assignment(lead: units[0], rationale: "the only unit involved"))
                     : .negotiationOpened(units: units)
-                _ = try Self.recordWithFollowUps(routing, caseID: caseID, state: state, by: actor, at: now, context: context)
+                events += try Self.recordWithFollowUps(routing, caseID: caseID, state: state, by: actor, at: now, context: context)
             }
-            return event
+            return try Self.result(events, caseID, at: now, context)
         }
     }
 
@@ -208,18 +214,32 @@ public final class CaseStore: Sendable {
     /// change the hub then makes on its own (a negotiation settled or disputed) follows in the
     /// same transaction.
     public func perform(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> CaseEvent {
-        try await performReturningFollowUps(change, on: id, by: actor)[0]
+        try await performReturningState(change, on: id, by: actor).events[0]
     }
 
     /// Like ``perform(_:on:by:)``, returning the event and the follow-ups it caused.
     public func performReturningFollowUps(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> [CaseEvent] {
+        try await performReturningState(change, on: id, by: actor).events
+    }
+
+    /// Like ``perform(_:on:by:)``, returning the event, its follow-ups and the case's state after
+    /// them, as the write's own transaction computed it (nothing is read back afterwards).
+    public func performReturningState(_ change: CaseChange, on id: CaseID, by actor: Actor) async throws -> CaseWriteResult {
         let now = clock.now()
         return try await writer.write { context in
             let state = try Self.loadState(id, context)?.state
             guard let state else { throw CaseRefusal(.notFound, "no case \(id)") }
             try Self.requireUnitsExist(Self.units(in: change), context.connection)
-            return try Self.recordWithFollowUps(change, caseID: id, state: state, by: actor, at: now, context: context)
+            let events = try Self.recordWithFollowUps(change, caseID: id, state: state, by: actor, at: now, context: context)
+            return try Self.result(events, id, at: now, context)
         }
+    }
+
+    /// The events of a write and the case's state after them (from the writer's cache: the state
+    /// the transaction itself computed).
+    private static func result(_ events: [CaseEvent], _ id: CaseID, at now: Timestamp, _ context: WriterContext) throws -> CaseWriteResult {
+        guard let state = try loadState(id, context)?.state else { throw CaseRefusal(.notFound, "no case \(id)") }
+        return CaseWriteResult(events: events, state: state, at: now)
     }
 
     /// Records what the clock calls for: disputes of negotiations whose deadline passed and overdue

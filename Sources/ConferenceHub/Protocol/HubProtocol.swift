@@ -4,5 +4,5 @@
 /// The hub's identifiers.
 enum HubProtocol {
     /// The server's version string.
-    static let serverVersion = "0.5.1"
+    static let serverVersion = "0.6.0"
 }

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from websockets.sync.client import connect as ws_connect
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_test import PASSWORDS, Browser, Hub  # noqa: E402
+from console_test import PASSWORDS, Browser, Hub, day  # noqa: E402
 
 
 def rss_kib(pid):
@@ -93,6 +93,64 @@ def main():
     figures["send_to_see_ms"] = {"median": statistics.median(latencies), "p99": percentile(latencies, 0.99), "messages": len(latencies)}
     sender.quit()
     receiver.quit()
+
+    # An act in one browser, seen in another: a co-handling unit reports progress on its task
+    # (finance), the lead unit's page shows it (housing); the requests each browser sends per act,
+    # from Chromium's own network log.
+    hub.ask(tokens["h-officer"], {"type": "negotiation.answer", "case": case, "answer": "claim"})
+    hub.ask(tokens["f-officer"], {"type": "negotiation.answer", "case": case, "answer": "cohandle"})
+    for change in [{"type": "accepted"}, {"type": "handling_started"},
+                   {"type": "task_assigned", "task": {"unit": "finance", "what": "bench task", "due": day(14)}}]:
+        hub.ask(tokens["h-officer"], {"type": "case.change", "case": case, "change": change})
+    hub.ask(tokens["f-officer"], {"type": "case.change", "case": case, "change": {"type": "task_acknowledged", "task": 1}})
+    actor, watcher = Browser(hub, "actor"), Browser(hub, "watcher")
+    for b, person in ((actor, "f-officer"), (watcher, "h-officer")):
+        b.sign_in(person)
+        b.driver.execute_script(f"location.hash = '#/case/{case}'")
+        b.until(lambda d: d.execute_script("return document.getElementById('case-tasks') !== null"), "the tasks")
+        b.driver.get_log("performance")
+    watcher.driver.execute_script("""
+        window.seenActs = {};
+        new MutationObserver(() => {
+          const tasks = document.getElementById('case-tasks');
+          const m = tasks && /bench-act-(\\d+)/.exec(tasks.textContent);
+          if (m && !(m[1] in window.seenActs)) window.seenActs[m[1]] = performance.timeOrigin + performance.now();
+        }).observe(document.getElementById('page'), {childList: true, subtree: true, characterData: true});""")
+
+    def frames(browser):
+        sent = []
+        for entry in browser.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.webSocketFrameSent":
+                sent.append(json.loads(message["params"]["response"]["payloadData"]).get("type"))
+        return sent
+
+    act_latencies, actor_frames, watcher_frames = [], [], []
+    acts = 50
+    for index in range(acts):
+        actor.until(lambda d: d.find_elements(By.ID, "action-task_progress-1"), "the progress action")
+        actor.driver.find_element(By.ID, "action-task_progress-1").click()
+        field = actor.element("f-text")
+        field.send_keys(f"bench-act-{index}")
+        sent = actor.driver.execute_script(
+            "const at = performance.timeOrigin + performance.now(); document.getElementById('form-submit').click(); return at;")
+        seen = watcher.until(lambda d: d.execute_script(f"return window.seenActs['{index}']"), f"act {index}")
+        act_latencies.append(seen - sent)
+        actor.until(lambda d: not d.find_elements(By.ID, "form-submit"), "the form gone")
+    # Both pages settle (a read may still be under way), then their frames are counted.
+    for b in (actor, watcher):
+        b.until(lambda d: d.execute_script("return document.getElementById('case-state').getAttribute('aria-busy') !== 'true'"), "settled")
+    actor_frames, watcher_frames = frames(actor), frames(watcher)
+    case_requests = ("case.change", "case.overview", "case.get", "case.petitioner", "negotiation.answer")
+    figures["act_to_see_ms"] = {"median": statistics.median(act_latencies), "p99": percentile(act_latencies, 0.99), "acts": acts}
+    figures["requests_per_act"] = {
+        "acting_browser": sum(1 for kind in actor_frames if kind in case_requests) / acts,
+        "other_browser": sum(1 for kind in watcher_frames if kind in case_requests) / acts,
+        "acting_by_type": {kind: actor_frames.count(kind) for kind in sorted(set(actor_frames), key=str)},
+        "other_by_type": {kind: watcher_frames.count(kind) for kind in sorted(set(watcher_frames), key=str)},
+    }
+    actor.quit()
+    watcher.quit()
 
     # Memory per client, each kind on a freshly started hub warmed up the same way (one line
     # client and one browser, used and gone): the growth of the memory in use

@@ -149,7 +149,7 @@ class Browser:
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--user-data-dir={directory}/profile",
                          "--window-size=1280,900", "--no-first-run", "--disable-background-networking"]:
             options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         service = Service(executable_path="/usr/bin/chromedriver", env={**os.environ, "HOME": home})
         self.driver = webdriver.Chrome(service=service, options=options)
         self.driver.set_page_load_timeout(30)  # a page that never loads (a certificate picker) fails, not hangs
@@ -254,6 +254,22 @@ class Browser:
 
     def actions(self):
         return self.driver.execute_script("return [...document.querySelectorAll('#actions button')].map(b => b.id)")
+
+    def sent_frames(self):
+        """The request types this browser sent over its WebSocket since the last call (from
+        Chromium's own network log, not the page's word)."""
+        types = []
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.webSocketFrameSent":
+                try:
+                    types.append(json.loads(message["params"]["response"]["payloadData"]).get("type"))
+                except (ValueError, AttributeError):
+                    types.append(None)
+        return types
+
+    def case_events(self):
+        return self.driver.execute_script("return document.querySelectorAll('#timeline li.case-event').length")
 
     def listed_with(self, relation):
         """The case numbers the case list shows with 本单位… set to `relation` (once the list has drawn)."""
@@ -560,6 +576,54 @@ class ConsoleTests(unittest.TestCase):
             browser.wait_text("case-status", "已办结")
             self.assertEqual(browser.actions(), [], "a closed case offers nothing")
         housing.screenshot("closed")
+
+    def test_every_act_costs_its_browser_one_request_and_every_other_page_at_most_one_read(self):
+        case = self.register_case("计帧案件")
+        self.hub.ask(self.tokens["h-officer"], {"type": "negotiation.answer", "case": case, "answer": "claim"})
+        self.hub.ask(self.tokens["f-officer"], {"type": "negotiation.answer", "case": case, "answer": "cohandle"})
+        browsers = {name: self.browser(name) for name in ["housing", "finance", "leader", "coordinator"]}
+        for name, person in [("housing", "h-officer"), ("finance", "f-officer"), ("leader", "h-leader"), ("coordinator", "coord")]:
+            browsers[name].sign_in(person)
+            browsers[name].go_to_case(case)
+        for browser in browsers.values():
+            browser.sent_frames()  # from here on, every frame is counted
+        acts = [("housing", "action-accepted", {}), ("housing", "action-handling_started", {}),
+                ("housing", "action-plan_set", {"responsible_leader": "h-leader", "measures": "核实安置协议", "resolution_deadline": day(30)}),
+                ("housing", "action-task_assigned", {"unit": "finance", "what": "确认预算科目", "due": day(14)}),
+                ("finance", "action-task_acknowledged-1", {}), ("finance", "action-task_done-1", {"result": "预算科目已确认"}),
+                ("housing", "action-task_accepted-1", {}),
+                ("housing", "action-answer_drafted", {"request": "支付补偿款", "facts_and_reasons": "经核实协议属实。", "legal_basis": "《信访工作条例》第三十三条"}),
+                ("finance", "action-answer_cosigned-1", {}),
+                ("housing", "action-extension_requested", {"days": "10", "reason": "需补充测绘"}),
+                ("leader", "action-extension_granted", {"reason": "同意"}),
+                ("housing", "action-answered", {}),
+                ("coordinator", "action-satisfaction_rated", {"satisfaction": "satisfied"}),
+                ("coordinator", "action-closed", {"reason": "诉求已解决"})]
+        sent = {name: [] for name in browsers}
+        for actor, action, fields in acts:
+            before = browsers[actor].case_events()
+            self.assertEqual(browsers[actor].act(action, **fields), "", action)
+            # Every page shows the act (its event, and the state read once), before the next.
+            for name, browser in browsers.items():
+                browser.until(lambda driver, b=browser: b.case_events() > before, f"{name}: the event of {action}")
+                browser.until(lambda driver, b=browser: not b.driver.execute_script(
+                    "return document.getElementById('case-state').getAttribute('aria-busy') === 'true'"), f"{name}: the state after {action}")
+            for name, browser in browsers.items():
+                sent[name] += browser.sent_frames()
+        for browser in browsers.values():
+            browser.wait_text("case-status", "已办结")
+        for name, browser in browsers.items():
+            sent[name] += browser.sent_frames()
+            own = sum(1 for actor, _, _ in acts if actor == name)
+            others = len(acts) - own
+            changes, reads = sent[name].count("case.change"), sent[name].count("case.overview")
+            self.assertEqual(changes, own, f"{name}: one case.change per act: {sent[name]}")
+            self.assertLessEqual(reads, others, f"{name}: at most one read per act of another: {sent[name]}")
+            self.assertEqual(sent[name].count("case.get"), 0, f"{name}: the case comes with the reply or the overview: {sent[name]}")
+            unexpected = [kind for kind in sent[name] if kind not in ("case.change", "case.overview", "inbox")]
+            self.assertEqual(unexpected, [], f"{name}: nothing else is sent while acting and watching")
+        print(f"frames sent for {len(acts)} acts to closure: " + ", ".join(f"{name} {len(frames)} ({frames.count('case.change')} acts, "
+              f"{frames.count('case.overview')} reads, {frames.count('inbox')} header counts)" for name, frames in sent.items()), file=sys.stderr)
 
     def test_two_browsers_see_each_other_live_and_survive_a_restart_without_gap_or_duplicate(self):
         case = self.register_case(HOSTILE_TITLE)

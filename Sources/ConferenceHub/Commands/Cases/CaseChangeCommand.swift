@@ -19,6 +19,7 @@ struct CaseChangeCommand: Command {
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> CaseWritten {
-        try await CaseWritten(context.store.perform(parameters.change, on: parameters.caseID, by: try context.actor), store: context.store)
+        let actor = try context.actor
+        return try await CaseWritten(context.store.performReturningState(parameters.change, on: parameters.caseID, by: actor), for: actor, in: context)
     }
 }

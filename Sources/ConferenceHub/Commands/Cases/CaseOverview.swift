@@ -1,6 +1,9 @@
 // case.overview: a case at a glance — each unit's tasks, the running deadlines and time left, the
-// answer's signatures, and what is waiting on whom.
+// answer's signatures, what is waiting on whom, and what the requester may do; with
+// `include_case`, the whole case too (what `case.get` answers), so that a page reads a case in one
+// request.
 import CaseCore
+import Messaging
 
 struct CaseOverview: Command {
     static let name = "case.overview"
@@ -21,9 +24,11 @@ struct CaseOverview: Command {
         let waitingOn: [Waiting]
         /// What the requester may do with the case now (`CaseActions`).
         var actions: [CaseAction] = []
+        /// With `include_case`: the case as `case.get` shows it.
+        var caseState: JSONValue?
 
         private enum Keys: String, CodingKey {
-            case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn, actions
+            case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn, actions, caseState
         }
 
         func encode(to encoder: Encoder) throws {
@@ -40,6 +45,7 @@ struct CaseOverview: Command {
             try container.encodeIfPresent(listed, forKey: .listed)
             try container.encode(waitingOn, forKey: .waitingOn)
             try container.encode(actions, forKey: .actions)
+            try container.encodeIfPresent(caseState, forKey: .caseState)
         }
     }
 
@@ -94,17 +100,31 @@ struct CaseOverview: Command {
         let what: String
     }
 
-    static func parameters(_ request: CommandRequest) throws(HubFailure) -> CaseID {
-        try request.decode(CaseParameter.self).case.id
+    struct Parameters: Sendable {
+        let caseID: CaseID
+        let includeCase: Bool
     }
 
-    static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
+        struct Fields: Decodable { let `case`: CaseReference; let includeCase: Bool? }
+        let fields = try request.decode(Fields.self)
+        return Parameters(caseID: fields.case.id, includeCase: fields.includeCase ?? false)
+    }
+
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let actor = try context.actor
-        let state = try await context.store.caseState(caseID, for: actor)
-        let now = context.hub.clock.now()
-        var output = Output(state, now: now, policy: context.store.policy, offices: try await context.store.officeUnits())
-        output.actions = try await context.store.actions(on: state, for: actor, at: now)
+        let state = try await context.store.caseState(parameters.caseID, for: actor)
+        var output = try await Output(state, for: actor, at: context.hub.clock.now(), in: context)
+        if parameters.includeCase { output.caseState = try WireNames.case(state) }
         return output
+    }
+}
+
+extension CaseOverview.Output {
+    /// The overview `actor` sees at `now`, with the actions they may take.
+    init(_ state: PetitionCase, for actor: Actor, at now: Timestamp, in context: CommandContext) async throws {
+        self.init(state, now: now, policy: context.store.policy, offices: try await context.store.officeUnits())
+        actions = try await context.store.actions(on: state, for: actor, at: now)
     }
 }
 

@@ -1,5 +1,6 @@
 // case.register: a coordinator registers a case; its case room opens with it.
 import CaseCore
+import Messaging
 
 struct CaseRegister: Command {
     static let name = "case.register"
@@ -11,14 +12,18 @@ struct CaseRegister: Command {
     }
 
     static func run(_ registration: Registration, in context: CommandContext) async throws -> CaseWritten {
-        try await CaseWritten(context.store.register(registration, by: try context.actor, open: true), store: context.store)
+        let actor = try context.actor
+        return try await CaseWritten(context.store.registerReturningState(registration, by: actor, open: true), for: actor, in: context)
     }
 }
 
 /// The reply to a change of a case: the case, the sequence number of the event recorded, the
-/// status after it, and what the change created — the number of a task (`task_assigned`), the
-/// version of a draft answer (`answer_drafted`), the number of a supervision item
-/// (`supervision_opened`) — so that a client need not read the case again.
+/// status after it, what the change created — the number of a task (`task_assigned`), the version
+/// of a draft answer (`answer_drafted`), the number of a supervision item (`supervision_opened`) —
+/// and the case as the requester now sees it: `overview` (what `case.overview` answers, with the
+/// requester's actions) and `case_state` (what `case.get` answers), both from the state the
+/// write's own transaction computed. A client draws from it and reads nothing more. Both are
+/// null when the change took the case away from the requester (a forward, an upheld objection).
 struct CaseWritten: Encodable, Sendable {
     let `case`: String
     let seq: Int64
@@ -26,17 +31,21 @@ struct CaseWritten: Encodable, Sendable {
     let task: Int?
     let version: Int?
     let item: Int?
+    let overview: CaseOverview.Output?
+    let caseState: JSONValue?
 
-    init(_ event: CaseEvent, store: CaseStore) async throws {
-        let state = try await store.caseState(event.caseID)
-        `case` = RoomID.case(event.caseID)
+    private enum Keys: String, CodingKey { case `case`, seq, status, task, version, item, overview, caseState }
+
+    init(_ result: CaseWriteResult, for actor: Actor, in context: CommandContext) async throws {
+        let state = result.state, event = result.events[0]
+        `case` = RoomID.case(state.id)
         seq = event.sequence
-        status = state?.status.rawValue ?? ""
+        status = state.status.rawValue
         var task: Int?, version: Int?, item: Int?
         switch event.change {
-        case .taskAssigned: task = state?.tasks.last?.id
-        case .answerDrafted: version = state?.answerDraft?.version
-        case .supervisionOpened: item = state?.supervisionItems.last?.id
+        case .taskAssigned: task = state.tasks.last?.id
+        case .answerDrafted: version = state.answerDraft?.version
+        case .supervisionOpened: item = state.supervisionItems.last?.id
         case .registered, .negotiationOpened, .assigned, .negotiationAnswered, .negotiationSettled,
             .negotiationDisputed, .leadDecided, .escalationOverdue, .forwarded, .leadReassigned, .taskAcknowledged,
             .taskProgress, .taskDone, .taskAccepted, .taskReturned, .answerCosigned, .answerObjected,
@@ -46,5 +55,23 @@ struct CaseWritten: Encodable, Sendable {
             .satisfactionRated, .reviewRequested, .reviewed, .reReviewRequested, .reReviewed, .closed, .routedOut: break
         }
         (self.task, self.version, self.item) = (task, version, item)
+        if CaseAccess.mayRead(state, by: actor) {
+            overview = try await CaseOverview.Output(state, for: actor, at: result.at, in: context)
+            caseState = try WireNames.case(state)
+        } else {
+            (overview, caseState) = (nil, nil)
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(`case`, forKey: .case)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(task, forKey: .task)
+        try container.encodeIfPresent(version, forKey: .version)
+        try container.encodeIfPresent(item, forKey: .item)
+        try container.encode(overview, forKey: .overview)  // null when the requester may no longer read the case
+        try container.encode(caseState, forKey: .caseState)
     }
 }

@@ -18,10 +18,14 @@ struct MeetingGet: Command {
     }
 
     static func run(_ meetingID: MeetingID, in context: CommandContext) async throws -> Output {
-        let meeting = try await context.meeting(meetingID)
+        Output(meeting: try view(try await context.meeting(meetingID)))
+    }
+
+    /// A meeting as `meeting.get` shows it (also in the replies of `meeting.convene` and `meeting.change`).
+    static func view(_ meeting: Meeting) throws -> JSONValue {
         guard case .object(var object) = try WireNames.meeting(meeting) else { throw HubFailure(.internal, "the meeting could not be encoded") }
         object["present_units"] = .array(meeting.presentUnits.map { .string($0.rawValue) })
         object["quorum"] = .bool(meeting.hasQuorum)
-        return Output(meeting: .object(object))
+        return .object(object)
     }
 }

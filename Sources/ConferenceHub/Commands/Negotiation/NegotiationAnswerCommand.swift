@@ -40,9 +40,9 @@ struct NegotiationAnswerCommand: Command {
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let actor = try context.actor, store = context.store, caseID = parameters.caseID
-        let events = try await store.performReturningFollowUps(
+        let result = try await store.performReturningState(
             .negotiationAnswered(unit: parameters.unit ?? actor.unit, answer: parameters.answer), on: caseID, by: actor)
-        let status = try await store.caseState(caseID)?.status.rawValue ?? ""
-        return Output(case: RoomID.case(caseID), seq: events[0].sequence, status: status, outcome: events.dropFirst().last?.change.type)
+        return Output(case: RoomID.case(caseID), seq: result.events[0].sequence, status: result.state.status.rawValue,
+                      outcome: result.events.dropFirst().last?.change.type)
     }
 }

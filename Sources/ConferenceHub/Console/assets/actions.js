@@ -169,8 +169,9 @@ function actionId(action) {
 }
 
 /** The actions section of a case: a button per action; the chosen one's form below them. After a
- * change is accepted, `onDone` runs (the page refreshes the case). */
-export function showActions(section, hub, room, c, onDone) {
+ * change is accepted, `onDone(reply)` runs (the page draws the case from the reply); `track`
+ * sees each change's request while it is under way. */
+export function showActions(section, hub, room, c, onDone, track = (request) => request) {
   const panel = h("div", { class: "action-panel", id: "action-panel" });
   const offered = (c.overview.actions || []).filter((action) => changes[action.type]);
   const buttons = offered.map((action) => h("button", { type: "button", id: actionId(action), class: "action", onclick: () => open(action) }, label(action)));
@@ -182,10 +183,11 @@ export function showActions(section, hub, room, c, onDone) {
       id: "form-" + action.type, title: label(action), intro, fields: spec.fields(c), submitKey: "form.submit",
       onCancel: () => replace(panel),
       send: async (values) => {
-        // Every act, negotiation answers included, is one `case.change`.
-        await hub.request("case.change", { case: room, change: { type: action.type, ...spec.change(values, action, c) } });
+        // Every act, negotiation answers included, is one `case.change`; its reply is the case as
+        // this person now sees it.
+        const result = await track(hub.request("case.change", { case: room, change: { type: action.type, ...spec.change(values, action, c) } }));
         replace(panel);
-        onDone();
+        onDone(result);
       },
     }));
     panel.querySelector("input, select, textarea")?.focus();

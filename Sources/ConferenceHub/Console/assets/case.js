@@ -1,6 +1,7 @@
 // case.js: one case — its live room (messages, presence, case events as sentences), a message box
 // (Enter sends; each message carries an idempotency key, so a retry never posts twice), its state
-// (casestate.js) and what this person may do with it now (actions.js).
+// (casestate.js) and what this person may do with it now (actions.js). The state is drawn from the
+// reply to this person's act, and read once (coalesced) when others act.
 import { data, h, replace } from "./dom.js";
 import { dateTime, describeCaseEvent, personName, sentence, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
@@ -35,7 +36,12 @@ export async function showCase(root, hub, room, identity) {
       showPresence();
     }
     add(event);
-    if (event.kind === "case") refreshState();
+    if (event.kind === "case") {
+      // This person's own act is drawn from its reply already; another's is read once, however
+      // many of its events arrive together.
+      newest = Math.max(newest, event.case_event?.sequence ?? drawn + 1);
+      if (newest > drawn) scheduleRefresh();
+    }
   }
 
   function showPresence() {
@@ -50,34 +56,79 @@ export async function showCase(root, hub, room, identity) {
   }
 
   let petitioner = null;
+  let drawn = 0; // the case's last event drawn on the page
+  let newest = 0; // the case's last event this page has heard of
   let refreshing = null;
-  let again = false;
+  let timer = null;
 
-  /** Reads the case again (after one of its events, or an act of this person); one read at a
-   * time, and one more if something happened meanwhile. */
-  async function refreshState() {
-    if (refreshing) {
-      again = true;
-      return refreshing;
+  /** Draws the case as the hub answered it: `overview` (with this person's actions) and the case. */
+  function draw(overview, details) {
+    drawn = Math.max(drawn, details.last_sequence ?? 0);
+    newest = Math.max(newest, drawn);
+    replace(heading, data(room), " ", data(overview.title));
+    replace(state, renderState(overview, details, petitioner || null));
+    showActions(actions, hub, room, { overview, details, identity }, acted, sending);
+  }
+
+  /** After this person's act: the reply is the case as they now see it (null when the act took
+   * the case away from their unit). */
+  function acted(result) {
+    if (result.overview && result.case_state) {
+      draw(result.overview, result.case_state);
+    } else {
+      replace(state, t("case.forbidden"));
+      replace(actions);
     }
+  }
+
+  /** While this person's act is under way its own events may arrive before its reply: the reply
+   * draws them, so no read is made for them meanwhile. */
+  let acting = 0;
+  function sending(request) {
+    acting += 1;
+    return request.finally(() => {
+      acting -= 1;
+      if (acting || timer || refreshing) return;
+      if (newest > drawn) scheduleRefresh();
+      else state.setAttribute("aria-busy", "false");
+    });
+  }
+
+  /** One read soon, for whatever arrived meanwhile. */
+  function scheduleRefresh() {
+    if (timer || refreshing) return;
+    state.setAttribute("aria-busy", "true"); // until the read is drawn (screen readers wait; so do tests)
+    timer = setTimeout(() => {
+      timer = null;
+      if (acting) return; // the act's reply comes first; what it does not cover is read after it
+      if (newest > drawn) refreshState();
+      else state.setAttribute("aria-busy", "false");
+    }, 10); // the events of one act arrive together: one read for all of them
+  }
+
+  /** Reads the case in one request (`case.overview` with the case); one read at a time. */
+  async function refreshState() {
+    if (refreshing) return refreshing;
     refreshing = (async () => {
-      do {
-        again = false;
-        try {
-          const [overview, got] = await Promise.all([
-            hub.request("case.overview", { case: room }), hub.request("case.get", { case: room })]);
-          const details = got.case;
-          if (petitioner === null) {
-            petitioner = await hub.request("case.petitioner", { case: room }).then((result) => result.petitioner, () => false);
-          }
-          replace(heading, data(room), " ", data(overview.title));
-          replace(state, renderState(overview, details, petitioner || null));
-          showActions(actions, hub, room, { overview, details, identity }, refreshState);
-        } catch (error) {
-          replace(state, t("error.generic"));
+      const heard = newest;
+      try {
+        const overview = await hub.request("case.overview", { case: room, include_case: true });
+        if (petitioner === null) {
+          petitioner = await hub.request("case.petitioner", { case: room }).then((result) => result.petitioner, () => false);
         }
-      } while (again);
-      refreshing = null;
+        draw(overview, overview.case_state);
+      } catch (error) {
+        replace(state, t("error.generic"));
+      } finally {
+        refreshing = null;
+      }
+      // The read saw everything heard before it began; only what came during it needs another.
+      if (newest > heard) {
+        scheduleRefresh();
+      } else {
+        newest = drawn;
+        state.setAttribute("aria-busy", "false");
+      }
     })();
     return refreshing;
   }

@@ -53,3 +53,20 @@ export async function countInbox(hub, onCount) {
     // the count is a convenience: the inbox page says what went wrong
   }
 }
+
+/** A counter for the header that reads the inbox at most once per `interval` ms however many
+ * lobby notices arrive (each milestone of any case is one): the first at once, the rest folded
+ * into one read at the end of the interval. */
+export function inboxCounter(hub, onCount, interval = 10 * 1000) {
+  let last = 0;
+  let timer = null;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + interval - Date.now());
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      countInbox(hub, onCount);
+    }, wait);
+  };
+}

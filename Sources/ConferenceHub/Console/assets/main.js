@@ -8,7 +8,7 @@ import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
-import { countInbox, showInbox } from "./inbox.js";
+import { countInbox, inboxCounter, showInbox } from "./inbox.js";
 import { setSchema } from "./schema.js";
 
 const root = document.getElementById("app");
@@ -36,7 +36,7 @@ function begin(answer) {
   signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting", count: h("span", { class: "count", id: "inbox-count" }) };
   hub.open();
   hub.joinLobby().catch(() => {});
-  hub.onLobbyEvent(() => countInbox(hub, setCount));
+  hub.onLobbyEvent(inboxCounter(hub, setCount));
   // The protocol's vocabulary (forms, filters, checks), unit and people names for the pages; the
   // page is drawn once they are known (or failed).
   Promise.allSettled([
