@@ -58,6 +58,21 @@ final class SchemaProtocolTests: XCTestCase {
             XCTAssertEqual(reply["type"] as? String, accepted ? "ok" : "error", "\(value) days: \(reply)")
             if !accepted { XCTAssertEqual((reply["error"] as? [String: Any])?["code"] as? String, "invalid_argument") }
         }
+        // The same schema over HTTPS for a browser's session (the console reads it there).
+        let token = try XCTUnwrap(hub.tokens[PersonID("h-officer")])
+        let refused = try await httpRequest(.GET, "/v1/schema", port: hub.port, group: hub.group)
+        XCTAssertEqual(refused.status, .unauthorized)
+        let wrong = try await httpRequest(.GET, "/v1/schema", port: hub.port, group: hub.group, headers: [("Authorization", "Bearer not-a-token")])
+        XCTAssertEqual(wrong.status, .unauthorized)
+        let served = try await httpRequest(.GET, "/v1/schema", port: hub.port, group: hub.group, headers: [("Authorization", "Bearer \(token)")])
+        XCTAssertEqual(served.status, .ok)
+        XCTAssertEqual(served.headers.first(name: "Cache-Control"), "no-store")
+        let overHTTPS = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(served.body)) as? [String: Any])
+        XCTAssertEqual(overHTTPS["office_units"] as? [String], schema["office_units"] as? [String])
+        XCTAssertEqual((overHTTPS["policy_limits"] as? [String: Int])?["max_extension_days"], 20)
+        XCTAssertEqual((overHTTPS["case_changes"] as? [Any])?.count, CaseChangeKind.allCases.count)
+        let post = try await httpRequest(.POST, "/v1/schema", port: hub.port, group: hub.group, headers: [("Authorization", "Bearer \(token)")])
+        XCTAssertEqual(post.status, .methodNotAllowed)
         await client.close()
         await coordinator.close()
         try await hub.stop()

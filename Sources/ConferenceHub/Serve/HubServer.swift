@@ -28,9 +28,11 @@ enum HubServer {
         var responder: HTTPResponder?
         if case .hub(let hub) = application {
             let sessions = SessionEndpoint(service: hub.signIn, origins: configuration.originPolicy)
+            let schema = SchemaEndpoint(store: hub.store, configuration: hub.configuration)
             let console = ConsoleEndpoint(origins: configuration.originPolicy)
             responder = { request in
                 if let answer = await sessions.respond(to: request) { return answer }
+                if let answer = await schema.respond(to: request) { return answer }
                 return console.respond(to: request)
             }
         }

@@ -39,8 +39,12 @@ struct Schema: Command {
     }
 
     static func run(_ parameters: NoParameters, in context: CommandContext) async throws -> Output {
-        let policy = context.store.policy
-        let configuration = context.hub.configuration
+        try await output(store: context.store, configuration: context.hub.configuration)
+    }
+
+    /// The schema of the hub whose store and limits these are (also served as `GET /v1/schema`).
+    static func output(store: CaseStore, configuration: HubConfiguration) async throws -> Output {
+        let policy = store.policy
         return Output(
             caseChanges: CaseChangeKind.allCases.map {
                 ChangeKind(type: $0.rawValue, recordedByHub: CaseAccess.recordedByTheHub.contains($0.rawValue), fields: $0.fields(policy.limits))
@@ -64,6 +68,6 @@ struct Schema: Command {
             timeZone: policy.timeZone.timeZone.identifier,
             errorCodes: ErrorCode.allCases.map(\.rawValue),
             commands: CommandTable.all.map { CommandEntry(name: $0.name, effect: $0.effect) },
-            officeUnits: try await context.store.officeUnits().map(\.rawValue))
+            officeUnits: try await store.officeUnits().map(\.rawValue))
     }
 }

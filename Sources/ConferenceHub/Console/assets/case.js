@@ -37,10 +37,11 @@ export async function showCase(root, hub, room, identity) {
     }
     add(event);
     if (event.kind === "case") {
-      // This person's own act is drawn from its reply already; another's is read once, however
-      // many of its events arrive together.
-      newest = Math.max(newest, event.case_event?.sequence ?? drawn + 1);
-      if (newest > drawn) scheduleRefresh();
+      // This person's own act is drawn from its reply; another's is read once, however many of
+      // its events arrive.
+      const sequence = event.case_event?.sequence;
+      newest = Math.max(newest, typeof sequence === "number" ? sequence : drawn + 1);
+      catchUp();
     }
   }
 
@@ -59,12 +60,11 @@ export async function showCase(root, hub, room, identity) {
   let drawn = 0; // the case's last event drawn on the page
   let newest = 0; // the case's last event this page has heard of
   let refreshing = null;
-  let timer = null;
+  let acting = 0; // this person's acts under way
 
   /** Draws the case as the hub answered it: `overview` (with this person's actions) and the case. */
   function draw(overview, details) {
     drawn = Math.max(drawn, details.last_sequence ?? 0);
-    newest = Math.max(newest, drawn);
     replace(heading, data(room), " ", data(overview.title));
     replace(state, renderState(overview, details, petitioner || null));
     showActions(actions, hub, room, { overview, details, identity }, acted, sending);
@@ -75,40 +75,38 @@ export async function showCase(root, hub, room, identity) {
   function acted(result) {
     if (result.overview && result.case_state) {
       draw(result.overview, result.case_state);
+      catchUp();
     } else {
       replace(state, t("case.forbidden"));
       replace(actions);
     }
   }
 
-  /** While this person's act is under way its own events may arrive before its reply: the reply
+  /** While this person's act is under way, its own events may arrive before its reply: the reply
    * draws them, so no read is made for them meanwhile. */
-  let acting = 0;
   function sending(request) {
     acting += 1;
-    return request.finally(() => {
+    return request.then((result) => {
+      acting -= 1; // `acted` draws the reply next, then catches up
+      return result;
+    }, (error) => {
       acting -= 1;
-      if (acting || timer || refreshing) return;
-      if (newest > drawn) scheduleRefresh();
-      else state.setAttribute("aria-busy", "false");
+      catchUp();
+      throw error;
     });
   }
 
-  /** One read soon, for whatever arrived meanwhile. */
-  function scheduleRefresh() {
-    if (timer || refreshing) return;
-    state.setAttribute("aria-busy", "true"); // until the read is drawn (screen readers wait; so do tests)
-    timer = setTimeout(() => {
-      timer = null;
-      if (acting) return; // the act's reply comes first; what it does not cover is read after it
-      if (newest > drawn) refreshState();
-      else state.setAttribute("aria-busy", "false");
-    }, 10); // the events of one act arrive together: one read for all of them
+  /** Reads the case if the page has heard of events it has not drawn — at once, one read at a
+   * time. The events of one act are committed together, so one read covers them all, however
+   * many arrive; a read is made again only for events committed after it began. */
+  function catchUp() {
+    const behind = newest > drawn;
+    state.setAttribute("aria-busy", String(behind || refreshing !== null)); // screen readers wait; so do tests
+    if (behind && !refreshing && !acting) refreshState();
   }
 
-  /** Reads the case in one request (`case.overview` with the case); one read at a time. */
-  async function refreshState() {
-    if (refreshing) return refreshing;
+  /** Reads the case in one request (`case.overview` with the case). */
+  function refreshState() {
     refreshing = (async () => {
       const heard = newest;
       try {
@@ -117,18 +115,15 @@ export async function showCase(root, hub, room, identity) {
           petitioner = await hub.request("case.petitioner", { case: room }).then((result) => result.petitioner, () => false);
         }
         draw(overview, overview.case_state);
+        // Everything heard before the read began was committed before it: it is drawn now.
+        if (newest === heard) newest = Math.min(newest, drawn);
       } catch (error) {
         replace(state, t("error.generic"));
+        newest = drawn; // not again and again: the next event reads it
       } finally {
         refreshing = null;
       }
-      // The read saw everything heard before it began; only what came during it needs another.
-      if (newest > heard) {
-        scheduleRefresh();
-      } else {
-        newest = drawn;
-        state.setAttribute("aria-busy", "false");
-      }
+      catchUp();
     })();
     return refreshing;
   }

@@ -40,7 +40,9 @@ function begin(answer) {
   // The protocol's vocabulary (forms, filters, checks), unit and people names for the pages; the
   // page is drawn once they are known (or failed).
   Promise.allSettled([
-    hub.request("schema").then((result) => setSchema(result)),
+    // Over HTTPS, not the socket: the answer is large, and the socket lives all day.
+    fetch("/v1/schema", { headers: { Authorization: "Bearer " + answer.session }, cache: "no-store" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status))).then((result) => setSchema(result)),
     hub.request("units").then((result) => setUnits(result.units)),
     hub.request("people").then((result) => setPeople(result.people)),
   ]).then(() => route());
