@@ -53,9 +53,6 @@ public struct SchemaField: Sendable, Equatable, Encodable {
         case name, required, type, maxLength = "max_length", allowEmpty = "allow_empty", minimum, maximum
         case `enum`, items, minItems = "min_items", maxItems = "max_items", fields
     }
-
-    /// Field names of an object, for tests and clients.
-    public static func names(_ fields: [SchemaField]) -> [String] { fields.map(\.name) }
 }
 
 extension SchemaField.FieldType: Encodable {

@@ -38,11 +38,6 @@ export function statuses() {
   return schema?.statuses || [];
 }
 
-/** A time limit of this deployment, by its setting name (`max_extension_days`). */
-export function policyLimit(name) {
-  return schema?.policy_limits?.[name];
-}
-
 /** A limit of the protocol (`message_text_length`) or on input (`reason_length`). */
 export function limit(name) {
   return schema?.protocol_limits?.[name] ?? schema?.input_limits?.[name];
