@@ -7,7 +7,7 @@ import Foundation
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a data directory: every case's hash chain, the projections, and the decision log against its signed checkpoints.")
+        abstract: "Check a data directory: every case's hash chain, the projections, the kept work items, and the decision log against its signed checkpoints.")
 
     @OptionGroup var data: DataDirectoryOptions
 
@@ -27,6 +27,10 @@ struct VerifyCommand: AsyncParsableCommand {
         for line in figures { print("figures: \(line)") }
         print("daily figures: \(figures.isEmpty ? "match the events" : "\(figures.count) differ")")
         failures += figures.count
+        let workItems = try await store.workItemMismatches()
+        for id in workItems { print("kept work items differ from what the case owes: \(id)") }
+        print("kept work items: \(workItems.isEmpty ? "match the cases" : "\(workItems.count) cases differ")")
+        failures += workItems.count
         guard FileManager.default.fileExists(atPath: directory.decisionKey) else {
             print("decision log: no signing key in \(directory.root) (nothing was decided yet)")
             if failures > 0 { throw ExitCode(1) }

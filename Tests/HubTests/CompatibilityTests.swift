@@ -54,6 +54,14 @@ final class CompatibilityTests: XCTestCase {
         XCTAssertEqual(projections, [])
         XCTAssertEqual(figures, [])
         XCTAssertEqual(log.map { "\($0)" }, [])
+        // Opening it built the kept work items from its cases, and they agree with them.
+        let kept = try await store.keptWorkItems(), mismatches = try await store.workItemMismatches()
+        XCTAssertFalse(kept.isEmpty, "the open cases owe something")
+        XCTAssertEqual(mismatches, [])
+        let title = try await store.read { try $0.query("SELECT title FROM cases WHERE id = 1").first?.string(0) }
+        let stateTitle = try await store.caseState(CaseID(1))?.title
+        XCTAssertEqual(title, stateTitle, "the title column was filled from the state")
+        XCTAssertNotEqual(title, "")
 
         // Every case event reads as a typed CaseEvent; the tricky text came through whole.
         let first = try await store.history(of: CaseID(1))

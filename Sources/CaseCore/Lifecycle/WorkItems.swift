@@ -3,8 +3,8 @@
 // a case's state. `waitingOn` (case.overview) and the `inbox` command both read it.
 
 /// One thing a case waits for.
-public struct WorkItem: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
+public struct WorkItem: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         /// Transfer or assign a registered matter (coordinators).
         case route
         /// Answer in the lead negotiation (协商受理).
@@ -110,6 +110,11 @@ public struct WorkItem: Sendable, Equatable {
 }
 
 extension PetitionCase {
+    /// What people owe on the case now: nothing once it is closed or routed out (an open
+    /// supervision item of a closed case included), else ``workItems``. The store keeps exactly
+    /// these (`work_items`); `inbox` and the supervision list read them there.
+    public var openWorkItems: [WorkItem] { status.isTerminal ? [] : workItems }
+
     /// Everything the case waits for, and from whom, in the order of its lifecycle.
     public var workItems: [WorkItem] {
         var items: [WorkItem] = []

@@ -276,6 +276,34 @@ public enum HubSchema {
                 set_at INTEGER NOT NULL
             ) STRICT;
             """),
+        Migration(version: 9, sql: """
+            -- Kept work items (我的待办): what each unit, and the conference office (unit_id ''),
+            -- owes on the open cases, written in the same transaction as the change that creates
+            -- or settles it (KeptWorkItems.swift). `due_key` is the item's due time, or the largest
+            -- integer when no limit runs for it, so that one index gives a unit's items most
+            -- urgent first. `item` is the item as JSON. The rows are built from the cases when the
+            -- store next opens (the `work_items_rebuild` mark), since SQL alone cannot derive them.
+            CREATE TABLE work_items (
+                case_id INTEGER NOT NULL,
+                ord INTEGER NOT NULL,
+                unit_id TEXT NOT NULL,
+                role TEXT,
+                kind TEXT NOT NULL,
+                due_key INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                status TEXT NOT NULL,
+                item TEXT NOT NULL,
+                PRIMARY KEY (case_id, ord)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX work_items_by_unit ON work_items(unit_id, due_key, case_id, ord);
+            CREATE INDEX work_items_by_kind ON work_items(kind, due_key, case_id);
+            INSERT INTO hub_meta (key, value) VALUES ('work_items_rebuild', '1')
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+
+            -- A case's title as a column, for the case list's search (the state keeps it too).
+            ALTER TABLE cases ADD COLUMN title TEXT NOT NULL DEFAULT '';
+            UPDATE cases SET title = json_extract(state, '$.title');
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -1,0 +1,149 @@
+// KeptWorkItems: what each unit and the conference office owe (我的待办), kept in `work_items` in
+// the same transaction as the change that creates or settles it. `inbox`, its count and the
+// supervision list read one index instead of every open case. What is owed is decided in one
+// place, `PetitionCase.openWorkItems` (pure); this file stores and reads it, and `verify` checks
+// the kept rows against it.
+import Foundation
+
+/// A kept work item with what a list shows of its case.
+public struct KeptWorkItem: Sendable, Equatable {
+    public let item: WorkItem
+    public let title: String
+    public let status: CaseStatus
+}
+
+/// One page of what a person owes: all of it counted, a page of it listed.
+public struct WorkItemPage: Sendable, Equatable {
+    /// Every item the person owes (not only this page's).
+    public let count: Int
+    public let items: [KeptWorkItem]
+}
+
+enum WorkItemRows {
+    /// `unit_id` of what the conference office owes.
+    static let office = ""
+    /// `due_key` of an item no limit runs for (after every dated item).
+    static let undated = Int64.max
+
+    /// Writes the rows of `state` in place of its old ones, if what it owes (or what a list shows
+    /// of it) changed since `previous`.
+    static func update(_ state: PetitionCase, previous: PetitionCase?, connection: SQLiteConnection, encoder: JSONEncoder) throws {
+        let items = state.openWorkItems
+        if let previous, previous.status == state.status, previous.title == state.title, previous.openWorkItems == items { return }
+        try replace(state.id, items, title: state.title, status: state.status, connection: connection, encoder: encoder)
+    }
+
+    static func replace(
+        _ id: CaseID, _ items: [WorkItem], title: String, status: CaseStatus, connection: SQLiteConnection, encoder: JSONEncoder
+    ) throws {
+        try connection.run("DELETE FROM work_items WHERE case_id = ?", [.integer(id.rawValue)])
+        for (ord, item) in items.enumerated() {
+            try connection.run(
+                """
+                INSERT INTO work_items (case_id, ord, unit_id, role, kind, due_key, title, status, item)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.integer(id.rawValue), .integer(Int64(ord)), .text(item.unit?.rawValue ?? office),
+                 item.role.map { .text($0.rawValue) } ?? .null, .text(item.kind.rawValue),
+                 .integer(item.dueAt?.milliseconds ?? undated), .text(title), .text(status.rawValue),
+                 .text(String(decoding: try encoder.encode(item), as: UTF8.self))])
+        }
+    }
+
+    /// Builds every case's rows from its state, if a migration asked for it (`work_items_rebuild`).
+    /// Runs once, when the store opens, in one transaction.
+    static func rebuildIfAsked(_ connection: SQLiteConnection) throws {
+        guard try !connection.query("SELECT 1 FROM hub_meta WHERE key = 'work_items_rebuild'").isEmpty else { return }
+        try connection.transaction {
+            let decoder = JSONDecoder(), encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try connection.execute("DELETE FROM work_items")
+            var after: Int64 = 0
+            while true {
+                let rows = try connection.query(
+                    "SELECT id, state FROM cases WHERE id > ? AND status NOT IN ('closed', 'routed_out') ORDER BY id LIMIT 1000",
+                    [.integer(after)])
+                guard let last = rows.last else { break }
+                for row in rows {
+                    let state = try decoder.decode(PetitionCase.self, from: Data((row.string(1) ?? "").utf8))
+                    try replace(state.id, state.openWorkItems, title: state.title, status: state.status, connection: connection, encoder: encoder)
+                }
+                after = last.int(0) ?? after
+            }
+            try connection.run("DELETE FROM hub_meta WHERE key = 'work_items_rebuild'")
+        }
+    }
+
+    /// The SQL condition for the items `actor` owes (``WorkItem/isFor(_:)`` as a query), and its values.
+    static func condition(for actor: Actor) -> (sql: String, values: [SQLiteValue]) {
+        let roles = actor.roles.map(\.rawValue).sorted()
+        let anyRole = roles.isEmpty ? "0" : "role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))"
+        let roleAllowed = actor.roles.contains(.officer) || actor.roles.contains(.leader) ? "(role IS NULL OR \(anyRole))" : anyRole
+        var sql = "(unit_id = ? AND \(roleAllowed))"
+        var values: [SQLiteValue] = [.text(actor.unit.rawValue)] + roles.map { .text($0) }
+        if actor.roles.contains(.coordinator) {
+            sql = "(unit_id = ? OR \(sql))"
+            values.insert(.text(office), at: 0)
+        }
+        return (sql, values)
+    }
+
+    static func kept(_ row: SQLiteRow, decoder: JSONDecoder) throws -> KeptWorkItem {
+        KeptWorkItem(
+            item: try decoder.decode(WorkItem.self, from: Data((row.string(2) ?? "").utf8)), title: row.string(0) ?? "",
+            status: CaseStatus(rawValue: row.string(1) ?? "") ?? .registered)
+    }
+}
+
+extension CaseStore {
+    /// What `actor` owes on the open cases, most urgent first (soonest due, then what has no
+    /// limit; by case within each), `limit` of them after the first `offset`, with the count of all.
+    public func workItems(for actor: Actor, offset: Int = 0, limit: Int = 100) async throws -> WorkItemPage {
+        let (condition, values) = WorkItemRows.condition(for: actor)
+        return try await read { connection in
+            let decoder = JSONDecoder()
+            let count = try connection.query("SELECT COUNT(*) FROM work_items WHERE \(condition)", values).first?.int(0) ?? 0
+            let items = try connection.query(
+                """
+                SELECT title, status, item FROM work_items WHERE \(condition)
+                ORDER BY due_key, case_id, kind, ord LIMIT ? OFFSET ?
+                """, values + [.integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))]
+            ).map { try WorkItemRows.kept($0, decoder: decoder) }
+            return WorkItemPage(count: Int(count), items: items)
+        }
+    }
+
+    /// Every kept item, by case and in each case's order (tests and `verify`).
+    public func keptWorkItems() async throws -> [CaseID: [WorkItem]] {
+        try await read { connection in
+            let decoder = JSONDecoder()
+            var kept: [CaseID: [WorkItem]] = [:]
+            let statement = try connection.statement("SELECT case_id, item FROM work_items ORDER BY case_id, ord")
+            while let row = try statement.step() {
+                kept[CaseID(row.int(0) ?? 0), default: []].append(try decoder.decode(WorkItem.self, from: Data((row.string(1) ?? "").utf8)))
+            }
+            statement.reset()
+            return kept
+        }
+    }
+
+    /// Cases whose kept work items differ from what their state says they owe (`verify`).
+    public func workItemMismatches() async throws -> [CaseID] {
+        let kept = try await keptWorkItems()
+        return try await read { connection in
+            let decoder = JSONDecoder()
+            var mismatches: [CaseID] = []
+            var seen = Set<CaseID>()
+            let statement = try connection.statement("SELECT id, state FROM cases ORDER BY id")
+            while let row = try statement.step() {
+                let id = CaseID(row.int(0) ?? 0)
+                seen.insert(id)
+                let state = try? decoder.decode(PetitionCase.self, from: Data((row.string(1) ?? "").utf8))
+                if (state?.openWorkItems ?? []) != (kept[id] ?? []) { mismatches.append(id) }
+            }
+            statement.reset()
+            mismatches += kept.keys.filter { !seen.contains($0) }.sorted { $0.rawValue < $1.rawValue }
+            return mismatches
+        }
+    }
+}
