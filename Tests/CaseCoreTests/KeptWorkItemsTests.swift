@@ -133,4 +133,38 @@ final class KeptWorkItemsTests: XCTestCase {
         let after = try await store.workItemMismatches()
         XCTAssertEqual(after, [id])
     }
+
+    func testTheSupervisionListNamesEachPartsTotalAndListsTheMostUrgent() async throws {
+        let clock = ManualClock(Fixtures.start)
+        let store = try await makeStore(clock)
+        defer { store.close() }
+        var opened: [CaseID] = []
+        for _ in 0..<7 {
+            opened.append(try await store.register(Fixtures.registration(), by: Fixtures.coordinator, open: true).caseID)
+            clock.set(clock.now().adding(seconds: 600))
+        }
+        // The fourth is disputed (both claim it); the rest wait on answers.
+        _ = try await store.perform(.negotiationAnswered(unit: Fixtures.housing, answer: .claim), on: opened[3], by: Fixtures.housingOfficer)
+        _ = try await store.perform(.negotiationAnswered(unit: Fixtures.finance, answer: .claim), on: opened[3], by: Fixtures.financeOfficer)
+        _ = try await store.perform(.negotiationAnswered(unit: Fixtures.housing, answer: .cohandle), on: opened[0], by: Fixtures.housingOfficer)
+        let list = try await store.supervisionList(at: clock.now(), limit: 3)
+        XCTAssertEqual(list.totals.negotiations, 7)
+        XCTAssertEqual(list.negotiations.count, 3, "at most the limit")
+        let all = try await store.supervisionList(at: clock.now())
+        // The derivation, from the cases themselves: soonest deadline first, then by case.
+        var expected: [(CaseID, CaseStatus, [UnitID], Int64)] = []
+        for id in opened {
+            let found = try await store.caseState(id)
+            let state = try XCTUnwrap(found)
+            let deadline = state.status == .disputed ? state.deadline(.escalation) : state.deadline(.negotiation)
+            expected.append((id, state.status, state.status == .disputed ? [] : state.negotiation?.unanswered ?? [], deadline?.dueAt.milliseconds ?? .max))
+        }
+        expected.sort { ($0.3, $0.0.rawValue) < ($1.3, $1.0.rawValue) }
+        XCTAssertEqual(all.negotiations.map(\.caseID), expected.map(\.0))
+        XCTAssertEqual(all.negotiations.map(\.status), expected.map(\.1))
+        XCTAssertEqual(all.negotiations.map(\.unanswered), expected.map(\.2))
+        XCTAssertEqual(all.negotiations.map { $0.deadline?.dueAt.milliseconds ?? .max }, expected.map(\.3))
+        XCTAssertEqual(Array(all.negotiations.prefix(3)), list.negotiations, "the limited list is the head of the whole")
+        XCTAssertEqual(all.negotiations.first { $0.status == .disputed }?.escalatedTo, Fixtures.district, "their common superior decides")
+    }
 }

@@ -111,3 +111,47 @@ final class InboxTests: XCTestCase {
         XCTAssertFalse(forTheOffice.isFor(officer))
     }
 }
+
+/// My work at a size the old inbox could not read whole (it stopped at 5,000 open cases, and its
+/// count with it): every item is listed and counted, the newest cases' included.
+final class InboxAtScaleTests: XCTestCase {
+    func testEveryItemIsListedAndCountedPastFiveThousandOpenCases() async throws {
+        let hub = try await HubTestServer.hub()
+        let coordinator = Actor(person: PersonID("coord"), unit: TestPeople.office, roles: [.coordinator])
+        func registration(_ title: String) -> Registration {
+            Registration(title: title, summary: "s", category: .claim, channel: .visit, receivedOn: LocalDate("2026-11-01")!,
+                         involvedUnits: [TestPeople.housing], petitioner: Petitioner(name: "Wang Wu", contact: "2"))
+        }
+        // 5,050 cases assigned to housing (each owes a notice of acceptance and has its objection
+        // window open), then 12 still to be routed by the office: the newest cases.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<5_050 { group.addTask { _ = try await hub.store.register(registration("Assigned \(index)"), by: coordinator, open: true) } }
+            try await group.waitForAll()
+        }
+        for index in 0..<12 { _ = try await hub.store.register(registration("To route \(index)"), by: coordinator) }
+
+        func page(_ client: WebSocketClientConnection, _ fields: [String: Any]) async throws -> [String: Any] {
+            let reply = try await client.request(["id": "i", "type": "inbox"].merging(fields) { $1 })
+            return try XCTUnwrap(reply["result"] as? [String: Any], "\(reply)")
+        }
+        let officer = try await hub.connect(as: "h-officer")
+        var first = try await page(officer, ["limit": 500])
+        XCTAssertEqual(first["count"] as? Int, 10_100, "two items for each of the 5,050 cases")
+        var seen = (first["items"] as? [[String: Any]] ?? []).count
+        while let next = first["next"] as? Int {
+            first = try await page(officer, ["offset": next, "limit": 500])
+            seen += (first["items"] as? [[String: Any]] ?? []).count
+        }
+        XCTAssertEqual(seen, 10_100, "every page walked, every item once")
+
+        let office = try await hub.connect(as: "coord")
+        let owed = try await page(office, ["limit": 500])
+        XCTAssertEqual(owed["count"] as? Int, 12)
+        let routed = (owed["items"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "route" }
+        XCTAssertEqual(routed.count, 12, "the newest cases' items are there")
+        XCTAssertEqual(Set(routed.compactMap { $0["title"] as? String }), Set((0..<12).map { "To route \($0)" }))
+        await officer.close()
+        await office.close()
+        try await hub.stop()
+    }
+}

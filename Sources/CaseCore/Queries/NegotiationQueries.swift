@@ -112,21 +112,58 @@ extension CaseStore {
         return sorted.count % 2 == 1 ? Double(sorted[middle]) : Double(sorted[middle - 1] + sorted[middle]) / 2
     }
 
-    /// Open negotiations and disputed cases awaiting a decision, oldest deadline first.
-    public func negotiationSupervision(at now: Timestamp) async throws -> [NegotiationSupervisionItem] {
-        let cases = try await read { connection in
-            let decoder = JSONDecoder()
-            return try connection.query("SELECT state FROM cases WHERE status IN ('negotiating', 'disputed') ORDER BY id")
-                .map { try decoder.decode(PetitionCase.self, from: Data(($0.string(0) ?? "").utf8)) }
+    /// Open negotiations and disputed cases awaiting a decision, soonest deadline first, at most
+    /// `limit` cases: read from the kept work items (`answer_negotiation`, `decide_lead`), not
+    /// from the cases.
+    public func negotiationSupervision(at now: Timestamp, limit: Int = maxCasePage) async throws -> [NegotiationSupervisionItem] {
+        let kinds = "'\(WorkItem.Kind.answerNegotiation.rawValue)', '\(WorkItem.Kind.decideLead.rawValue)'"
+        let (order, rows) = try await read { connection in
+            let cases = try connection.query(
+                "SELECT case_id FROM work_items WHERE kind IN (\(kinds)) GROUP BY case_id ORDER BY MIN(due_key), case_id LIMIT ?",
+                [.integer(Int64(min(max(limit, 1), maxCasePage)))]
+            ).map { $0.int(0) ?? 0 }
+            guard !cases.isEmpty else { return ([Int64](), [SQLiteRow]()) }
+            return (cases, try connection.query(
+                """
+                SELECT title, status, item FROM work_items WHERE case_id IN (\(cases.map { _ in "?" }.joined(separator: ", ")))
+                AND kind IN (\(kinds)) ORDER BY case_id, ord
+                """, cases.map { .integer($0) }))
         }
-        return cases.map { state in
-            let disputed = state.status == .disputed
-            let deadline = disputed ? state.deadline(.escalation) : state.deadline(.negotiation)
-            return NegotiationSupervisionItem(
-                caseID: state.id, title: state.title, status: state.status,
-                unanswered: disputed ? [] : state.negotiation?.unanswered ?? [],
-                escalatedTo: disputed ? state.escalation?.to : nil, deadline: deadline,
-                secondsLeft: deadline.map { $0.remaining(at: now) }, overdue: deadline.map { $0.isOverdue(at: now) } ?? false)
-        }.sorted { ($0.deadline?.dueAt.milliseconds ?? .max, $0.caseID.rawValue) < ($1.deadline?.dueAt.milliseconds ?? .max, $1.caseID.rawValue) }
+        let decoder = JSONDecoder()
+        var items: [NegotiationSupervisionItem] = []
+        var current: [KeptWorkItem] = []
+        func flush() {
+            guard let first = current.first else { return }
+            let disputed = first.status == .disputed
+            let deadline = first.item.obligation.flatMap(DeadlineKind.init(rawValue:)).flatMap { kind in
+                first.item.startedAt.flatMap { startedAt in
+                    first.item.due.flatMap { due in first.item.dueAt.map { Deadline(kind: kind, startedAt: startedAt, due: due, dueAt: $0) } }
+                }
+            }
+            items.append(NegotiationSupervisionItem(
+                caseID: first.item.caseID, title: first.title, status: first.status,
+                unanswered: disputed ? [] : current.compactMap(\.item.unit),
+                escalatedTo: disputed ? first.item.unit : nil, deadline: deadline,
+                secondsLeft: deadline.map { $0.remaining(at: now) }, overdue: deadline.map { $0.isOverdue(at: now) } ?? false))
+            current = []
+        }
+        for row in rows {
+            let kept = try WorkItemRows.kept(row, decoder: decoder)
+            if let last = current.last, last.item.caseID != kept.item.caseID { flush() }
+            current.append(kept)
+        }
+        flush()
+        // In the order the cases were chosen: soonest deadline first, then by case.
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element, $0.offset) })
+        return items.sorted { (rank[$0.caseID.rawValue] ?? 0) < (rank[$1.caseID.rawValue] ?? 0) }
+    }
+
+    /// How many cases wait on a negotiation answer or a decision of their lead.
+    public func negotiationSupervisionCount() async throws -> Int {
+        try await read { connection in
+            Int(try connection.query(
+                "SELECT COUNT(DISTINCT case_id) FROM work_items WHERE kind IN ('\(WorkItem.Kind.answerNegotiation.rawValue)', '\(WorkItem.Kind.decideLead.rawValue)')"
+            ).first?.int(0) ?? 0)
+        }
     }
 }

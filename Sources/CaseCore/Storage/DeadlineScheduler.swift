@@ -28,6 +28,15 @@ public struct SupervisionEntry: Sendable, Equatable {
     public let overdue: Bool
 }
 
+/// The size of each part of the supervision list, whatever the page listed.
+public struct SupervisionTotals: Sendable, Equatable {
+    public var overdueDeadlines = 0
+    public var overdueTasks = 0
+    public var supervisionItems = 0
+    public var negotiations = 0
+    public var listed = 0
+}
+
 /// The supervision list (督办清单): everything someone owes and is late with or must answer.
 public struct SupervisionList: Sendable, Equatable {
     /// Legal deadlines past their limit (acceptance notice, handling, review answers…).
@@ -42,6 +51,8 @@ public struct SupervisionList: Sendable, Equatable {
     public var listed: [(caseID: CaseID, title: String, reason: String)] = []
     /// The conference office's units (kind `petition_bureau`): who owes what no other unit owes.
     public var offices: [UnitID] = []
+    /// How many entries each part has in all (a part lists at most the limit asked, most urgent first).
+    public var totals = SupervisionTotals()
 
     public static func == (lhs: SupervisionList, rhs: SupervisionList) -> Bool {
         lhs.overdueDeadlines == rhs.overdueDeadlines && lhs.overdueTasks == rhs.overdueTasks
@@ -158,32 +169,43 @@ extension CaseStore {
         return posted
     }
 
-    /// The supervision list at `now` (each part at most `limit` entries, most urgent first).
-    public func supervisionList(at now: Timestamp, limit: Int = 500) async throws -> SupervisionList {
+    /// The supervision list at `now`: each part at most `limit` entries, most urgent first, and
+    /// each part's total. Reads the kept rows (running deadlines, obligations, work items) by their
+    /// indexes, and only the cases it lists.
+    public func supervisionList(at now: Timestamp, limit: Int = maxCasePage) async throws -> SupervisionList {
         let windows = (DeadlineKind.allCases.filter(\.isWindow) + [.negotiation, .escalation]).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let limit = Int64(min(max(limit, 1), maxCasePage))
-        let (deadlines, tasks, items, listed) = try await read { connection in
-            let deadlines = try connection.query(
-                "SELECT case_id, kind, due_at FROM case_deadlines WHERE met_at IS NULL AND kind NOT IN (\(windows)) AND due_at <= ? ORDER BY due_at LIMIT ?",
-                [.integer(now.milliseconds), .integer(limit)]
-            ).map { (CaseID($0.int(0) ?? 0), $0.string(1) ?? "", Timestamp(milliseconds: $0.int(2) ?? 0)) }
-            let tasks = try connection.query(
-                "SELECT case_id, key, due_at FROM case_obligations WHERE met_at IS NULL AND key LIKE 'task-%' AND due_at <= ? ORDER BY due_at LIMIT ?",
-                [.integer(now.milliseconds), .integer(limit)]
-            ).map { (CaseID($0.int(0) ?? 0), $0.string(1) ?? "", Timestamp(milliseconds: $0.int(2) ?? 0)) }
-            let items = try connection.query(
-                "SELECT case_id, key, due_at FROM case_obligations WHERE met_at IS NULL AND key LIKE 'supervision-%' ORDER BY due_at LIMIT ?",
-                [.integer(limit)]
-            ).map { (CaseID($0.int(0) ?? 0), $0.string(1) ?? "", Timestamp(milliseconds: $0.int(2) ?? 0)) }
-            let listed = try connection.query("SELECT id FROM cases WHERE listed = 1 ORDER BY id LIMIT ?", [.integer(limit)])
-                .map { CaseID($0.int(0) ?? 0) }
-            return (deadlines, tasks, items, listed)
+        let deadlinesWhere = "met_at IS NULL AND kind NOT IN (\(windows)) AND due_at <= ?"
+        let tasksWhere = "met_at IS NULL AND key LIKE 'task-%' AND due_at <= ?"
+        let itemsWhere = "met_at IS NULL AND key LIKE 'supervision-%'"
+        let (deadlines, tasks, items, listed, states, counts) = try await read { connection in
+            func rows(_ sql: String, _ values: [SQLiteValue]) throws -> [(CaseID, String, Timestamp)] {
+                try connection.query(sql, values).map { (CaseID($0.int(0) ?? 0), $0.string(1) ?? "", Timestamp(milliseconds: $0.int(2) ?? 0)) }
+            }
+            func count(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int { Int(try connection.query(sql, values).first?.int(0) ?? 0) }
+            let now = SQLiteValue.integer(now.milliseconds)
+            let deadlines = try rows("SELECT case_id, kind, due_at FROM case_deadlines WHERE \(deadlinesWhere) ORDER BY due_at LIMIT ?", [now, .integer(limit)])
+            let tasks = try rows("SELECT case_id, key, due_at FROM case_obligations WHERE \(tasksWhere) ORDER BY due_at LIMIT ?", [now, .integer(limit)])
+            let items = try rows("SELECT case_id, key, due_at FROM case_obligations WHERE \(itemsWhere) ORDER BY due_at LIMIT ?", [.integer(limit)])
+            let listed = try connection.query("SELECT id FROM cases WHERE listed = 1 ORDER BY id LIMIT ?", [.integer(limit)]).map { CaseID($0.int(0) ?? 0) }
+            var counts = SupervisionTotals()
+            counts.overdueDeadlines = try count("SELECT COUNT(*) FROM case_deadlines WHERE \(deadlinesWhere)", [now])
+            counts.overdueTasks = try count("SELECT COUNT(*) FROM case_obligations WHERE \(tasksWhere)", [now])
+            counts.supervisionItems = try count("SELECT COUNT(*) FROM case_obligations WHERE \(itemsWhere)")
+            counts.listed = try count("SELECT COUNT(*) FROM cases WHERE listed = 1")
+            // Only the cases listed are read, in one query.
+            let ids = Array(Set(deadlines.map(\.0) + tasks.map(\.0) + items.map(\.0) + listed)).map { SQLiteValue.integer($0.rawValue) }
+            var states: [CaseID: PetitionCase] = [:]
+            if !ids.isEmpty {
+                let decoder = JSONDecoder()
+                for row in try connection.query("SELECT state FROM cases WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", ids) {
+                    let state = try decoder.decode(PetitionCase.self, from: Data((row.string(0) ?? "").utf8))
+                    states[state.id] = state
+                }
+            }
+            return (deadlines, tasks, items, listed, states, counts)
         }
         let offices = try await officeUnits()
-        var states: [CaseID: PetitionCase] = [:]
-        for id in Set(deadlines.map(\.0) + tasks.map(\.0) + items.map(\.0) + listed) {
-            states[id] = try await caseState(id)
-        }
         func entries(_ rows: [(CaseID, String, Timestamp)]) -> [SupervisionEntry] {
             rows.compactMap { id, key, dueAt in
                 guard let state = states[id] else { return nil }
@@ -198,7 +220,9 @@ extension CaseStore {
         list.overdueDeadlines = entries(deadlines)
         list.overdueTasks = entries(tasks)
         list.openSupervisionItems = entries(items)
-        list.negotiations = try await negotiationSupervision(at: now)
+        list.negotiations = try await negotiationSupervision(at: now, limit: Int(limit))
+        list.totals = counts
+        list.totals.negotiations = try await negotiationSupervisionCount()
         list.listed = listed.compactMap { id in
             guard let state = states[id], let listing = state.listedSupervision else { return nil }
             return (id, state.title, listing.reason)

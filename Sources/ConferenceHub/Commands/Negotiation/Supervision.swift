@@ -1,19 +1,33 @@
 // supervision: the supervision list (督办清单) — overdue deadlines and tasks, open supervision
-// items, negotiations waiting on someone, cases under listed supervision, and every unit's
-// negotiation figures. For those who see every case.
+// items, negotiations waiting on someone, cases under listed supervision (each part the `limit`
+// most urgent, with its total), and every unit's negotiation figures. For those who see every case.
 import CaseCore
 
 struct Supervision: Command {
-    typealias Parameters = NoParameters
     static let name = "supervision"
     static let effect = CommandEffect.read
-    /// It scans every open case and every unit.
-    static func cost(_ parameters: NoParameters) -> Int { 5 }
+    /// Five parts of at most `limit` entries each, their totals, and every unit's figures.
+    static func cost(_ parameters: Parameters) -> Int { 5 }
     static var access: CommandAccess {
         .signedInWhere(rule: CaseAccess.seesEveryCase, refusal: "the supervision list is for coordinators, leaders and auditors")
     }
 
+    struct Parameters: Sendable {
+        /// Entries listed per part, most urgent first.
+        let limit: Int
+    }
+
+    /// How many entries each part has in all.
+    struct Totals: Encodable, Sendable {
+        let overdueDeadlines: Int
+        let overdueTasks: Int
+        let supervisionItems: Int
+        let negotiations: Int
+        let listed: Int
+    }
+
     struct Output: Encodable, Sendable {
+        let totals: Totals
         let overdueDeadlines: [Entry]
         let overdueTasks: [Entry]
         let supervisionItems: [Entry]
@@ -82,11 +96,19 @@ struct Supervision: Command {
         let reason: String
     }
 
-    static func run(_ parameters: NoParameters, in context: CommandContext) async throws -> Output {
+    static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
+        struct Fields: Decodable { let limit: Int? }
+        return Parameters(limit: try Check.limit(try request.decode(Fields.self).limit))
+    }
+
+    static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let store = context.store, now = context.hub.clock.now()
-        let list = try await store.supervisionList(at: now)
+        let list = try await store.supervisionList(at: now, limit: parameters.limit)
         let figures = try await store.negotiationFigures()
+        let totals = list.totals
         return Output(
+            totals: Totals(overdueDeadlines: totals.overdueDeadlines, overdueTasks: totals.overdueTasks,
+                           supervisionItems: totals.supervisionItems, negotiations: totals.negotiations, listed: totals.listed),
             overdueDeadlines: list.overdueDeadlines.map { Entry($0, now: now) },
             overdueTasks: list.overdueTasks.map { Entry($0, now: now) },
             supervisionItems: list.openSupervisionItems.map { Entry($0, now: now) },
