@@ -58,9 +58,9 @@ final class CompatibilityTests: XCTestCase {
         let kept = try await store.keptWorkItems(), mismatches = try await store.workItemMismatches()
         XCTAssertFalse(kept.isEmpty, "the open cases owe something")
         XCTAssertEqual(mismatches, [])
-        let title = try await store.read { try $0.query("SELECT title FROM cases WHERE id = 1").first?.string(0) }
+        let title = try await store.read { try $0.query("SELECT title FROM case_titles WHERE id = 1").first?.string(0) }
         let stateTitle = try await store.caseState(CaseID(1))?.title
-        XCTAssertEqual(title, stateTitle, "the title column was filled from the state")
+        XCTAssertEqual(title, stateTitle, "the titles were copied from the states")
         XCTAssertNotEqual(title, "")
 
         // Every case event reads as a typed CaseEvent; the tricky text came through whole.

@@ -98,6 +98,103 @@ final class PagingTests: XCTestCase {
     }
 }
 
+/// The same edge in the other paged commands: at the default page and the largest, an exactly
+/// full last page ends the walk, and one more item takes one more page.
+final class PagedReadsTests: XCTestCase {
+    /// Walks `type` with its cursor field; `next` names where the following page starts.
+    private func walk(_ client: WebSocketClientConnection, _ fields: [String: Any], key: String, cursor: String,
+                      limit: Int?) async throws -> (count: Int, pages: Int) {
+        var count = 0, pages = 0
+        var position: Any?
+        repeat {
+            var request: [String: Any] = ["id": "p\(pages)"].merging(fields) { $1 }
+            if let limit { request["limit"] = limit }
+            if let position { request[cursor] = position }
+            let reply = try await client.request(request)
+            let result = try XCTUnwrap(reply["result"] as? [String: Any], "\(reply)")
+            count += (result[key] as? [Any] ?? []).count
+            position = result["next"]
+            pages += 1
+        } while position != nil && pages < 100
+        return (count, pages)
+    }
+
+    func testCaseHistoryDecisionEntriesRoomHistoryAndMeetingsEndOnAnExactlyFullPage() async throws {
+        let hub = try await HubTestServer.hub(decisionLog: DecisionLogIdentity(signer: try CheckpointSigner(), origin: "ConferenceHub decision log"))
+        let coordinator = Actor(person: PersonID("coord"), unit: TestPeople.office, roles: [.coordinator])
+        let housing = Actor(person: PersonID("h-officer"), unit: TestPeople.housing, roles: [.officer])
+        let finance = Actor(person: PersonID("f-officer"), unit: TestPeople.finance, roles: [.officer])
+        // A case of exactly 1,000 events: six steps, then 994 progress reports on its task.
+        let id = try await hub.store.register(
+            Registration(title: "t", summary: "s", category: .claim, channel: .visit, receivedOn: LocalDate("2026-11-01")!,
+                         involvedUnits: [TestPeople.housing, TestPeople.finance], petitioner: Petitioner(name: "Wang Wu", contact: "2")),
+            by: coordinator).caseID
+        let steps: [(CaseChange, Actor)] = [
+            (.assigned(Assignment(lead: TestPeople.housing, coHandling: [TestPeople.finance], rationale: "r")), coordinator), (.accepted, housing),
+            (.handlingStarted, housing),
+            (.taskAssigned(TaskAssignment(unit: TestPeople.finance, what: "Confirm", due: hub.store.policy.timeZone.localDate(of: Date()).adding(days: 10))), housing),
+            (.taskAcknowledged(task: 1), finance),
+        ]
+        for (change, actor) in steps { _ = try await hub.store.perform(change, on: id, by: actor) }
+        let report = { (text: String) in CaseChange.taskProgress(task: 1, report: ProgressReport(text: text, status: .onTrack)) }
+        for index in 0..<994 {
+            _ = try await hub.store.perform(report("report \(index)"), on: id, by: finance)
+        }
+        // 1,000 decision-log entries, 1,000 messages in one room, 1,000 meetings.
+        for _ in 0..<1_000 { _ = try await hub.store.markRestored(at: Timestamp(Date())) }
+        for index in 0..<1_000 {
+            _ = try await hub.store.post(room: RoomID.case(id), idempotencyKey: "k\(index)", by: housing.person, at: Timestamp(Date())) { position in
+                Array("{\"type\":\"event\",\"seq\":\(position.sequence)}".utf8)
+            }
+        }
+        let roomEventsBefore = try await hub.store.roomEvents(RoomID.case(id), after: 0, limit: 10_000).count
+        for index in 0..<1_000 {
+            _ = try await hub.store.convene(Convening(
+                title: "Meeting \(index)", scheduledAt: Timestamp(Date()).adding(seconds: 86_400), invited: [.init(unit: TestPeople.housing, required: true)],
+                agenda: [.init(caseID: id, description: "Item")]), by: coordinator)
+        }
+        let client = try await hub.connect(as: "coord")
+        let room = RoomID.case(id)
+        let reads: [(String, [String: Any], String, String, Int)] = [
+            ("case.history", ["type": "case.history", "case": room], "events", "after", 1_000),
+            ("decisions.entries", ["type": "decisions.entries"], "entries", "from", 1_000),
+            ("meetings", ["type": "meetings"], "meetings", "after", 1_000),
+        ]
+        for (name, fields, key, cursor, total) in reads {
+            for limit in [500, nil] {
+                let walked = try await walk(client, fields, key: key, cursor: cursor, limit: limit)
+                XCTAssertEqual(walked.count, total, "\(name) at \(limit ?? 100): every item")
+                XCTAssertEqual(walked.pages, limit == 500 ? 2 : 10, "\(name) at \(limit ?? 100): an exactly full page ends the walk")
+            }
+        }
+        // Room history pages back from the newest with `before`, saying `more` while older events remain.
+        var before: Int64?, pages = 0, seen = 0
+        while true {
+            var request: [String: Any] = ["id": "h", "type": "history", "room": room, "limit": 500]
+            if let before { request["before"] = before }
+            let reply = try await client.request(request)
+            let result = try XCTUnwrap(reply["result"] as? [String: Any], "\(reply)")
+            let events = result["events"] as? [[String: Any]] ?? []
+            seen += events.count
+            pages += 1
+            guard result["more"] as? Bool == true, let oldest = events.first?["seq"] as? Int else { break }
+            before = Int64(oldest)
+        }
+        XCTAssertEqual(seen, roomEventsBefore)
+        XCTAssertEqual(pages, (roomEventsBefore + 499) / 500)
+        // One more of each: one more page at the largest.
+        _ = try await hub.store.perform(report("one more"), on: id, by: finance)
+        _ = try await hub.store.markRestored(at: Timestamp(Date()))
+        for (name, fields, key, cursor, total) in reads.prefix(2) {
+            let walked = try await walk(client, fields, key: key, cursor: cursor, limit: 500)
+            XCTAssertEqual(walked.count, total + 1, name)
+            XCTAssertEqual(walked.pages, 3, name)
+        }
+        await client.close()
+        try await hub.stop()
+    }
+}
+
 final class FiguresTests: XCTestCase {
     func testFiguresAreReadByTheRightPeopleAndExportedAsCSV() async throws {
         let hub = try await HubTestServer.hub()

@@ -165,6 +165,91 @@ extension CaseStore {
     }
 }
 
+/// What a case list asks for: every condition given must hold. Done by the store over all cases.
+public struct CaseFilter: Sendable, Equatable {
+    /// With `relation`: the unit's part in the case.
+    public var unit: UnitID?
+    public var relation: UnitRelation?
+    public var status: CaseStatus?
+    /// Only cases with a running obligation (a legal deadline, not a petitioner's window; a task;
+    /// a supervision item) past its limit.
+    public var overdue = false
+    /// Only cases under listed supervision (挂牌督办).
+    public var listed = false
+    /// A registration number (`case-12` or `12`), or words the title contains (letters in any case).
+    public var search: String?
+
+    public init(unit: UnitID? = nil, relation: UnitRelation? = nil, status: CaseStatus? = nil, overdue: Bool = false,
+                listed: Bool = false, search: String? = nil) {
+        self.unit = unit
+        self.relation = relation
+        self.status = status
+        self.overdue = overdue
+        self.listed = listed
+        self.search = search
+    }
+
+    /// Longest search text taken.
+    public static let maxSearchLength = 100
+
+    /// The case a search names by its registration number, if it is one.
+    var searchedID: Int64? {
+        guard let text = search?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
+        let digits = text.hasPrefix("case-") ? String(text.dropFirst(5)) : text
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int64(digits)
+    }
+
+    /// The search as a LIKE pattern (its `%`, `_` and `\` taken literally).
+    var searchPattern: String? {
+        guard let text = search?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+
+    /// The WHERE clause over `cases c`, and its values.
+    func clause(at now: Timestamp) -> (sql: String, values: [SQLiteValue]) {
+        var conditions: [String] = [], values: [SQLiteValue] = []
+        if let relation, let unit {
+            conditions.append("c.id IN (SELECT case_id FROM case_units WHERE unit_id = ? AND relation = ?)")
+            values += [.text(unit.rawValue), .text(relation.storedName)]
+        }
+        if let status {
+            conditions.append("c.status = ?")
+            values.append(.text(status.rawValue))
+        }
+        if listed { conditions.append("c.listed = 1") }
+        if overdue {
+            let windows = DeadlineKind.allCases.filter(\.isWindow).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            conditions.append(
+                """
+                c.id IN (SELECT case_id FROM case_deadlines WHERE met_at IS NULL AND kind NOT IN (\(windows)) AND due_at <= ?
+                         UNION SELECT case_id FROM case_obligations WHERE met_at IS NULL AND due_at <= ?)
+                """)
+            values += [.integer(now.milliseconds), .integer(now.milliseconds)]
+        }
+        if let pattern = searchPattern {
+            conditions.append("c.id IN (SELECT id FROM case_titles WHERE title LIKE ? ESCAPE '\\' OR id = ?)")
+            values += [.text(pattern), .integer(searchedID ?? -1)]
+        }
+        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values)
+    }
+}
+
+extension CaseStore {
+    /// The cases that match `filter` at `now`, by id, after `afterID`: at most `limit`.
+    public func cases(matching filter: CaseFilter, at now: Timestamp, after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {
+        let (condition, values) = filter.clause(at: now)
+        return try await readCases(
+            "SELECT c.state FROM cases c WHERE c.id > ? AND \(condition) ORDER BY c.id LIMIT ?",
+            [.integer(afterID?.rawValue ?? 0)] + values + [.integer(Int64(clampedLimit(limit)))])
+    }
+}
+
 extension CaseStore {
     /// Every case, by id (for readers who see all cases).
     public func allCases(after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {

@@ -363,7 +363,7 @@ public final class CaseStore: Sendable {
         return event
     }
 
-    /// Writes the projection rows of `state` (cases, case_units, work_items, case_obligations, case_deadlines).
+    /// Writes the projection rows of `state` (cases, case_titles, work_items, case_units, case_obligations, case_deadlines).
     static func writeProjection(
         _ state: PetitionCase, previous: PetitionCase?, lastHash: [UInt8], at metAt: Timestamp, context: WriterContext
     ) throws {
@@ -373,21 +373,25 @@ public final class CaseStore: Sendable {
         try connection.run(
             """
             INSERT INTO cases (id, status, category, lead_unit, responsible_leader, registered_at, accepted_at, answered_at,
-                               closed_at, handling_due_at, satisfaction, rated_at, last_seq, last_hash, state, title)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               closed_at, handling_due_at, satisfaction, rated_at, last_seq, last_hash, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET status = excluded.status, category = excluded.category, lead_unit = excluded.lead_unit,
                 responsible_leader = excluded.responsible_leader, accepted_at = excluded.accepted_at,
                 answered_at = excluded.answered_at, closed_at = excluded.closed_at, handling_due_at = excluded.handling_due_at,
                 satisfaction = excluded.satisfaction, rated_at = excluded.rated_at, last_seq = excluded.last_seq,
-                last_hash = excluded.last_hash, state = excluded.state, title = excluded.title
+                last_hash = excluded.last_hash, state = excluded.state
             """,
             [.integer(state.id.rawValue), .text(state.status.rawValue), .text(state.category.rawValue),
              optionalText(state.leadUnit?.rawValue), optionalText(state.responsibleLeader?.rawValue),
              .integer(state.registeredAt.milliseconds), optionalInteger(state.acceptedAt?.milliseconds),
              optionalInteger(state.answeredAt?.milliseconds), optionalInteger(state.closedAt?.milliseconds),
              optionalInteger(handlingDue?.milliseconds), optionalText(state.satisfaction?.rawValue),
-             optionalInteger(state.satisfactionRatedAt?.milliseconds), .integer(state.lastSequence), .blob(lastHash), .text(json),
-             .text(state.title)])
+             optionalInteger(state.satisfactionRatedAt?.milliseconds), .integer(state.lastSequence), .blob(lastHash), .text(json)])
+        if previous?.title != state.title {
+            try connection.run(
+                "INSERT INTO case_titles (id, title) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title",
+                [.integer(state.id.rawValue), .text(state.title)])
+        }
         try WorkItemRows.update(state, previous: previous, connection: connection, encoder: context.encoder)
         if previous?.involvedUnits != state.involvedUnits || previous?.leadUnit != state.leadUnit
             || previous?.coHandlingUnits != state.coHandlingUnits {

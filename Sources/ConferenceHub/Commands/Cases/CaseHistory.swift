@@ -18,6 +18,8 @@ struct CaseHistory: Command {
     struct Output: Encodable, Sendable {
         let `case`: String
         let events: [JSONValue]
+        /// The `after` of the next page; absent on the last.
+        let next: Int64?
     }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
@@ -27,7 +29,10 @@ struct CaseHistory: Command {
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
-        let events = try await context.store.history(of: parameters.caseID, for: try context.actor, after: parameters.after, limit: parameters.limit)
-        return Output(case: RoomID.case(parameters.caseID), events: try events.map(WireNames.value))
+        // One more than the page is read to know whether another page follows.
+        let events = try await context.store.history(of: parameters.caseID, for: try context.actor, after: parameters.after, limit: parameters.limit + 1)
+        let page = events.prefix(parameters.limit)
+        return Output(case: RoomID.case(parameters.caseID), events: try page.map(WireNames.value),
+                      next: events.count > page.count ? page.last?.sequence : nil)
     }
 }

@@ -1,5 +1,6 @@
-// cases: a page of cases — a unit's (by its part in them), by status, or all — as the person may
-// list them.
+// cases: a page of cases — a unit's (by its part in them), by status, overdue, under listed
+// supervision, by registration number or title, or all — as the person may list them. Every
+// filter is done by the hub over all cases.
 import CaseCore
 import Messaging
 
@@ -14,6 +15,9 @@ struct Cases: Command {
         /// As asked; nil: every case for those who see every case, else `involved`.
         let relation: UnitRelation?
         let status: CaseStatus?
+        let overdue: Bool
+        let listed: Bool
+        let search: String?
         let after: CaseID?
         let limit: Int
     }
@@ -29,34 +33,35 @@ struct Cases: Command {
             let unit: String?
             let relation: UnitRelation?
             let status: CaseStatus?
+            let overdue: Bool?
+            let listed: Bool?
+            let search: String?
             let after: CaseReference?
             let limit: Int?
         }
         let fields = try request.decode(Fields.self)
+        let search = try Check.text(ifGiven: fields.search, "search", max: CaseFilter.maxSearchLength)
         return Parameters(unit: try Check.unit(ifGiven: fields.unit, "unit"), relation: fields.relation, status: fields.status,
+                          overdue: fields.overdue ?? false, listed: fields.listed ?? false, search: search,
                           after: fields.after?.id, limit: try Check.limit(fields.limit))
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
         let actor = try context.actor, store = context.store
         let seesAll = CaseAccess.seesEveryCase(actor)
-        // One more than the page is read to know whether another page follows.
-        let (status, after, limit) = (parameters.status, parameters.after, parameters.limit + 1)
-        let cases: [PetitionCase]
+        var filter = CaseFilter(status: parameters.status, overdue: parameters.overdue, listed: parameters.listed, search: parameters.search)
         if let unit = parameters.unit {
             guard seesAll || unit == actor.unit else { throw HubFailure(.forbidden, "you may list only your own unit's cases") }
-            cases = try await store.cases(for: unit, relation: parameters.relation ?? .involved, status: status, after: after, limit: limit)
+            (filter.unit, filter.relation) = (unit, parameters.relation ?? .involved)
         } else if let relation = parameters.relation {
             // A relation without a unit is the person's own unit's part (本单位主办, 本单位协办), for
             // every role: a coordinator's or leader's "lead" is not every case.
-            cases = try await store.cases(for: actor.unit, relation: relation, status: status, after: after, limit: limit)
-        } else if seesAll, let status {
-            cases = try await store.cases(status: status, after: after, limit: limit)
-        } else if seesAll {
-            cases = try await store.allCases(after: after, limit: limit)
-        } else {
-            cases = try await store.cases(for: actor.unit, relation: .involved, status: status, after: after, limit: limit)
+            (filter.unit, filter.relation) = (actor.unit, relation)
+        } else if !seesAll {
+            (filter.unit, filter.relation) = (actor.unit, .involved)
         }
+        // One more than the page is read to know whether another page follows.
+        let cases = try await store.cases(matching: filter, at: context.hub.clock.now(), after: parameters.after, limit: parameters.limit + 1)
         let page = Array(cases.prefix(parameters.limit))
         return Output(cases: try page.map(WireNames.case), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
     }

@@ -24,6 +24,8 @@ struct DecisionsEntries: Command {
         }
 
         let entries: [Entry]
+        /// The `from` of the next page; absent on the last.
+        let next: Int?
     }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> Parameters {
@@ -34,10 +36,12 @@ struct DecisionsEntries: Command {
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
-        let entries = try await context.store.decisionEntries(from: parameters.from, limit: parameters.limit)
-        return Output(entries: entries.map {
+        // One more than the page is read to know whether another page follows.
+        let entries = try await context.store.decisionEntries(from: parameters.from, limit: parameters.limit + 1)
+        let page = entries.prefix(parameters.limit)
+        return Output(entries: page.map {
             Output.Entry(index: $0.index, kind: $0.kind, meeting: $0.meeting.map(RoomID.meeting), entry: String(decoding: $0.body, as: UTF8.self),
                          leafHash: Base64.string($0.leafHash))
-        })
+        }, next: entries.count > page.count ? entries.last?.index : nil)
     }
 }
