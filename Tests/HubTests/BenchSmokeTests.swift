@@ -124,6 +124,19 @@ final class BenchSmokeTests: XCTestCase {
         XCTAssertNil(reused["fillSeconds"], "nothing filled")
     }
 
+    func testScaleBuildsEachSizeServesItAndTimesEveryRequestOverTheWire() async throws {
+        let result = try await bench(["scale", "--sizes", "100,200", "--events-per-case", "6", "--writers", "8", "--runs", "2"])
+        XCTAssertEqual(result["scenario"] as? String, "scale")
+        let sizes = result["sizes"] as? [[String: Any]] ?? []
+        XCTAssertEqual(sizes.compactMap { $0["cases"] as? Int }, [100, 200])
+        for size in sizes {
+            let p95 = size["p95"] as? [String: Double] ?? [:]
+            XCTAssertEqual(Set(p95.keys), Set(ScaleConference.requests.map(\.0)), "every request timed")
+            XCTAssertTrue(p95.values.allSatisfy { $0 > 0 }, "\(p95)")
+            XCTAssertGreaterThan(size["events"] as? Int ?? 0, (size["cases"] as? Int ?? 0) * 3)
+        }
+    }
+
     func testPacedFanout() async throws {
         let result = try await bench(["fanout", "--subscribers", "2", "--publishers", "1", "--messages", "50", "--rate", "500", "--client-threads", "1"])
         XCTAssertEqual(result["deliveries"] as? Int, 100)

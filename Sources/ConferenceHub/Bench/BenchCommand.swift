@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark scenario and print a table and a JSON result.",
-        subcommands: [FanoutBench.self, DurableBench.self, ConnectBench.self, IdleBench.self, RecoverBench.self, CasesBench.self])
+        subcommands: [FanoutBench.self, DurableBench.self, ConnectBench.self, IdleBench.self, RecoverBench.self, CasesBench.self, ScaleBench.self])
 }
 
 /// A measured series of durations, in milliseconds.

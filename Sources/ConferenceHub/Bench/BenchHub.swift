@@ -142,9 +142,16 @@ final class BenchHub: @unchecked Sendable {
                 rooms.append(RoomID.case(event.caseID))
             }
         }
+        return try await serve(root: root, directory: directory, token: token, rooms: rooms, threads: threads, extra: extra)
+    }
+
+    /// Starts `serve` (this binary, or `binary`) on `directory`, whose files live under `root`
+    /// (removed when the hub stops), with limits opened up for load.
+    static func serve(root: String, directory: DataDirectory, token: String, rooms: [String], threads: Int?, extra: [String] = [],
+                      binary: String? = nil) async throws -> BenchHub {
         let portFile = root + "/port"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = binary.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
             "serve", "--data-dir", directory.root, "--port", "0", "--internal-port", "0", "--drain-seconds", "0", "--port-file", portFile, "--log-level", "warning",
             "--rate-limit", "1000000", "--max-connections-per-person", "1000000", "--max-pending-per-address", "0", "--max-rooms", "16",
@@ -253,7 +260,7 @@ final class BenchHub: @unchecked Sendable {
     private lazy var tlsContext: TLSContext? = try? TLSContext(role: .client, configuration: tlsConfiguration)
     private let contextLock = NSLock()
 
-    func connectionConfiguration(onMessage: @escaping @Sendable (WebSocketMessage) -> Void) -> WebSocketClientConfiguration {
+    func connectionConfiguration(onMessage: (@Sendable (WebSocketMessage) -> Void)?) -> WebSocketClientConfiguration {
         let (tls, context) = contextLock.withLock { (tlsConfiguration, tlsContext) }
         var configuration = WebSocketClientConfiguration(host: host, port: port, tls: tls)
         configuration.sharedTLSContext = context

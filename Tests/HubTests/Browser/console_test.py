@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.request
 import zoneinfo
@@ -207,7 +208,11 @@ class Browser:
             raise AssertionError(message)
 
     def open_case(self, case):
+        """Finds the case in the case list by its number (the hub searches every case) and opens it."""
         self.element("nav-cases").click()
+        search = self.until(lambda driver: driver.find_elements(By.ID, "filter-search"), "the case list")[0]
+        search.clear()
+        search.send_keys(case + Keys.ENTER)
         link = self.until(lambda driver: [a for a in driver.find_elements(By.CSS_SELECTOR, "a.case-link") if a.text == case], f"{case} in the list")
         link[0].click()
         self.until(lambda driver: driver.execute_script("return document.querySelectorAll('#timeline li').length") > 0, "the timeline")
@@ -378,6 +383,67 @@ class ConsoleTests(unittest.TestCase):
             "received_on": "2026-12-01", "involved_units": ["housing", "finance"],
             "petitioner": {"name": "张三", "contact": "138-0000-0000"}})[0]
         return result["case"]
+
+    def register_many(self, titles):
+        """Registers a case per title on one socket, waiting as the hub's rate limit asks; returns their numbers."""
+        cases = []
+        with ws_connect(f"wss://localhost:{self.hub.port}/v1/ws", ssl=self.hub.context, subprotocols=["conferencehub.v1"]) as socket:
+            socket.send(json.dumps({"id": "auth", "type": "auth", "token": self.coord_token}))
+            assert json.loads(socket.recv())["type"] == "ok"
+            for index, title in enumerate(titles):
+                while True:
+                    socket.send(json.dumps({
+                        "id": f"r{index}", "type": "case.register", "title": title, "summary": "楼道照明损坏，夜间出行不便",
+                        "category": "suggestion", "channel": "online", "received_on": "2026-12-01", "involved_units": ["housing"],
+                        "petitioner": {"name": "李四", "contact": "139-0000-0000"}}))
+                    reply = json.loads(socket.recv())
+                    if reply["type"] != "error" or reply["error"]["code"] != "rate_limited":
+                        break
+                    time.sleep(reply["error"]["retry_after_ms"] / 1000)
+                assert reply["type"] == "ok", reply
+                cases.append(reply["result"]["case"])
+        return cases
+
+    def test_the_case_list_pages_through_every_case_and_the_hub_filters_them_all(self):
+        cases = self.register_many([f"楼道照明损坏 {index + 1}号楼" for index in range(105)])
+        browser = self.browser("case-list")
+        browser.sign_in("coord")
+        browser.element("nav-cases").click()
+
+        def settled(driver):
+            return driver.execute_script("return document.getElementById('case-rows').getAttribute('aria-busy') === 'false'")
+
+        def rows(driver):
+            return driver.execute_script("return [...document.querySelectorAll('a.case-link')].map(a => a.textContent)")
+
+        browser.until(lambda driver: settled(driver) and len(rows(driver)) == 100, "the first page of 100")
+        self.assertTrue(browser.element("cases-more").is_displayed(), "more follow")
+        self.assertRegex(browser.text_of("cases-note"), r"^已显示100件，还有更多$")
+        # Every case, page by page.
+        while browser.element("cases-more").is_displayed():
+            shown = len(rows(browser.driver))
+            browser.element("cases-more").click()
+            browser.until(lambda driver: settled(driver) and len(rows(driver)) > shown, "the next page")
+        every = rows(browser.driver)
+        self.assertEqual(len(every), len(set(every)), "no case twice")
+        self.assertTrue(set(cases) <= set(every), "every case registered is listed")
+        self.assertRegex(browser.text_of("cases-note"), rf"^共{len(every)}件$")
+        # The search is done by the hub over all cases: 105 match, two pages again.
+        browser.element("filter-search").send_keys("照明损坏" + Keys.ENTER)
+        browser.until(lambda driver: settled(driver) and len(rows(driver)) == 100 and rows(driver)[0] == cases[0], "the search's first page")
+        browser.element("cases-more").click()
+        browser.until(lambda driver: settled(driver) and len(rows(driver)) == 105, "the search's second page")
+        self.assertEqual(rows(browser.driver), cases)
+        self.assertFalse(browser.element("cases-more").is_displayed())
+        # By registration number: exactly that case.
+        search = browser.element("filter-search")
+        search.clear()
+        search.send_keys(cases[41] + Keys.ENTER)
+        browser.until(lambda driver: settled(driver) and rows(driver) == [cases[41]], "the case by its number")
+        # Listed supervision, with the search: none of these is listed.
+        browser.element("filter-listed").click()
+        browser.until(lambda driver: settled(driver) and rows(driver) == [], "no listed case")
+        self.assertEqual(browser.text_of("cases-note"), "没有符合条件的案件。")
 
     def test_password_sign_in_first_change_wrong_password_and_throttling(self):
         browser = self.browser("first")

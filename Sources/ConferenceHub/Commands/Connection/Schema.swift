@@ -63,6 +63,7 @@ struct Schema: Command {
                 "rooms_per_connection": configuration.maxRoomsPerConnection,
                 "connections_per_person": configuration.maxConnectionsPerPerson,
                 "idempotency_key_length": ParameterLimits.maxKey,
+                "case_search_length": CaseFilter.maxSearchLength,
             ],
             policyLimits: Vocabulary.policyLimits(policy.limits),
             timeZone: policy.timeZone.timeZone.identifier,

@@ -1,28 +1,42 @@
 // inbox.js: my work — everything the open cases wait for from this person or their
-// unit, most urgent first, with the time left coloured by the warning it has reached. It is read
+// unit, most urgent first, a page at a time (a button shows the next), with the time left coloured by the warning it has reached. It is read
 // again whenever the conference lobby announces a milestone, every 20 seconds, and after a
 // reconnection, so that it stays current without a reload.
 import { data, h, replace } from "./dom.js";
 import { day, sentence, timeLeft, unitName } from "./format.js";
 import { t } from "./i18n.js";
+import { limit } from "./schema.js";
 
 /** Shows the inbox in `root`; `onCount` gets the number of items; returns a function that stops it. */
 export async function showInbox(root, hub, onCount) {
   const list = h("ol", { class: "inbox", id: "inbox-items" });
-  const note = h("p", { class: "hint", id: "inbox-note" });
-  replace(root, h("section", { class: "inbox-page" }, h("h2", {}, t("nav.inbox")), note, list));
+  const note = h("p", { class: "hint", id: "inbox-note", "aria-live": "polite" });
+  const more = h("button", { type: "button", id: "inbox-more", hidden: true }, t("inbox.more"));
+  replace(root, h("section", { class: "inbox-page" }, h("h2", {}, t("nav.inbox")), note, list, more));
+  // Items shown: a page at first, a page more each time the person asks; every read refreshes them all.
+  const page = limit("page_size");
+  let wanted = page;
 
   async function load() {
-    let result;
+    let count = 0;
+    let items = [];
     try {
-      result = await hub.request("inbox", { limit: 200 });
+      let offset = 0;
+      do {
+        const result = await hub.request("inbox", { offset, limit: Math.min(page, wanted - items.length) });
+        count = result.count;
+        items = items.concat(result.items);
+        offset = result.next;
+      } while (offset !== undefined && offset !== null && items.length < wanted);
     } catch {
       replace(note, t("error.generic"));
       return;
     }
-    onCount(result.count);
-    replace(note, result.count === 0 ? t("inbox.none") : t("inbox.count", { count: result.count }));
-    replace(list, result.items.map((item) => {
+    onCount(count);
+    replace(note, count === 0 ? t("inbox.none") : items.length < count
+      ? t("inbox.shown", { count, shown: items.length }) : t("inbox.count", { count }));
+    more.hidden = items.length >= count;
+    replace(list, items.map((item) => {
       const level = item.level === 100 ? "overdue" : item.level ? "w" + item.level : "ok";
       return h("li", { class: "work " + level, "data-kind": item.kind, "data-case": item.case },
         h("a", { href: `#/case/${encodeURIComponent(item.case)}` }, data(item.case), " ", data(item.title)),
@@ -34,6 +48,10 @@ export async function showInbox(root, hub, onCount) {
     }));
   }
 
+  more.addEventListener("click", () => {
+    wanted += page;
+    load();
+  });
   await load();
   const timer = setInterval(load, 20000);
   const stopListening = hub.onLobbyEvent(load);

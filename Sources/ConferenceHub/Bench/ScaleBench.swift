@@ -1,0 +1,115 @@
+// `conference-hub bench scale`: a city conference at 1,000, 10,000 and 100,000 cases. Each size is
+// built through the store as the hub builds it (60 units under 6 district governments, 2
+// coordinators, an officer pair and a leader per unit, cases in every stage), then served by
+// `conference-hub serve` (this binary, or --binary) and timed over the wire: what people open
+// first (我的待办 for an officer, a leader and a coordinator; the case list with each filter;
+// supervision; one case). Prints p50 and p95 per size and each request's growth exponent.
+import ArgumentParser
+import CaseCore
+import Foundation
+import Messaging
+import NIOPosix
+
+struct ScaleBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale", abstract: "Build conferences of growing size through the store, then time the requests people open first, over the wire.")
+
+    @Option(help: "Conference sizes in cases, comma-separated.")
+    var sizes = "1000,10000,100000"
+
+    @Option(help: "Events per case on average (cases in handling carry plan revisions).")
+    var eventsPerCase = 20
+
+    @Option(help: "Concurrent writers while building.")
+    var writers = 256
+
+    @Option(help: "Timed runs of each request.")
+    var runs = 30
+
+    @Option(help: "The hub binary that serves the built conference (default: this one).")
+    var binary: String?
+
+    @Option(help: "Write the JSON result to this file as well.")
+    var json: String?
+
+    var sizeList: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        guard !sizeList.isEmpty, sizeList.allSatisfy({ $0 >= 100 }), sizeList.count == sizes.split(separator: ",").count else {
+            throw ValidationError("--sizes is a comma-separated list of case counts of at least 100")
+        }
+        guard eventsPerCase >= 6, writers > 0, runs > 0 else { throw ValidationError("--events-per-case at least 6; positive --writers and --runs") }
+    }
+
+    struct SizeResult: Codable {
+        let cases: Int
+        let events: Int64
+        let buildSeconds: Double
+        /// p50 and p95 per request, milliseconds.
+        let p50: [String: Double]
+        let p95: [String: Double]
+    }
+
+    func run() async throws {
+        OpenFileLimit.raise()
+        var results: [SizeResult] = []
+        for size in sizeList {
+            results.append(try await measure(size: size))
+            report(results)
+        }
+        struct Output: Codable { let scenario: String; let binary: String?; let sizes: [SizeResult] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Output(scenario: "scale", binary: binary, sizes: results))
+        print(String(decoding: data, as: UTF8.self))
+        if let json { try data.write(to: URL(fileURLWithPath: json)) }
+    }
+
+    /// The table so far: p95 per size, and the exponent between the first and the last size.
+    private func report(_ results: [SizeResult]) {
+        guard let first = results.first, let last = results.last else { return }
+        var header = "request".padding(toLength: 34, withPad: " ", startingAt: 0)
+        for result in results { header += String(format: " %10@", "\(result.cases) p95" as NSString) }
+        print(header + (results.count > 1 ? "   exponent" : ""))
+        for (name, _) in ScaleConference.requests {
+            var line = name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            for result in results { line += String(format: " %10.2f", result.p95[name] ?? .nan) }
+            if results.count > 1, let a = first.p95[name], let b = last.p95[name], a > 0 {
+                line += String(format: "   %8.2f", log(b / a) / log(Double(last.cases) / Double(first.cases)))
+            }
+            print(line)
+        }
+    }
+
+    private func measure(size: Int) async throws -> SizeResult {
+        let root = NSTemporaryDirectory() + "chub-bench-scale-" + UUID().uuidString
+        let directory = DataDirectory(root + "/data")
+        _ = try await directory.initialize()
+        let conference = try await ScaleConference.build(in: directory, cases: size, eventsPerCase: eventsPerCase, writers: writers)
+        FileHandle.standardError.write(Data(String(format: "bench scale: %d cases, %lld events built in %.1f s\n", size, conference.events, conference.seconds).utf8))
+        let hub = try await BenchHub.serve(root: root, directory: directory, token: conference.tokens["coordinator-1"]!, rooms: [], threads: nil, binary: binary)
+        defer { hub.stop() }
+        let group = MultiThreadedEventLoopGroup.singleton
+        var clients: [String: HubClient] = [:]
+        for (person, token) in conference.tokens {
+            clients[person] = try await HubClient.connect(
+                configuration: HubClientConfiguration(connection: hub.connectionConfiguration(onMessage: nil), token: token), group: group)
+        }
+        var p50: [String: Double] = [:], p95: [String: Double] = [:]
+        for (name, request) in ScaleConference.requests {
+            let (person, type, fields) = request(size)
+            guard let client = clients[person] else { continue }
+            let first = try await client.send(type, fields)
+            guard first.isOK else { throw ClientFailure("\(name): \(first.errorCode ?? "?") \(first.errorMessage ?? "")") }
+            var samples: [Double] = []
+            for _ in 0..<runs {
+                samples.append(try await measureMilliseconds { _ = try await client.request(type, fields) })
+            }
+            let sorted = samples.sorted()
+            func percentile(_ fraction: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)] }
+            (p50[name], p95[name]) = (percentile(0.5), percentile(0.95))
+        }
+        for client in clients.values { await client.close() }
+        return SizeResult(cases: size, events: conference.events, buildSeconds: conference.seconds, p50: p50, p95: p95)
+    }
+}
