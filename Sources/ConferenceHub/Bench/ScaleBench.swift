@@ -48,6 +48,8 @@ struct ScaleBench: AsyncParsableCommand {
         /// p50 and p95 per request, milliseconds.
         let p50: [String: Double]
         let p95: [String: Double]
+        /// The size of each reply, bytes.
+        let replyBytes: [String: Int]
     }
 
     func run() async throws {
@@ -70,14 +72,14 @@ struct ScaleBench: AsyncParsableCommand {
         guard let first = results.first, let last = results.last else { return }
         var header = "request".padding(toLength: 34, withPad: " ", startingAt: 0)
         for result in results { header += String(format: " %10@", "\(result.cases) p95" as NSString) }
-        print(header + (results.count > 1 ? "   exponent" : ""))
+        print(header + (results.count > 1 ? "   exponent" : "") + "   reply KiB at \(last.cases)")
         for (name, _) in ScaleConference.requests {
             var line = name.padding(toLength: 34, withPad: " ", startingAt: 0)
             for result in results { line += String(format: " %10.2f", result.p95[name] ?? .nan) }
             if results.count > 1, let a = first.p95[name], let b = last.p95[name], a > 0 {
                 line += String(format: "   %8.2f", log(b / a) / log(Double(last.cases) / Double(first.cases)))
             }
-            print(line)
+            print(line + String(format: "   %10.1f", Double(last.replyBytes[name] ?? 0) / 1024))
         }
     }
 
@@ -92,15 +94,20 @@ struct ScaleBench: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         var clients: [String: HubClient] = [:]
         for (person, token) in conference.tokens {
-            clients[person] = try await HubClient.connect(
-                configuration: HubClientConfiguration(connection: hub.connectionConfiguration(onMessage: nil), token: token), group: group)
+            var connection = hub.connectionConfiguration(onMessage: nil)
+            // An unbounded reply (a build before the lists were bounded) is timed, not refused.
+            connection.webSocket.maxMessageSize = 256 << 20
+            clients[person] = try await HubClient.connect(configuration: HubClientConfiguration(connection: connection, token: token), group: group)
         }
-        var p50: [String: Double] = [:], p95: [String: Double] = [:]
+        var p50: [String: Double] = [:], p95: [String: Double] = [:], bytes: [String: Int] = [:]
         for (name, request) in ScaleConference.requests {
             let (person, type, fields) = request(size)
             guard let client = clients[person] else { continue }
             let first = try await client.send(type, fields)
             guard first.isOK else { throw ClientFailure("\(name): \(first.errorCode ?? "?") \(first.errorMessage ?? "")") }
+            bytes[name] = first.text.utf8.count
+            // Warmed up (the page cache, the statement cache, the allocator) before it is timed.
+            for _ in 0..<5 { _ = try await client.send(type, fields) }
             var samples: [Double] = []
             for _ in 0..<runs {
                 samples.append(try await measureMilliseconds { _ = try await client.request(type, fields) })
@@ -110,6 +117,6 @@ struct ScaleBench: AsyncParsableCommand {
             (p50[name], p95[name]) = (percentile(0.5), percentile(0.95))
         }
         for client in clients.values { await client.close() }
-        return SizeResult(cases: size, events: conference.events, buildSeconds: conference.seconds, p50: p50, p95: p95)
+        return SizeResult(cases: size, events: conference.events, buildSeconds: conference.seconds, p50: p50, p95: p95, replyBytes: bytes)
     }
 }

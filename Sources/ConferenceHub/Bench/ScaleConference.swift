@@ -11,15 +11,25 @@ enum ScaleConference {
     static let governments = (1...6).map { UnitID("gov-\($0)") }
     static let departments = (1...54).map { UnitID(String(format: "dept-%02d", $0)) }
 
-    /// A clock that moves 30 seconds per reading, so a built history spans weeks to years.
+    /// A clock that moves a fixed step per reading while the conference is built, so that its
+    /// history ends about now; then it stands at the real time for the sweeps that follow.
     final class SteppingClock: HubClock, @unchecked Sendable {
         private let lock = NSLock()
         private var current: Timestamp
-        init(start: Timestamp) { current = start }
-        func now() -> Timestamp { lock.withLock { current = current.adding(seconds: 30); return current } }
+        private var stepMilliseconds: Int64
+        init(start: Timestamp, stepMilliseconds: Int64) {
+            current = start
+            self.stepMilliseconds = stepMilliseconds
+        }
+        func now() -> Timestamp { lock.withLock { current = Timestamp(milliseconds: current.milliseconds + stepMilliseconds); return current } }
         /// The time without moving it.
         var peek: Timestamp { lock.withLock { current } }
+        /// Stops stepping, at `instant`.
+        func stand(at instant: Timestamp) { lock.withLock { (current, stepMilliseconds) = (instant, 0) } }
     }
+
+    /// How long the built history spans, ending about now.
+    static let historyDays: Int64 = 90
 
     struct Built {
         let events: Int64
@@ -47,7 +57,11 @@ enum ScaleConference {
 
     /// Builds the conference in `directory` (initialized, empty) through its store.
     static func build(in directory: DataDirectory, cases: Int, eventsPerCase: Int, writers: Int) async throws -> Built {
-        let clock = SteppingClock(start: Timestamp(ISO8601DateFormatter().date(from: "2025-06-02T01:00:00Z")!))
+        // One clock reading per event, about: the history spans `historyDays` and ends about now.
+        let now = Timestamp(Date())
+        let span = historyDays * 86_400_000
+        let clock = SteppingClock(start: Timestamp(milliseconds: now.milliseconds - span),
+                                  stepMilliseconds: max(1, span / Int64(max(1, cases * eventsPerCase))))
         let store = try CaseStore(path: directory.database, clock: clock)
         defer { store.close() }
         for government in governments { try await store.addUnit(Unit(id: government, name: "区政府 \(government.rawValue)", kind: .government)) }
@@ -85,6 +99,11 @@ enum ScaleConference {
             try await group.waitForAll()
         }
         let elapsed = ContinuousClock.now - started
+        // What the hub's sweeps did along the way: lapsed negotiations disputed, each deadline's
+        // warnings posted. Done now, so that the timed requests do not share the hub with them.
+        clock.stand(at: Timestamp(Date()))
+        while try await !store.sweep().isEmpty {}
+        while try await !store.postDeadlineWarnings().isEmpty {}
         let events = try await store.read { try $0.query("SELECT COUNT(*) FROM case_events").first?.int(0) ?? 0 }
         return Built(events: events, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, tokens: tokens)
     }
@@ -100,7 +119,8 @@ enum ScaleConference {
         let title = number % 97 == 0 ? "屋顶漏水 \(number)" : "拆迁补偿纠纷 \(number)"
         let registration = Registration(
             title: title, summary: "The household asks for the compensation agreed in 2019.", category: [.claim, .suggestion, .accusation][number % 3],
-            channel: [.letter, .visit, .phone, .online][number % 4], receivedOn: LocalDate("2025-06-01")!, involvedUnits: [lead, helper],
+            channel: [.letter, .visit, .phone, .online][number % 4],
+            receivedOn: store.policy.timeZone.localDate(of: clock.peek.date).adding(days: -1), involvedUnits: [lead, helper],
             petitioner: Petitioner(name: "Petitioner \(number)", contact: "contact-\(number)"))
         let negotiated = (2...9).contains(stage)
         let id = try await store.register(registration, by: coordinator, open: negotiated).caseID

@@ -1,7 +1,7 @@
-// inbox.js: my work — everything the open cases wait for from this person or their
-// unit, most urgent first, a page at a time (a button shows the next), with the time left coloured by the warning it has reached. It is read
-// again whenever the conference lobby announces a milestone, every 20 seconds, and after a
-// reconnection, so that it stays current without a reload.
+// inbox.js: my work — everything the open cases wait for from this person or their unit, most
+// urgent first, a page at a time (a button shows the next), with the time left coloured by the
+// warning it has reached. It is read again whenever the conference lobby announces a milestone,
+// every 20 seconds, and after a reconnection, so that it stays current without a reload.
 import { data, h, replace } from "./dom.js";
 import { day, sentence, timeLeft, unitName } from "./format.js";
 import { t } from "./i18n.js";
