@@ -1,5 +1,6 @@
 // CaseFilterTests: `cases` filters at the hub, over all cases and every page — status, relation,
-// overdue, listed supervision, and a search by registration number or title — alone and together.
+// overdue, listed supervision, and a search by registration number or title — alone and together,
+// each case whole or as a list shows it (`view`).
 import CaseCore
 import Foundation
 import Messaging
@@ -8,18 +9,34 @@ import XCTest
 @testable import ConferenceHub
 
 final class CaseFilterTests: XCTestCase {
-    /// Every case id `fields` lists, walking all pages of `limit`.
+    /// Every case id `fields` lists, walking all pages of `limit`: the same in both views, and
+    /// each summary as the whole case says.
     private func listed(_ client: WebSocketClientConnection, _ fields: [String: Any], limit: Int = 7) async throws -> [String] {
-        var ids: [String] = [], after: String?
-        repeat {
-            var request: [String: Any] = ["id": "c", "type": "cases", "limit": limit].merging(fields) { $1 }
-            if let after { request["after"] = after }
-            let reply = try await client.request(request)
-            let result = try XCTUnwrap(reply["result"] as? [String: Any], "\(reply)")
-            ids += (result["cases"] as? [[String: Any]] ?? []).compactMap { $0["case"] as? String }
-            after = result["next"] as? String
-        } while after != nil
-        return ids
+        func walk(_ view: String) async throws -> [[String: Any]] {
+            var cases: [[String: Any]] = [], after: String?
+            repeat {
+                var request: [String: Any] = ["id": "c", "type": "cases", "limit": limit, "view": view].merging(fields) { $1 }
+                if let after { request["after"] = after }
+                let reply = try await client.request(request)
+                let result = try XCTUnwrap(reply["result"] as? [String: Any], "\(reply)")
+                cases += result["cases"] as? [[String: Any]] ?? []
+                after = result["next"] as? String
+            } while after != nil
+            return cases
+        }
+        let full = try await walk("full"), summaries = try await walk("summary")
+        XCTAssertEqual(full.compactMap { $0["case"] as? String }, summaries.compactMap { $0["case"] as? String }, "\(fields)")
+        for (whole, summary) in zip(full, summaries) {
+            XCTAssertEqual(Set(summary.keys).subtracting(["lead", "handling_due_at"]), ["case", "title", "status", "registered_at", "listed"])
+            XCTAssertEqual(summary["title"] as? String, whole["title"] as? String)
+            XCTAssertEqual(summary["status"] as? String, whole["status"] as? String)
+            XCTAssertEqual(summary["lead"] as? String, whole["lead"] as? String)
+            XCTAssertEqual(summary["registered_at"] as? Int, whole["registered_at"] as? Int)
+            let handling = (whole["deadlines"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "handling" }
+            XCTAssertEqual(summary["handling_due_at"] as? Int, handling?["due_at"] as? Int)
+            XCTAssertEqual(summary["listed"] as? Bool, whole["listed_supervision"] != nil && !(whole["listed_supervision"] is NSNull))
+        }
+        return full.compactMap { $0["case"] as? String }
     }
 
     func testEveryFilterIsDoneByTheHubOverAllCases() async throws {
@@ -91,7 +108,7 @@ final class CaseFilterTests: XCTestCase {
         let financeRoof = try await listed(finance, ["search": "roof"])
         XCTAssertEqual(financeRoof, ids.enumerated().filter { $0.offset % 10 == 5 }.map { name($0.element) })
         // Bad input: a clear refusal.
-        for bad: [String: Any] in [["search": ""], ["search": String(repeating: "x", count: 101)], ["overdue": "yes"]] {
+        for bad: [String: Any] in [["search": ""], ["search": String(repeating: "x", count: 101)], ["overdue": "yes"], ["view": "brief"]] {
             let reply = try await client.request(["id": "b", "type": "cases"].merging(bad) { $1 })
             XCTAssertEqual((reply["error"] as? [String: Any])?["code"] as? String, "bad_request", "\(bad): \(reply)")
         }

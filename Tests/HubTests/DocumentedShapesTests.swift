@@ -258,6 +258,7 @@ final class DocumentedShapesTests: XCTestCase {
         for command in ["case.get", "case.overview", "case.history", "case.petitioner"] { try await call(coordinator, command, ["case": room]) }
         try await call(finance, "case.overview", ["case": room])
         try await call(coordinator, "cases")
+        try await call(coordinator, "cases", ["view": "summary", "limit": 1])
         try await call(coordinator, "figures", ["from": "2026-11-01", "to": "2026-11-30"])
         try await call(coordinator, "supervision")
         try await call(housing, "history", ["room": room, "limit": 5])

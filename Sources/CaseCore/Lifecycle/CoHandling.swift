@@ -181,6 +181,13 @@ extension PetitionCase {
         }
     }
 
+    /// When the earliest running obligation falls due: a legal deadline not yet met (not a
+    /// petitioner's window), an open task or an unanswered supervision item. The case is overdue
+    /// from then on (the case list's `overdue` filter); nil when nothing runs.
+    public var nextObligationDue: Timestamp? {
+        (deadlines.filter { $0.metAt == nil && !$0.kind.isWindow }.map(\.dueAt) + obligations.map(\.dueAt)).min()
+    }
+
     /// Co-handling units that have not co-signed the current draft.
     public var awaitingCoSignature: [UnitID] {
         guard let draft = answerDraft else { return coHandlingUnits }

@@ -155,7 +155,7 @@ extension CaseStore {
         }
     }
 
-    private func clampedLimit(_ limit: Int) -> Int { min(max(limit, 1), maxCaseRead) }
+    fileprivate func clampedLimit(_ limit: Int) -> Int { min(max(limit, 1), maxCaseRead) }
 
     private func readCases(_ sql: String, _ bindings: [SQLiteValue]) async throws -> [PetitionCase] {
         try await read { connection in
@@ -211,8 +211,11 @@ public struct CaseFilter: Sendable, Equatable {
         return "%" + escaped + "%"
     }
 
-    /// The WHERE clause over `cases c`, and its values.
-    func clause(at now: Timestamp) -> (sql: String, values: [SQLiteValue]) {
+    /// The tables a page reads, `case_titles t` (title and next due time, narrow) and `cases c`,
+    /// with the WHERE clause over them and its values. A filter on the narrow table alone
+    /// (`overdue`, `search`) walks it in case order, reading a case's row only when it matches;
+    /// the others start from their index (unit, status, listed).
+    func clause(at now: Timestamp) -> (from: String, key: String, sql: String, values: [SQLiteValue]) {
         var conditions: [String] = [], values: [SQLiteValue] = []
         if let relation, let unit {
             conditions.append("c.id IN (SELECT case_id FROM case_units WHERE unit_id = ? AND relation = ?)")
@@ -224,29 +227,86 @@ public struct CaseFilter: Sendable, Equatable {
         }
         if listed { conditions.append("c.listed = 1") }
         if overdue {
-            let windows = DeadlineKind.allCases.filter(\.isWindow).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            conditions.append(
-                """
-                c.id IN (SELECT case_id FROM case_deadlines WHERE met_at IS NULL AND kind NOT IN (\(windows)) AND due_at <= ?
-                         UNION SELECT case_id FROM case_obligations WHERE met_at IS NULL AND due_at <= ?)
-                """)
-            values += [.integer(now.milliseconds), .integer(now.milliseconds)]
+            conditions.append("t.next_due_at <= ?")
+            values.append(.integer(now.milliseconds))
         }
         if let pattern = searchPattern {
-            conditions.append("c.id IN (SELECT id FROM case_titles WHERE title LIKE ? ESCAPE '\\' OR id = ?)")
+            conditions.append("(t.title LIKE ? ESCAPE '\\' OR t.id = ?)")
             values += [.text(pattern), .integer(searchedID ?? -1)]
         }
-        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values)
+        let narrow = (overdue || searchPattern != nil) && relation == nil && status == nil && !listed
+        let from = narrow ? "case_titles t CROSS JOIN cases c ON c.id = t.id" : "cases c JOIN case_titles t ON t.id = c.id"
+        return (from, narrow ? "t.id" : "c.id", conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values)
     }
 }
 
 extension CaseStore {
     /// The cases that match `filter` at `now`, by id, after `afterID`: at most `limit`.
     public func cases(matching filter: CaseFilter, at now: Timestamp, after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {
-        let (condition, values) = filter.clause(at: now)
+        let (from, key, condition, values) = filter.clause(at: now)
         return try await readCases(
-            "SELECT c.state FROM cases c WHERE c.id > ? AND \(condition) ORDER BY c.id LIMIT ?",
+            "SELECT c.state FROM \(from) WHERE \(key) > ? AND \(condition) ORDER BY \(key) LIMIT ?",
             [.integer(afterID?.rawValue ?? 0)] + values + [.integer(Int64(clampedLimit(limit)))])
+    }
+}
+
+/// How a case list shows each case: `full`, as `case.get` shows it; `summary`, what a list of
+/// cases shows (number, title, status, lead, registration, handling limit, listed supervision),
+/// read from the case's columns without its whole state.
+public enum CaseListView: String, Codable, Sendable, CaseIterable {
+    case full
+    case summary
+}
+
+/// A case as a list shows it (`CaseListView.summary`).
+public struct CaseSummary: Sendable, Equatable {
+    public let id: CaseID
+    public let title: String
+    public let status: CaseStatus
+    public let lead: UnitID?
+    public let registeredAt: Timestamp
+    /// When the handling limit falls due (with an approved extension), once the case is accepted.
+    public let handlingDueAt: Timestamp?
+    /// Under listed supervision (挂牌督办).
+    public let listed: Bool
+
+    /// The summary of a case's state (tests compare the stored columns with it).
+    public init(_ state: PetitionCase) {
+        id = state.id
+        title = state.title
+        status = state.status
+        lead = state.leadUnit
+        registeredAt = state.registeredAt
+        handlingDueAt = state.deadline(.handling)?.dueAt
+        listed = state.listedSupervision != nil
+    }
+
+    init(row: SQLiteRow) {
+        id = CaseID(row.int(0) ?? 0)
+        title = row.string(1) ?? ""
+        status = CaseStatus(rawValue: row.string(2) ?? "") ?? .registered
+        lead = row.string(3).map { UnitID($0) }
+        registeredAt = Timestamp(milliseconds: row.int(4) ?? 0)
+        handlingDueAt = row.int(5).map { Timestamp(milliseconds: $0) }
+        listed = (row.int(6) ?? 0) != 0
+    }
+}
+
+extension CaseStore {
+    /// The cases that match `filter` at `now` as a list shows them, by id, after `afterID`: at
+    /// most `limit`. Reads the columns of `cases` and `case_titles`, not the states.
+    public func caseSummaries(matching filter: CaseFilter, at now: Timestamp, after afterID: CaseID? = nil, limit: Int = 100) async throws -> [CaseSummary] {
+        let (from, key, condition, values) = filter.clause(at: now)
+        let limit = clampedLimit(limit)
+        return try await read { connection in
+            try connection.query(
+                """
+                SELECT c.id, t.title, c.status, c.lead_unit, c.registered_at, c.handling_due_at, c.listed
+                FROM \(from) WHERE \(key) > ? AND \(condition) ORDER BY \(key) LIMIT ?
+                """,
+                [.integer(afterID?.rawValue ?? 0)] + values + [.integer(Int64(limit))]
+            ).map { CaseSummary(row: $0) }
+        }
     }
 }
 

@@ -69,39 +69,47 @@ extension CaseStore {
         try NegotiationView(try await caseState(id, for: viewer), at: now)
     }
 
-    /// Per-unit negotiation figures for rounds opened in `from..<to` (both optional), for one unit or all.
+    /// Per-unit negotiation figures for rounds opened in `from..<to` (both optional), for one unit
+    /// or all. Added up by SQLite from one covering index (`negotiation_participation_figures`),
+    /// which also holds each unit's answers in the order of the time they took, for the median.
     public func negotiationFigures(unit: UnitID? = nil, from: Timestamp? = nil, to: Timestamp? = nil) async throws -> [NegotiationFigures] {
-        try await read { connection in
-            var sql = """
-                SELECT unit_id, opened_at, first_answered_at, last_answer, unanswered_at_deadline, decline_overturned
-                FROM negotiation_participation WHERE opened_at >= ? AND opened_at < ?
+        let index = "negotiation_participation INDEXED BY negotiation_participation_figures"
+        let period = "opened_at >= ? AND opened_at < ?"
+        let bounds: [SQLiteValue] = [.integer(from?.milliseconds ?? .min), .integer(to?.milliseconds ?? .max)]
+        return try await read { connection in
+            var figures: [NegotiationFigures] = []
+            for row in try connection.query(
                 """
-            var values: [SQLiteValue] = [.integer(from?.milliseconds ?? .min), .integer(to?.milliseconds ?? .max)]
-            if let unit {
-                sql += " AND unit_id = ?"
-                values.append(.text(unit.rawValue))
-            }
-            var figures: [UnitID: NegotiationFigures] = [:]
-            var delays: [UnitID: [Int64]] = [:]
-            for row in try connection.query(sql + " ORDER BY unit_id", values) {
-                let id = UnitID(row.string(0) ?? "")
-                var entry = figures[id] ?? NegotiationFigures(unit: id)
-                entry.joined += 1
-                if let first = row.int(2) {
-                    entry.answered += 1
-                    delays[id, default: []].append(first - (row.int(1) ?? first))
+                SELECT unit_id, COUNT(*), COUNT(first_answered_at), SUM(last_answer = ?), SUM(last_answer = ?),
+                       SUM(unanswered_at_deadline), SUM(decline_overturned)
+                FROM \(index) WHERE \(period) \(unit == nil ? "" : "AND unit_id = ?") GROUP BY unit_id ORDER BY unit_id
+                """,
+                [.text(NegotiationAnswer.Position.claim.rawValue), .text(NegotiationAnswer.Position.decline.rawValue)] + bounds
+                    + (unit.map { [SQLiteValue.text($0.rawValue)] } ?? [])
+            ) {
+                var entry = NegotiationFigures(unit: UnitID(row.string(0) ?? ""))
+                entry.joined = Int(row.int(1) ?? 0)
+                entry.answered = Int(row.int(2) ?? 0)
+                entry.claims = Int(row.int(3) ?? 0)
+                entry.declines = Int(row.int(4) ?? 0)
+                entry.unansweredAtDeadline = Int(row.int(5) ?? 0)
+                entry.declinesOverturned = Int(row.int(6) ?? 0)
+                if entry.answered > 0 {
+                    // The middle one or two of the unit's answer times, read from the index in order.
+                    let middle = try connection.query(
+                        """
+                        SELECT first_answered_at - opened_at FROM \(index)
+                        WHERE unit_id = ? AND first_answered_at - opened_at IS NOT NULL AND \(period)
+                        ORDER BY first_answered_at - opened_at LIMIT ? OFFSET ?
+                        """,
+                        [.text(entry.unit.rawValue)] + bounds
+                            + [.integer(entry.answered % 2 == 1 ? 1 : 2), .integer(Int64((entry.answered - 1) / 2))]
+                    ).compactMap { $0.int(0) }
+                    entry.medianSecondsToAnswer = Self.median(middle).map { $0 / 1000 }
                 }
-                switch row.string(3) {
-                case NegotiationAnswer.Position.claim.rawValue: entry.claims += 1
-                case NegotiationAnswer.Position.decline.rawValue: entry.declines += 1
-                default: break
-                }
-                entry.unansweredAtDeadline += Int(row.int(4) ?? 0)
-                entry.declinesOverturned += Int(row.int(5) ?? 0)
-                figures[id] = entry
+                figures.append(entry)
             }
-            for (id, values) in delays { figures[id]?.medianSecondsToAnswer = Self.median(values).map { $0 / 1000 } }
-            return figures.values.sorted { $0.unit < $1.unit }
+            return figures
         }
     }
 

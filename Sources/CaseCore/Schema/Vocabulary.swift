@@ -23,6 +23,7 @@ public enum Vocabulary {
         "role": options(Role.self),
         "unit_kind": options(UnitKind.self),
         "unit_relation": options(UnitRelation.self),
+        "case_list_view": options(CaseListView.self),
         "deadline_kind": options(DeadlineKind.self),
         "warning_level": WarningLevel.allCases.map { String($0.rawValue) },
         "work_item_kind": options(WorkItem.Kind.self),

@@ -363,7 +363,7 @@ public final class CaseStore: Sendable {
         return event
     }
 
-    /// Writes the projection rows of `state` (cases, case_titles, work_items, case_units, case_obligations, case_deadlines).
+    /// Writes the projection rows of `state` (cases, case_titles with the next due time, work_items, case_units, case_obligations, case_deadlines).
     static func writeProjection(
         _ state: PetitionCase, previous: PetitionCase?, lastHash: [UInt8], at metAt: Timestamp, context: WriterContext
     ) throws {
@@ -387,10 +387,14 @@ public final class CaseStore: Sendable {
              optionalInteger(state.answeredAt?.milliseconds), optionalInteger(state.closedAt?.milliseconds),
              optionalInteger(handlingDue?.milliseconds), optionalText(state.satisfaction?.rawValue),
              optionalInteger(state.satisfactionRatedAt?.milliseconds), .integer(state.lastSequence), .blob(lastHash), .text(json)])
-        if previous?.title != state.title {
+        let nextDue = state.nextObligationDue
+        if previous?.title != state.title || previous?.nextObligationDue != nextDue {
             try connection.run(
-                "INSERT INTO case_titles (id, title) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title",
-                [.integer(state.id.rawValue), .text(state.title)])
+                """
+                INSERT INTO case_titles (id, title, next_due_at) VALUES (?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET title = excluded.title, next_due_at = excluded.next_due_at
+                """,
+                [.integer(state.id.rawValue), .text(state.title), optionalInteger(nextDue?.milliseconds)])
         }
         try WorkItemRows.update(state, previous: previous, connection: connection, encoder: context.encoder)
         if previous?.involvedUnits != state.involvedUnits || previous?.leadUnit != state.leadUnit

@@ -308,6 +308,38 @@ public enum HubSchema {
             ) STRICT;
             INSERT INTO case_titles (id, title) SELECT id, json_extract(state, '$.title') FROM cases;
             """),
+        Migration(version: 10, sql: """
+            -- A unit's work items in the order `inbox` lists them (due, case, kind, place in the
+            -- case), with the role they need: a page is read from the index in order, without
+            -- sorting the unit's (or the office's tens of thousands of) items first.
+            DROP INDEX work_items_by_unit;
+            CREATE INDEX work_items_by_unit ON work_items(unit_id, due_key, case_id, kind, ord, role);
+
+            -- When each case's earliest running obligation falls due (a legal deadline not met,
+            -- other than a petitioner's window; an open task; an unanswered supervision item), next
+            -- to its title: the case list's `overdue` filter reads this narrow table in case order
+            -- instead of gathering every overdue row of the two obligation tables for each page.
+            ALTER TABLE case_titles ADD COLUMN next_due_at INTEGER;
+            UPDATE case_titles SET next_due_at = (
+                SELECT MIN(due_at) FROM (
+                    SELECT due_at FROM case_deadlines WHERE case_id = case_titles.id AND met_at IS NULL
+                        AND kind NOT IN ('objection', 'review_request', 're_review_request')
+                    UNION ALL
+                    SELECT due_at FROM case_obligations WHERE case_id = case_titles.id AND met_at IS NULL));
+
+            -- The supervision list counts running obligations past their limit by kind: the
+            -- indexes of what runs carry the kind and `met_at`, so a count reads the index alone.
+            DROP INDEX case_deadlines_running;
+            CREATE INDEX case_deadlines_running ON case_deadlines(due_at, kind, met_at) WHERE met_at IS NULL;
+            DROP INDEX case_obligations_running;
+            CREATE INDEX case_obligations_running ON case_obligations(due_at, key, met_at) WHERE met_at IS NULL;
+
+            -- Each unit's negotiation figures from one index, in the order of the time it took to
+            -- answer (for the median), holding every column the figures add up.
+            CREATE INDEX negotiation_participation_figures ON negotiation_participation(
+                unit_id, (first_answered_at - opened_at), opened_at, first_answered_at, last_answer,
+                unanswered_at_deadline, decline_overturned);
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -74,18 +74,23 @@ enum WorkItemRows {
         }
     }
 
-    /// The SQL condition for the items `actor` owes (``WorkItem/isFor(_:)`` as a query), and its values.
-    static func condition(for actor: Actor) -> (sql: String, values: [SQLiteValue]) {
+    /// The items `actor` owes (``WorkItem/isFor(_:)`` as a query), as ranges of the
+    /// `work_items_by_unit` index: one per unit whose items they are (their own unit's, and the
+    /// conference office's for a coordinator), each with the roles it takes. The ranges do not
+    /// overlap (a unit id is never '').
+    static func ranges(for actor: Actor) -> [(sql: String, values: [SQLiteValue])] {
         let roles = actor.roles.map(\.rawValue).sorted()
         let anyRole = roles.isEmpty ? "0" : "role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))"
         let roleAllowed = actor.roles.contains(.officer) || actor.roles.contains(.leader) ? "(role IS NULL OR \(anyRole))" : anyRole
-        var sql = "(unit_id = ? AND \(roleAllowed))"
-        var values: [SQLiteValue] = [.text(actor.unit.rawValue)] + roles.map { .text($0) }
-        if actor.roles.contains(.coordinator) {
-            sql = "(unit_id = ? OR \(sql))"
-            values.insert(.text(office), at: 0)
-        }
-        return (sql, values)
+        var ranges: [(sql: String, values: [SQLiteValue])] = [("unit_id = ? AND \(roleAllowed)", [.text(actor.unit.rawValue)] + roles.map { .text($0) })]
+        if actor.roles.contains(.coordinator) { ranges.insert(("unit_id = ?", [.text(office)]), at: 0) }
+        return ranges
+    }
+
+    /// Where an item stands in `inbox`'s order, and its row.
+    struct Place: Comparable {
+        let due: Int64, caseID: Int64, kind: String, ord: Int64
+        static func < (a: Place, b: Place) -> Bool { (a.due, a.caseID, a.kind, a.ord) < (b.due, b.caseID, b.kind, b.ord) }
     }
 
     static func kept(_ row: SQLiteRow, decoder: JSONDecoder) throws -> KeptWorkItem {
@@ -99,16 +104,37 @@ extension CaseStore {
     /// What `actor` owes on the open cases, most urgent first (soonest due, then what has no
     /// limit; by case within each), `limit` of them after the first `offset`, with the count of all.
     public func workItems(for actor: Actor, offset: Int = 0, limit: Int = 100) async throws -> WorkItemPage {
-        let (condition, values) = WorkItemRows.condition(for: actor)
+        let ranges = WorkItemRows.ranges(for: actor)
+        let offset = max(0, offset), limit = max(0, limit)
         return try await read { connection in
+            var count: Int64 = 0
+            for (condition, values) in ranges {
+                count += try connection.query("SELECT COUNT(*) FROM work_items WHERE \(condition)", values).first?.int(0) ?? 0
+            }
+            // Each range is read in order from the index and the ranges are merged as they are
+            // read, up to the end of the page (SQLite would sort the union of the ranges first).
+            let heads = try ranges.map { condition, values in
+                let statement = try connection.statement(
+                    "SELECT due_key, case_id, kind, ord FROM work_items WHERE \(condition) ORDER BY due_key, case_id, kind, ord")
+                try statement.bind(values)
+                return statement
+            }
+            defer { for statement in heads { statement.reset() } }
+            func place(_ row: SQLiteRow?) -> WorkItemRows.Place? {
+                row.map { WorkItemRows.Place(due: $0.int(0) ?? 0, caseID: $0.int(1) ?? 0, kind: $0.string(2) ?? "", ord: $0.int(3) ?? 0) }
+            }
+            var next = try heads.map { place(try $0.step()) }
+            var page: [WorkItemRows.Place] = []
+            var skipped = 0
+            while page.count < limit, let first = next.indices.filter({ next[$0] != nil }).min(by: { next[$0]! < next[$1]! }) {
+                if skipped < offset { skipped += 1 } else { page.append(next[first]!) }
+                next[first] = place(try heads[first].step())
+            }
             let decoder = JSONDecoder()
-            let count = try connection.query("SELECT COUNT(*) FROM work_items WHERE \(condition)", values).first?.int(0) ?? 0
-            let items = try connection.query(
-                """
-                SELECT title, status, item FROM work_items WHERE \(condition)
-                ORDER BY due_key, case_id, kind, ord LIMIT ? OFFSET ?
-                """, values + [.integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))]
-            ).map { try WorkItemRows.kept($0, decoder: decoder) }
+            let items = try page.compactMap { place in
+                try connection.query("SELECT title, status, item FROM work_items WHERE case_id = ? AND ord = ?",
+                                     [.integer(place.caseID), .integer(place.ord)]).first.map { try WorkItemRows.kept($0, decoder: decoder) }
+            }
             return WorkItemPage(count: Int(count), items: items)
         }
     }
@@ -127,19 +153,25 @@ extension CaseStore {
         }
     }
 
-    /// Cases whose kept work items differ from what their state says they owe (`verify`).
+    /// Cases whose kept work items, or whose title and next due time in the case list's table,
+    /// differ from what their state says (`verify`).
     public func workItemMismatches() async throws -> [CaseID] {
         let kept = try await keptWorkItems()
         return try await read { connection in
             let decoder = JSONDecoder()
             var mismatches: [CaseID] = []
             var seen = Set<CaseID>()
-            let statement = try connection.statement("SELECT id, state FROM cases ORDER BY id")
+            let statement = try connection.statement(
+                "SELECT c.id, c.state, t.title, t.next_due_at FROM cases c LEFT JOIN case_titles t ON t.id = c.id ORDER BY c.id")
             while let row = try statement.step() {
                 let id = CaseID(row.int(0) ?? 0)
                 seen.insert(id)
                 let state = try? decoder.decode(PetitionCase.self, from: Data((row.string(1) ?? "").utf8))
-                if (state?.openWorkItems ?? []) != (kept[id] ?? []) { mismatches.append(id) }
+                if (state?.openWorkItems ?? []) != (kept[id] ?? []) || row.string(2) != state?.title
+                    || row.int(3) != state?.nextObligationDue?.milliseconds
+                {
+                    mismatches.append(id)
+                }
             }
             statement.reset()
             mismatches += kept.keys.filter { !seen.contains($0) }.sorted { $0.rawValue < $1.rawValue }

@@ -148,8 +148,9 @@ final class BenchHub: @unchecked Sendable {
     /// Starts `serve` (this binary, or `binary`) on `directory`, whose files live under `root`
     /// (removed when the hub stops), with limits opened up for load.
     static func serve(root: String, directory: DataDirectory, token: String, rooms: [String], threads: Int?, extra: [String] = [],
-                      binary: String? = nil) async throws -> BenchHub {
+                      binary: String? = nil, keep: Bool = false) async throws -> BenchHub {
         let portFile = root + "/port"
+        try? FileManager.default.removeItem(atPath: portFile)
         let process = Process()
         process.executableURL = binary.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
@@ -181,14 +182,14 @@ final class BenchHub: @unchecked Sendable {
                     process.terminate()
                     process.waitUntilExit()
                 }
-                try? FileManager.default.removeItem(atPath: root)
+                if !keep { try? FileManager.default.removeItem(atPath: root) }
                 throw ClientFailure("the hub did not start: \(output.suffix(2_000))")
             } else {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
         let hub = BenchHub(host: "127.0.0.1", port: port!, caPEM: try directory.read(directory.caCertificate), token: token, rooms: rooms,
-                           pid: process.processIdentifier, process: process, directory: root,
+                           pid: process.processIdentifier, process: process, directory: keep ? nil : root,
                            slowCommitMs: slowCommitThreshold(in: arguments) ?? defaultSlowCommitMs)
         hub.stopOnTerminationSignal()
         FileHandle.standardError.write(Data("bench: started a hub, pid \(process.processIdentifier), wss://127.0.0.1:\(port!)/v1/ws, data in \(root)\n".utf8))

@@ -32,6 +32,9 @@ struct ScaleBench: AsyncParsableCommand {
     @Option(help: "Write the JSON result to this file as well.")
     var json: String?
 
+    @Option(help: "Keep each built conference in DIR/<size> and reuse it when there already (to time another build or change on the same data).")
+    var directory: String?
+
     var sizeList: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
@@ -39,6 +42,13 @@ struct ScaleBench: AsyncParsableCommand {
             throw ValidationError("--sizes is a comma-separated list of case counts of at least 100")
         }
         guard eventsPerCase >= 6, writers > 0, runs > 0 else { throw ValidationError("--events-per-case at least 6; positive --writers and --runs") }
+    }
+
+    /// What a kept conference needs to be timed again: the tokens (the directory is the bench's own, mode 0700).
+    struct Kept: Codable {
+        let events: Int64
+        let seconds: Double
+        let tokens: [String: String]
     }
 
     struct SizeResult: Codable {
@@ -84,12 +94,25 @@ struct ScaleBench: AsyncParsableCommand {
     }
 
     private func measure(size: Int) async throws -> SizeResult {
-        let root = NSTemporaryDirectory() + "chub-bench-scale-" + UUID().uuidString
+        let root = self.directory.map { "\($0)/\(size)" } ?? NSTemporaryDirectory() + "chub-bench-scale-" + UUID().uuidString
+        let keptFile = URL(fileURLWithPath: root + "/built.json")
         let directory = DataDirectory(root + "/data")
-        _ = try await directory.initialize()
-        let conference = try await ScaleConference.build(in: directory, cases: size, eventsPerCase: eventsPerCase, writers: writers)
-        FileHandle.standardError.write(Data(String(format: "bench scale: %d cases, %lld events built in %.1f s\n", size, conference.events, conference.seconds).utf8))
-        let hub = try await BenchHub.serve(root: root, directory: directory, token: conference.tokens["coordinator-1"]!, rooms: [], threads: nil, binary: binary)
+        let conference: Kept
+        if self.directory != nil, let data = try? Data(contentsOf: keptFile) {
+            conference = try JSONDecoder().decode(Kept.self, from: data)
+            FileHandle.standardError.write(Data("bench scale: \(size) cases, \(conference.events) events, kept in \(root)\n".utf8))
+        } else {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            _ = try await directory.initialize()
+            let built = try await ScaleConference.build(in: directory, cases: size, eventsPerCase: eventsPerCase, writers: writers)
+            conference = Kept(events: built.events, seconds: built.seconds, tokens: built.tokens)
+            FileHandle.standardError.write(Data(String(format: "bench scale: %d cases, %lld events built in %.1f s\n", size, built.events, built.seconds).utf8))
+            if self.directory != nil {
+                _ = FileManager.default.createFile(atPath: keptFile.path, contents: try JSONEncoder().encode(conference), attributes: [.posixPermissions: 0o600])
+            }
+        }
+        let hub = try await BenchHub.serve(root: root, directory: directory, token: conference.tokens["coordinator-1"]!, rooms: [], threads: nil, binary: binary,
+                                       keep: self.directory != nil)
         defer { hub.stop() }
         let group = MultiThreadedEventLoopGroup.singleton
         var clients: [String: HubClient] = [:]

@@ -456,7 +456,7 @@ export async function showCases(root, hub, identity) {
 
   /** The filters as the hub takes them: every one is done by the hub, over all cases. */
   function filters() {
-    const fields = { relation: relation.value, limit: limit("default_page_size") };
+    const fields = { relation: relation.value, limit: limit("default_page_size"), view: "summary" };
     if (status.value) fields.status = status.value;
     // The conference office is involved in every case: its coordinators and auditors see them all.
     if (["coordinator", "auditor"].some((role) => identity.roles.includes(role)) && relation.value === "involved") delete fields.relation;

@@ -43,7 +43,10 @@ enum WireNames {
 
     /// `value` as the wire coder writes it (snake_case keys).
     private static func tree<T: Encodable>(_ value: T) throws -> JSONValue {
-        try JSONValue(json: Array(WireCoding.encoder.encode(value)))
+        // Keys unsorted: the tree is a dictionary, sorted once when the reply is written.
+        let encoder = WireCoding.encoder
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return try JSONValue(json: Array(encoder.encode(value)))
     }
 
     /// Applies `renamed` and `ids` throughout a tree.

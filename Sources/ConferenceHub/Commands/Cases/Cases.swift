@@ -1,6 +1,7 @@
 // cases: a page of cases — a unit's (by its part in them), by status, overdue, under listed
-// supervision, by registration number or title, or all — as the person may list them. Every
-// filter is done by the hub over all cases.
+// supervision, by registration number or title, or all — as the person may list them, each case
+// whole (`case.get`) or as a list shows it (`view: "summary"`). Every filter is done by the hub
+// over all cases.
 import CaseCore
 import Messaging
 
@@ -20,11 +21,45 @@ struct Cases: Command {
         let search: String?
         let after: CaseID?
         let limit: Int
+        let view: CaseListView
+    }
+
+    /// A case as a list shows it (`view: "summary"`).
+    struct Summary: Encodable, Sendable {
+        let `case`: String
+        let title: String
+        let status: CaseStatus
+        let lead: String?
+        let registeredAt: Int64
+        let handlingDueAt: Int64?
+        let listed: Bool
+
+        init(_ summary: CaseSummary) {
+            `case` = RoomID.case(summary.id)
+            title = summary.title
+            status = summary.status
+            lead = summary.lead?.rawValue
+            registeredAt = summary.registeredAt.milliseconds
+            handlingDueAt = summary.handlingDueAt?.milliseconds
+            listed = summary.listed
+        }
+    }
+
+    /// Each case as `case.get` shows it (`full`), or its summary.
+    enum Item: Encodable, Sendable {
+        case full(JSONValue)
+        case summary(Summary)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .full(let value): try value.encode(to: encoder)
+            case .summary(let summary): try summary.encode(to: encoder)
+            }
+        }
     }
 
     struct Output: Encodable, Sendable {
-        /// Each case as `case.get` shows it.
-        let cases: [JSONValue]
+        let cases: [Item]
         let next: String?
     }
 
@@ -38,12 +73,13 @@ struct Cases: Command {
             let search: String?
             let after: CaseReference?
             let limit: Int?
+            let view: CaseListView?
         }
         let fields = try request.decode(Fields.self)
         let search = try Check.text(ifGiven: fields.search, "search", max: CaseFilter.maxSearchLength)
         return Parameters(unit: try Check.unit(ifGiven: fields.unit, "unit"), relation: fields.relation, status: fields.status,
                           overdue: fields.overdue ?? false, listed: fields.listed ?? false, search: search,
-                          after: fields.after?.id, limit: try Check.limit(fields.limit))
+                          after: fields.after?.id, limit: try Check.limit(fields.limit), view: fields.view ?? .full)
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
@@ -61,8 +97,16 @@ struct Cases: Command {
             (filter.unit, filter.relation) = (actor.unit, .involved)
         }
         // One more than the page is read to know whether another page follows.
-        let cases = try await store.cases(matching: filter, at: context.hub.clock.now(), after: parameters.after, limit: parameters.limit + 1)
-        let page = Array(cases.prefix(parameters.limit))
-        return Output(cases: try page.map(WireNames.case), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+        let now = context.hub.clock.now(), after = parameters.after, read = parameters.limit + 1
+        switch parameters.view {
+        case .full:
+            let cases = try await store.cases(matching: filter, at: now, after: after, limit: read)
+            let page = Array(cases.prefix(parameters.limit))
+            return Output(cases: try page.map { .full(try WireNames.case($0)) }, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+        case .summary:
+            let cases = try await store.caseSummaries(matching: filter, at: now, after: after, limit: read)
+            let page = Array(cases.prefix(parameters.limit))
+            return Output(cases: page.map { .summary(Summary($0)) }, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+        }
     }
 }
