@@ -53,9 +53,18 @@ enum ScaleConference {
         ("cases, listed supervision", { _ in ("coordinator-1", "cases", ["limit": 100, "view": "summary", "listed": true]) }),
         ("cases, search a rare title", { _ in ("coordinator-1", "cases", ["limit": 100, "view": "summary", "search": "漏水"]) }),
         ("supervision", { _ in ("coordinator-1", "supervision", [:]) }),
+        ("figures, all units, 90 days", { _ in ("coordinator-1", "figures", ["from": day(-89), "to": day(0)]) }),
+        // Joined without `last_seq` (nothing replayed) and left again after each timed join.
+        ("join a case room", { size in ("coordinator-1", "join", ["room": "case-\(max(1, size / 2))"]) }),
         ("case.overview", { size in ("coordinator-1", "case.overview", ["case": "case-\(max(1, size / 2))"]) }),
         ("case.get", { size in ("coordinator-1", "case.get", ["case": "case-\(max(1, size / 2))"]) }),
     ]
+
+    /// Today, moved by `days`, in the conference's time zone (the default policy's).
+    static func day(_ days: Int) -> String {
+        let zone = DeadlinePolicy().timeZone
+        return zone.localDate(of: Date()).adding(days: days).description
+    }
 
     /// Builds the conference in `directory` (initialized, empty) through its store.
     static func build(in directory: DataDirectory, cases: Int, eventsPerCase: Int, writers: Int) async throws -> Built {
