@@ -28,8 +28,8 @@ struct VerifyCommand: AsyncParsableCommand {
         print("daily figures: \(figures.isEmpty ? "match the events" : "\(figures.count) differ")")
         failures += figures.count
         let workItems = try await store.workItemMismatches()
-        for id in workItems { print("kept work items differ from what the case owes: \(id)") }
-        print("kept work items: \(workItems.isEmpty ? "match the cases" : "\(workItems.count) cases differ")")
+        for id in workItems { print("kept work items, title or next due time differ from the case: \(id)") }
+        print("kept work items and list columns: \(workItems.isEmpty ? "match the cases" : "\(workItems.count) cases differ")")
         failures += workItems.count
         guard FileManager.default.fileExists(atPath: directory.decisionKey) else {
             print("decision log: no signing key in \(directory.root) (nothing was decided yet)")

@@ -117,5 +117,18 @@ final class CaseQueryTests: XCTestCase {
         let housing = try await store.figures(from: firstDay, to: lastDay, unit: Fixtures.housing, now: clock.now())
         XCTAssertEqual(housing.answered, 2)
         XCTAssertEqual(housing.objectionsRaised, 0)
+        XCTAssertEqual(housing.overdue, 2, "the late answer, and the acceptance notice still running past its limit")
+
+        // The report of every unit (its running overdue counted for all units in one query) says
+        // what each unit's own figures say.
+        let report = try await store.figuresReport(from: firstDay, to: lastDay, unit: nil, now: clock.now())
+        XCTAssertEqual(report.first?.unit, nil)
+        XCTAssertEqual(report.first?.figures, overall)
+        for row in report.dropFirst() {
+            let unit = try XCTUnwrap(row.unit)
+            let own = try await store.figures(from: firstDay, to: lastDay, unit: unit, now: clock.now())
+            XCTAssertEqual(row.figures, own, unit.rawValue)
+        }
+        XCTAssertEqual(report.first { $0.unit == Fixtures.housing }?.figures.overdue, 2)
     }
 }

@@ -117,6 +117,12 @@ extension CaseStore {
     /// involved; objections for the objecting unit. `now` adds the running obligations already past
     /// their limit to the overdue count.
     public func figures(from: LocalDate, to: LocalDate, unit: UnitID? = nil, now: Timestamp) async throws -> CaseFigures {
+        try await figures(from: from, to: to, unit: unit, now: now, runningOverdue: nil)
+    }
+
+    /// `figures`, with the unit's running obligations past their limit already counted (a report
+    /// of every unit counts them for all units in one query).
+    private func figures(from: LocalDate, to: LocalDate, unit: UnitID?, now: Timestamp, runningOverdue: Int?) async throws -> CaseFigures {
         let windows = DeadlineKind.allCases.filter(\.isWindow).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let timeZone = policy.timeZone
         let rangeStart = timeZone.startOfDay(from), rangeEnd = timeZone.endOfDay(to)
@@ -142,6 +148,10 @@ extension CaseStore {
             figures.objectionsRaised = Int(row.int(7) ?? 0)
             figures.objectionsUpheld = Int(row.int(8) ?? 0)
             // Running obligations past their limit (no event has recorded them yet).
+            if let runningOverdue {
+                figures.overdue = Int(row.int(3) ?? 0) + runningOverdue
+                return figures
+            }
             let running = try connection.query(
                 """
                 SELECT COUNT(*) FROM case_deadlines d \(unit == nil ? "" : "JOIN cases c ON c.id = d.case_id AND c.lead_unit = ?")
@@ -339,9 +349,34 @@ extension CaseStore {
     public func figuresReport(from: LocalDate, to: LocalDate, unit: UnitID?, now: Timestamp) async throws -> [UnitFiguresRow] {
         if let unit { return [UnitFiguresRow(unit: unit, figures: try await figures(from: from, to: to, unit: unit, now: now))] }
         var rows = [UnitFiguresRow(unit: nil, figures: try await figures(from: from, to: to, now: now))]
+        let running = try await runningOverdueByLeadUnit(from: from, to: to, now: now)
         for each in try await units() {
-            rows.append(UnitFiguresRow(unit: each.id, figures: try await figures(from: from, to: to, unit: each.id, now: now)))
+            rows.append(UnitFiguresRow(unit: each.id, figures: try await figures(
+                from: from, to: to, unit: each.id, now: now, runningOverdue: running[each.id.rawValue] ?? 0)))
         }
         return rows
+    }
+
+    /// The running obligations past their limit that fell due in `from...to`, by the lead unit of
+    /// their case: what `figures` adds to each unit's overdue count, for every unit in one query.
+    private func runningOverdueByLeadUnit(from: LocalDate, to: LocalDate, now: Timestamp) async throws -> [String: Int] {
+        let windows = DeadlineKind.allCases.filter(\.isWindow).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let timeZone = policy.timeZone
+        let rangeStart = timeZone.startOfDay(from), rangeEnd = timeZone.endOfDay(to)
+        return try await read { connection in
+            var counts: [String: Int] = [:]
+            for row in try connection.query(
+                """
+                SELECT c.lead_unit, COUNT(*) FROM case_deadlines d JOIN cases c ON c.id = d.case_id
+                WHERE d.met_at IS NULL AND d.due_at >= ? AND d.due_at < ? AND d.due_at <= ? AND d.kind NOT IN (\(windows))
+                  AND c.lead_unit IS NOT NULL
+                GROUP BY c.lead_unit
+                """,
+                [.integer(Timestamp(rangeStart).milliseconds), .integer(Timestamp(rangeEnd).milliseconds), .integer(now.milliseconds)]
+            ) {
+                counts[row.string(0) ?? ""] = Int(row.int(1) ?? 0)
+            }
+            return counts
+        }
     }
 }
