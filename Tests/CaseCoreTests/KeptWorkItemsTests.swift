@@ -71,6 +71,8 @@ final class KeptWorkItemsTests: XCTestCase {
         let kept = try await store.keptWorkItems()
         for state in states {
             XCTAssertEqual(kept[state.id] ?? [], state.openWorkItems, "step \(step): \(state.id) (\(state.status))")
+            // The writer's encoder says of each state what Foundation's says.
+            try StreamingJSONEncoderTests.assertSameJSON(state)
         }
         kinds.formUnion(kept.values.flatMap { $0 }.map(\.kind))
         let mismatches = try await store.workItemMismatches()

@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 
+@testable import ConferenceHub
 @testable import Messaging
 
 final class JSONValueTests: XCTestCase {
@@ -36,5 +37,29 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(value, expected)
         XCTAssertThrowsError(try JSONValue(json: Array(#"{"a": }"#.utf8)))
         XCTAssertEqual(try JSONValue(json: Array("42".utf8)), .integer(42), "a bare value")
+    }
+
+    /// The wire's encoder writes a JSONValue itself (no Codable containers): the same bytes as
+    /// JSONEncoder with the wire's options, alone and inside a typed reply, keys sorted, the keys
+    /// of its objects left as they are (camelCase included), numbers as JSONEncoder writes them.
+    func testTheWireWritesATreeAsJSONEncoderDoes() throws {
+        struct Reply: Encodable {
+            let caseCount: Int
+            let items: [JSONValue]
+            let one: JSONValue?
+        }
+        let tree = JSONValue.object([
+            "zeta": .integer(-3), "alphaBeta": .number(2.5), "whole": .number(100), "max": .integer(Int64.max),
+            "tiny": .number(1e-7), "big": .number(1e20), "text": .string("屋顶 \"漏水\" \\ / \n\u{08}\u{1F}"), "none": .null,
+            "yes": .bool(true), "list": .array([.object(["b": .integer(1), "a": .object([:])]), .array([])]),
+            "B": .string("upper first"), "a_b": .integer(1), "10": .integer(10), "9": .integer(9),
+        ])
+        let foundation = WireCoding.encoder
+        for value in [Reply(caseCount: 2, items: [tree, .array([tree])], one: tree), Reply(caseCount: 0, items: [], one: nil)] {
+            XCTAssertEqual(String(decoding: try WireCoding.encode(value), as: UTF8.self),
+                           String(decoding: try foundation.encode(value), as: UTF8.self))
+        }
+        XCTAssertEqual(String(decoding: try WireCoding.encode(tree), as: UTF8.self), String(decoding: try foundation.encode(tree), as: UTF8.self))
+        XCTAssertThrowsError(try WireCoding.encode(JSONValue.number(.nan)))
     }
 }

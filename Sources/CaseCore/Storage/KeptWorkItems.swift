@@ -27,14 +27,14 @@ enum WorkItemRows {
 
     /// Writes the rows of `state` in place of its old ones, if what it owes (or what a list shows
     /// of it) changed since `previous`.
-    static func update(_ state: PetitionCase, previous: PetitionCase?, connection: SQLiteConnection, encoder: JSONEncoder) throws {
+    static func update(_ state: PetitionCase, previous: PetitionCase?, connection: SQLiteConnection, encoder: StreamingJSONEncoder) throws {
         let items = state.openWorkItems
         if let previous, previous.status == state.status, previous.title == state.title, previous.openWorkItems == items { return }
         try replace(state.id, items, title: state.title, status: state.status, connection: connection, encoder: encoder)
     }
 
     static func replace(
-        _ id: CaseID, _ items: [WorkItem], title: String, status: CaseStatus, connection: SQLiteConnection, encoder: JSONEncoder
+        _ id: CaseID, _ items: [WorkItem], title: String, status: CaseStatus, connection: SQLiteConnection, encoder: StreamingJSONEncoder
     ) throws {
         try connection.run("DELETE FROM work_items WHERE case_id = ?", [.integer(id.rawValue)])
         for (ord, item) in items.enumerated() {
@@ -55,8 +55,7 @@ enum WorkItemRows {
     static func rebuildIfAsked(_ connection: SQLiteConnection) throws {
         guard try !connection.query("SELECT 1 FROM hub_meta WHERE key = 'work_items_rebuild'").isEmpty else { return }
         try connection.transaction {
-            let decoder = JSONDecoder(), encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let decoder = JSONDecoder(), encoder = StreamingJSONEncoder()
             try connection.execute("DELETE FROM work_items")
             var after: Int64 = 0
             while true {

@@ -14,7 +14,7 @@ enum WireReply {
     /// `{"id": id, "result": result, "type": "ok"}`.
     static func ok<Result: Encodable>(id: String, result: Result) -> ByteBuffer {
         do {
-            return ByteBuffer(bytes: try WireCoding.encoder.encode(OK(id: id, result: result)))
+            return ByteBuffer(bytes: try WireCoding.encode(OK(id: id, result: result)))
         } catch {
             // Only a value that is not JSON (a programming error) gets here: say so on the wire.
             return Reply.error(id: id, code: .internal, message: "the reply could not be encoded")

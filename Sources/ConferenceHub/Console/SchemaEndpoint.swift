@@ -27,7 +27,7 @@ struct SchemaEndpoint: Sendable {
             guard try await store.identity(forDigest: CaseStore.tokenDigest(String(authorization.dropFirst(7))), kinds: [.session, .token]) != nil else {
                 return unauthorized
             }
-            let body = try WireCoding.encoder.encode(try await Schema.output(store: store, configuration: configuration))
+            let body = try WireCoding.encode(try await Schema.output(store: store, configuration: configuration))
             return .json(.ok, String(decoding: body, as: UTF8.self))
         } catch {
             return .json(.serviceUnavailable, #"{"error":"storage_unavailable","message":"the hub cannot read now; try again shortly"}"#,

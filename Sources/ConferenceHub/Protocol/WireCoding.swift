@@ -1,6 +1,7 @@
 // WireCoding: how CaseCore values and command results are written on the wire (snake_case keys,
 // sorted) and how a request's parameters are read, with decoding errors turned into one sentence
 // naming the field.
+import CaseCore
 import Foundation
 import Messaging
 
@@ -12,6 +13,13 @@ enum WireCoding {
         return decoder
     }
 
+    /// Replies, events and documents as the wire writes them: snake_case keys, sorted, in one
+    /// pass (the same bytes as `encoder`, several times faster; StreamingJSONEncoderTests).
+    static let writer = StreamingJSONEncoder(keys: .snakeCase, sorted: true)
+
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] { try writer.encode(value) }
+
+    /// The same with Foundation's encoder, for the command line's pretty-printed output.
     static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -82,6 +90,22 @@ enum WireCoding {
             return "\(path(context)): \(context.debugDescription)"
         @unknown default:
             return "the request could not be read"
+        }
+    }
+}
+
+/// A tree of JSON inside a reply (a stored event, a case as the wire shows it) is written by the
+/// wire's encoder directly, not through Codable's containers.
+extension JSONValue: DirectJSONValue {
+    public func write(to output: JSONValueOutput) throws {
+        switch self {
+        case .null: output.null()
+        case .bool(let value): output.bool(value)
+        case .integer(let value): output.integer(value)
+        case .number(let value): try output.number(value)
+        case .string(let value): output.string(value)
+        case .array(let elements): try output.array(elements)
+        case .object(let members): try output.object(members)
         }
     }
 }

@@ -50,14 +50,11 @@ enum WireEvents {
     /// An event's bytes: its header (`type`, `room`, `seq`, `epoch`, `at`, `kind`) and its body's
     /// fields, keys sorted, encoded once.
     static func encode<Body: Encodable>(_ position: RoomPosition, kind: String, _ body: Body) throws -> [UInt8] {
-        Array(try encoder.encode(Frame(position: position, kind: kind, body: body)))
+        try encoder.encode(Frame(position: position, kind: kind, body: body))
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// Keys as the body's type names them, sorted (the bytes JSONEncoder's `sortedKeys` gives).
+    private static let encoder = StreamingJSONEncoder(sorted: true)
 
     /// An event: the header's fields and the body's, in one object.
     private struct Frame<Body: Encodable>: Encodable {

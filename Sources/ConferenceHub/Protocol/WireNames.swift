@@ -41,12 +41,12 @@ enum WireNames {
     /// Any other CaseCore value (a case event, a negotiation…) with the protocol's names.
     static func value<T: Encodable>(_ value: T) throws -> JSONValue { canonical(try tree(value)) }
 
+    private static let unsortedWriter = StreamingJSONEncoder(keys: .snakeCase)
+
     /// `value` as the wire coder writes it (snake_case keys).
     private static func tree<T: Encodable>(_ value: T) throws -> JSONValue {
         // Keys unsorted: the tree is a dictionary, sorted once when the reply is written.
-        let encoder = WireCoding.encoder
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return try JSONValue(json: Array(encoder.encode(value)))
+        try JSONValue(json: unsortedWriter.encode(value))
     }
 
     /// Applies `renamed` and `ids` throughout a tree.

@@ -135,7 +135,6 @@ struct SessionEndpoint: Sendable {
     }
 
     private static func json(_ value: some Encodable) -> String {
-        let data = (try? WireCoding.encoder.encode(value)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: (try? WireCoding.encode(value)) ?? Array("{}".utf8), as: UTF8.self)
     }
 }

@@ -61,10 +61,11 @@ extension JSONValue {
         case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
         case let text as String: self = .string(text)
         case let number as NSNumber:
-            switch String(cString: number.objCType) {
-            case "c": self = .bool(number.boolValue)
-            case "d", "f": self = .number(number.doubleValue)
-            case "Q": self = number.uint64Value > UInt64(Int64.max) ? .number(number.doubleValue) : .integer(number.int64Value)
+            // The type code's one character, read in place (no String made per number).
+            switch UInt8(bitPattern: number.objCType.pointee) {
+            case UInt8(ascii: "c"): self = .bool(number.boolValue)
+            case UInt8(ascii: "d"), UInt8(ascii: "f"): self = .number(number.doubleValue)
+            case UInt8(ascii: "Q"): self = number.uint64Value > UInt64(Int64.max) ? .number(number.doubleValue) : .integer(number.int64Value)
             default: self = .integer(number.int64Value)
             }
         default: self = .null
