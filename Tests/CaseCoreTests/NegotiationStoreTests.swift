@@ -102,10 +102,31 @@ final class NegotiationStoreTests: XCTestCase {
         clock.set(state.deadline(.escalation)!.dueAt.adding(seconds: 86_400))
         store = try await makeStore(clock, populate: false)
         defer { store.close() }
+        let lapses = try await store.lapsesToRecord(at: clock.now())
+        XCTAssertEqual(lapses, [id])
         let flagged = try await store.sweep()
         XCTAssertEqual(flagged.map(\.change.type), ["escalation_overdue"])
         let flaggedAgain = try await store.sweep()
         XCTAssertEqual(flaggedAgain, [])
+        // A recorded lapse is not read again by every later sweep (the case stays disputed, its
+        // decision deadline running, until someone decides).
+        let lapsesLeft = try await store.lapsesToRecord(at: clock.now())
+        XCTAssertEqual(lapsesLeft, [])
+
+        // A database from before `lapse_recorded_at` (schema 10) gets it from the case states.
+        store.close()
+        do {
+            let old = try SQLiteConnection(path: path)
+            try old.execute("ALTER TABLE case_deadlines DROP COLUMN lapse_recorded_at")
+            try old.execute("ALTER TABLE case_obligations DROP COLUMN lapse_recorded_at")
+            try old.execute("PRAGMA user_version = 10")
+        }
+        store = try await makeStore(clock, populate: false)
+        let migrated = try await store.lapsesToRecord(at: clock.now())
+        XCTAssertEqual(migrated, [])
+        let recordedAt = try await store.read { try $0.query("SELECT lapse_recorded_at FROM case_deadlines WHERE kind = 'escalation'").map { $0.int(0) } }
+        let overdueAt = try await store.caseState(id)?.escalation?.overdueAt
+        XCTAssertEqual(recordedAt, [overdueAt?.milliseconds])
         let overdue = try await store.negotiationSupervision(at: clock.now())
         XCTAssertEqual(overdue.first?.status, .disputed)
         XCTAssertEqual(overdue.first?.overdue, true)

@@ -168,6 +168,9 @@ public struct CaseObligation: Sendable, Equatable {
     public let unit: UnitID
     public let startedAt: Timestamp
     public let dueAt: Timestamp
+    /// When the hub recorded that it lapsed (a supervision item escalated to leaders): the
+    /// deadline sweep has nothing more to do for it.
+    public var lapseRecordedAt: Timestamp? = nil
 }
 
 extension PetitionCase {
@@ -177,7 +180,7 @@ extension PetitionCase {
         return (open ? tasks.filter { $0.state == .assigned || $0.state == .acknowledged } : []).map {
             CaseObligation(key: "task-\($0.id)", unit: $0.unit, startedAt: $0.assignedAt, dueAt: $0.dueAt)
         } + (open ? supervisionItems.filter(\.isOpen) : []).map {
-            CaseObligation(key: "supervision-\($0.id)", unit: $0.unit, startedAt: $0.openedAt, dueAt: $0.dueAt)
+            CaseObligation(key: "supervision-\($0.id)", unit: $0.unit, startedAt: $0.openedAt, dueAt: $0.dueAt, lapseRecordedAt: $0.escalatedAt)
         }
     }
 

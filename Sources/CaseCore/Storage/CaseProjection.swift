@@ -71,11 +71,14 @@ extension CaseStore {
             for obligation in obligations where !before.contains(obligation) {
                 try connection.run(
                     """
-                    INSERT INTO case_obligations (case_id, key, unit_id, started_at, due_at, met_at, reported_level) VALUES (?, ?, ?, ?, ?, NULL, NULL)
-                    ON CONFLICT(case_id, key) DO UPDATE SET unit_id = excluded.unit_id, due_at = excluded.due_at, met_at = NULL
+                    INSERT INTO case_obligations (case_id, key, unit_id, started_at, due_at, met_at, reported_level, lapse_recorded_at)
+                    VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)
+                    ON CONFLICT(case_id, key) DO UPDATE SET unit_id = excluded.unit_id, due_at = excluded.due_at, met_at = NULL,
+                        lapse_recorded_at = excluded.lapse_recorded_at
                     """,
                     [.integer(state.id.rawValue), .text(obligation.key), .text(obligation.unit.rawValue),
-                     .integer(obligation.startedAt.milliseconds), .integer(obligation.dueAt.milliseconds)])
+                     .integer(obligation.startedAt.milliseconds), .integer(obligation.dueAt.milliseconds),
+                     optionalInteger(obligation.lapseRecordedAt?.milliseconds)])
             }
             for obligation in before where !obligations.contains(where: { $0.key == obligation.key }) {
                 try connection.run(
@@ -88,14 +91,23 @@ extension CaseStore {
                 let replaced = previous?.deadline(deadline.kind).map { $0.dueAt != deadline.dueAt || $0.startedAt != deadline.startedAt } ?? true
                 try connection.run(
                     """
-                    INSERT INTO case_deadlines (case_id, kind, started_at, due_at, met_at, reported_level) VALUES (?, ?, ?, ?, ?, NULL)
+                    INSERT INTO case_deadlines (case_id, kind, started_at, due_at, met_at, reported_level, lapse_recorded_at)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?)
                     ON CONFLICT(case_id, kind) DO UPDATE SET started_at = excluded.started_at, due_at = excluded.due_at,
-                        met_at = excluded.met_at,
+                        met_at = excluded.met_at, lapse_recorded_at = excluded.lapse_recorded_at,
                         reported_level = CASE WHEN ? THEN NULL ELSE case_deadlines.reported_level END
                     """,
                     [.integer(state.id.rawValue), .text(deadline.kind.rawValue), .integer(deadline.startedAt.milliseconds),
-                     .integer(deadline.dueAt.milliseconds), optionalInteger(deadline.metAt?.milliseconds), .integer(replaced ? 1 : 0)])
+                     .integer(deadline.dueAt.milliseconds), optionalInteger(deadline.metAt?.milliseconds),
+                     optionalInteger(state.lapseRecorded(deadline.kind)?.milliseconds), .integer(replaced ? 1 : 0)])
             }
+        }
+        // A lapse the hub recorded without the deadline itself changing (an escalated decision
+        // flagged overdue): the sweep no longer reads the case for it.
+        if previous?.escalation?.overdueAt != state.escalation?.overdueAt, previous?.deadline(.escalation) == state.deadline(.escalation) {
+            try connection.run(
+                "UPDATE case_deadlines SET lapse_recorded_at = ? WHERE case_id = ? AND kind = ?",
+                [optionalInteger(state.lapseRecorded(.escalation)?.milliseconds), .integer(state.id.rawValue), .text(DeadlineKind.escalation.rawValue)])
         }
     }
 

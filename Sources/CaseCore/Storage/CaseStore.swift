@@ -248,22 +248,15 @@ public final class CaseStore: Sendable {
         return CaseWriteResult(events: events, state: state, at: now)
     }
 
-    /// Records what the clock calls for: disputes of negotiations whose deadline passed and overdue
-    /// flags of escalated decisions. Returns the events recorded. Each is recorded once (the state
-    /// remembers it), so running the sweep again, or after a restart, repeats nothing.
+    /// Records what the clock calls for: disputes of negotiations whose deadline passed, overdue
+    /// flags of escalated decisions and escalations of supervision items. Returns the events
+    /// recorded. Each is recorded once (the state remembers it, and its row says so in
+    /// `lapse_recorded_at`), so running the sweep again, or after a restart, repeats nothing and
+    /// reads only the cases with a lapse still to record, however many lapsed before.
     @discardableResult
     public func sweep() async throws -> [CaseEvent] {
         let now = clock.now()
-        let candidates = try await reader.read { connection in
-            try connection.query(
-                """
-                SELECT case_id FROM case_deadlines WHERE kind IN ('negotiation', 'escalation') AND met_at IS NULL AND due_at <= ?
-                UNION
-                SELECT case_id FROM case_obligations WHERE key LIKE 'supervision-%' AND met_at IS NULL AND due_at <= ?
-                ORDER BY 1
-                """, [.integer(now.milliseconds), .integer(now.milliseconds)]
-            ).map { CaseID($0.int(0) ?? 0) }
-        }
+        let candidates = try await lapsesToRecord(at: now)
         var recorded: [CaseEvent] = []
         for caseID in candidates {
             recorded += try await writer.write { context in
@@ -274,6 +267,23 @@ public final class CaseStore: Sendable {
             }
         }
         return recorded
+    }
+
+    /// The cases with a lapse the sweep has still to record at `now` (a running negotiation or
+    /// decision deadline, or an open supervision item, past its time), in case order.
+    func lapsesToRecord(at now: Timestamp) async throws -> [CaseID] {
+        try await reader.read { connection in
+            try connection.query(
+                """
+                SELECT case_id FROM case_deadlines WHERE kind IN ('negotiation', 'escalation') AND met_at IS NULL AND due_at <= ?
+                    AND lapse_recorded_at IS NULL
+                UNION
+                SELECT case_id FROM case_obligations WHERE key LIKE 'supervision-%' AND met_at IS NULL AND due_at <= ?
+                    AND lapse_recorded_at IS NULL
+                ORDER BY 1
+                """, [.integer(now.milliseconds), .integer(now.milliseconds)]
+            ).map { CaseID($0.int(0) ?? 0) }
+        }
     }
 
     /// Records `change` and then each follow-up the hub makes on its own (at most a few).

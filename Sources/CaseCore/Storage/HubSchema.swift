@@ -340,6 +340,22 @@ public enum HubSchema {
                 unit_id, (first_answered_at - opened_at), opened_at, first_answered_at, last_answer,
                 unanswered_at_deadline, decline_overturned);
             """),
+        Migration(version: 11, sql: """
+            -- When the hub recorded that a running deadline or obligation lapsed (an escalated
+            -- decision flagged overdue, a supervision item escalated to leaders). The deadline
+            -- sweep reads only lapses not yet recorded: before, it read and decoded every case
+            -- with one on every pass, however long ago it was recorded.
+            ALTER TABLE case_deadlines ADD COLUMN lapse_recorded_at INTEGER;
+            ALTER TABLE case_obligations ADD COLUMN lapse_recorded_at INTEGER;
+            UPDATE case_deadlines SET lapse_recorded_at = (
+                SELECT json_extract(state, '$.escalation.overdueAt') FROM cases WHERE cases.id = case_deadlines.case_id)
+                WHERE kind = 'escalation';
+            UPDATE case_obligations SET lapse_recorded_at = (
+                SELECT json_extract(item.value, '$.escalatedAt')
+                FROM cases, json_each(cases.state, '$.supervisionItems') AS item
+                WHERE cases.id = case_obligations.case_id AND case_obligations.key = 'supervision-' || json_extract(item.value, '$.id'))
+                WHERE key LIKE 'supervision-%';
+            """),
     ]
 
     /// The newest schema version this build knows.

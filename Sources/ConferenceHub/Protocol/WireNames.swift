@@ -12,23 +12,8 @@ enum WireNames {
     static let renamed = ["lead_unit": "lead", "co_handling_units": "co_handling"]
     /// Keys whose integer value becomes a prefixed id under another key.
     static let ids = ["case_id": ("case", "case-"), "meeting_id": ("meeting", "meeting-")]
-    /// The fields of a case's handling plan (`plan_set`), shown together as `plan`.
-    static let planFields = ["responsible_leader", "responsible_person", "measures", "resolution_deadline"]
 
-    /// A case as the wire shows it.
-    static func `case`(_ state: PetitionCase) throws -> JSONValue {
-        guard case .object(var object) = canonical(try tree(state)) else { return .null }
-        object["id"] = nil
-        object["case"] = .string(RoomID.case(state.id))
-        var plan: [String: JSONValue] = [:]
-        for field in planFields {
-            if let value = object.removeValue(forKey: field), value != .null, value != .array([]) { plan[field] = value }
-        }
-        object["plan"] = plan.isEmpty ? .null : .object(plan)
-        object["tasks"] = renamingIDs(object["tasks"], to: "task")
-        object["supervision_items"] = renamingIDs(object["supervision_items"], to: "item")
-        return .object(object)
-    }
+    // A case is written by WireCase, field by field; WireCaseTests holds it to these names.
 
     /// A meeting as the wire shows it.
     static func meeting(_ meeting: Meeting) throws -> JSONValue {
@@ -44,7 +29,7 @@ enum WireNames {
     private static let unsortedWriter = StreamingJSONEncoder(keys: .snakeCase)
 
     /// `value` as the wire coder writes it (snake_case keys).
-    private static func tree<T: Encodable>(_ value: T) throws -> JSONValue {
+    static func tree<T: Encodable>(_ value: T) throws -> JSONValue {
         // Keys unsorted: the tree is a dictionary, sorted once when the reply is written.
         try JSONValue(json: unsortedWriter.encode(value))
     }
@@ -69,13 +54,4 @@ enum WireNames {
         }
     }
 
-    /// The elements of a list with their `id` shown as `name`.
-    private static func renamingIDs(_ list: JSONValue?, to name: String) -> JSONValue? {
-        guard case .array(let elements)? = list else { return list }
-        return .array(elements.map { element in
-            guard case .object(var object) = element, let id = object.removeValue(forKey: "id") else { return element }
-            object[name] = id
-            return .object(object)
-        })
-    }
 }

@@ -7,14 +7,14 @@ struct CaseGet: Command {
     static let effect = CommandEffect.read
     static var access: CommandAccess { .caseWork }
 
-    /// The case with the protocol's names (WireNames.case).
-    struct Output: Encodable, Sendable { let `case`: JSONValue }
+    /// The case with the protocol's names (WireCase).
+    struct Output: Encodable, Sendable { let `case`: WireCase }
 
     static func parameters(_ request: CommandRequest) throws(HubFailure) -> CaseID {
         try request.decode(CaseParameter.self).case.id
     }
 
     static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
-        Output(case: try WireNames.case(await context.store.caseState(caseID, for: try context.actor)))
+        Output(case: WireCase(try await context.store.caseState(caseID, for: try context.actor)))
     }
 }

@@ -25,7 +25,7 @@ struct CaseOverview: Command {
         /// What the requester may do with the case now (`CaseActions`).
         var actions: [CaseAction] = []
         /// With `include_case`: the case as `case.get` shows it.
-        var caseState: JSONValue?
+        var caseState: WireCase?
 
         private enum Keys: String, CodingKey {
             case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn, actions, caseState
@@ -115,7 +115,7 @@ struct CaseOverview: Command {
         let actor = try context.actor
         let state = try await context.store.caseState(parameters.caseID, for: actor)
         var output = try await Output(state, for: actor, at: context.hub.clock.now(), in: context)
-        if parameters.includeCase { output.caseState = try WireNames.case(state) }
+        if parameters.includeCase { output.caseState = WireCase(state) }
         return output
     }
 }

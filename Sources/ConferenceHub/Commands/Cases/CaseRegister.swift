@@ -32,7 +32,7 @@ struct CaseWritten: Encodable, Sendable {
     let version: Int?
     let item: Int?
     let overview: CaseOverview.Output?
-    let caseState: JSONValue?
+    let caseState: WireCase?
 
     private enum Keys: String, CodingKey { case `case`, seq, status, task, version, item, overview, caseState }
 
@@ -57,7 +57,7 @@ struct CaseWritten: Encodable, Sendable {
         (self.task, self.version, self.item) = (task, version, item)
         if CaseAccess.mayRead(state, by: actor) {
             overview = try await CaseOverview.Output(state, for: actor, at: result.at, in: context)
-            caseState = try WireNames.case(state)
+            caseState = WireCase(state)
         } else {
             (overview, caseState) = (nil, nil)
         }

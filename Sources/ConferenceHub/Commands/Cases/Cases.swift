@@ -47,7 +47,7 @@ struct Cases: Command {
 
     /// Each case as `case.get` shows it (`full`), or its summary.
     enum Item: Encodable, Sendable {
-        case full(JSONValue)
+        case full(WireCase)
         case summary(Summary)
 
         func encode(to encoder: any Encoder) throws {
@@ -102,7 +102,7 @@ struct Cases: Command {
         case .full:
             let cases = try await store.cases(matching: filter, at: now, after: after, limit: read)
             let page = Array(cases.prefix(parameters.limit))
-            return Output(cases: try page.map { .full(try WireNames.case($0)) }, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+            return Output(cases: page.map { .full(WireCase($0)) }, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
         case .summary:
             let cases = try await store.caseSummaries(matching: filter, at: now, after: after, limit: read)
             let page = Array(cases.prefix(parameters.limit))
