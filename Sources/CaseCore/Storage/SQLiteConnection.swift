@@ -76,6 +76,12 @@ public final class SQLiteConnection {
             }
             try execute("PRAGMA synchronous=FULL")
             try execute("PRAGMA foreign_keys=ON")
+            if readOnly {
+                // Readers map the database file (up to 1 GiB) instead of copying each page they
+                // read with a system call into a small cache of their own: the lists of a large
+                // conference walk indexes of hundreds of thousands of rows.
+                try execute("PRAGMA mmap_size=1073741824")
+            }
         } catch {
             sqlite3_close_v2(handle)
             throw error
