@@ -65,7 +65,7 @@ final class ConsoleAssetsTests: XCTestCase {
         "case_status": "status.", "role": "role.", "deadline_kind": "deadline.", "case_change_kind": "event.",
         "negotiation_position": "position.", "answer_decision": "decision.", "satisfaction": "satisfaction.",
         "route_out_channel": "route.", "progress_status": "progress.", "case_category": "category.", "source_channel": "channel.",
-        "unit_relation": "relation.", "work_item_kind": "work.",
+        "unit_relation": "relation.", "work_item_kind": "work.", "dispute_reason": "dispute.",
     ]
 
     func testEveryWordTheSchemaNamesHasItsWordsInBothLanguages() throws {

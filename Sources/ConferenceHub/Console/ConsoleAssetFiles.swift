@@ -874,11 +874,19 @@ export function describeCaseEvent(caseEvent) {
     case "negotiation_answered": {
       const answer = change.answer || {};
       const position = answer.position || "decline";
-      return sentence(`event.negotiation_answered.${position}`, {
-        unit: unitName(change.unit), supports: unitName(answer.supports), reason: answer.reason ?? "", basis: answer.basis ?? "",
-      });
+      // A reason and a basis are optional: a clause for each one given, none for one not.
+      return [
+        ...sentence(`event.negotiation_answered.${position}`, { unit: unitName(change.unit), supports: unitName(answer.supports) }),
+        ...(answer.reason ? sentence("clause.reason", { reason: answer.reason }) : []),
+        ...(answer.basis ? sentence("clause.basis", { basis: answer.basis }) : []),
+      ];
     }
-    case "negotiation_disputed": return sentence(key, {});
+    case "negotiation_disputed": {
+      // Why, and who decides: a leader of the lowest common superior unit, else the conference office.
+      const dispute = change.dispute || {};
+      const decider = dispute.escalated_to ? t("dispute.leader_of", { unit: unitName(dispute.escalated_to) }) : t("dispute.office");
+      return sentence(key, { reason: t("dispute." + (dispute.reason || "no_consensus")), decider });
+    }
     case "objection_raised": case "extension_refused": case "closed": case "listed_supervision_set": case "listed_supervision_cleared":
       return sentence(key, { actor, reason: change.reason ?? "" });
     case "objection_upheld": return sentence(key, { units: units(change.units), rationale: change.rationale ?? "" });
@@ -887,7 +895,11 @@ export function describeCaseEvent(caseEvent) {
       return sentence(key, { actor });
     case "plan_set": {
       const plan = change.plan || {};
-      return sentence(key, { actor, leader: plan.responsible_leader ?? "", person: plan.responsible_person ?? "", deadline: plan.resolution_deadline ? day(plan.resolution_deadline) : "" });
+      return sentence(key, {
+        actor, leader: plan.responsible_leader ? personName(plan.responsible_leader) : "",
+        person: plan.responsible_person ? personName(plan.responsible_person) : "",
+        deadline: plan.resolution_deadline ? day(plan.resolution_deadline) : "",
+      });
     }
     case "extension_requested": case "extension_granted": return sentence(key, { actor, days: change.days, reason: change.reason ?? "" });
     case "answered": case "answer_drafted":
@@ -1945,11 +1957,19 @@ export default {
   "event.assigned_with": "{actor} assigned the lead to {lead}, co-handled by {cohandling}",
   "event.negotiation_settled": "Negotiation settled: {lead} leads",
   "event.negotiation_settled_with": "Negotiation settled: {lead} leads, {cohandling} co-handle",
-  "event.negotiation_answered.claim": "{unit} claims the lead, because: {reason}",
+  "event.negotiation_answered.claim": "{unit} claims the lead",
   "event.negotiation_answered.support": "{unit} supports {supports} as lead",
   "event.negotiation_answered.cohandle": "{unit} will co-handle",
-  "event.negotiation_answered.decline": "{unit} declines, because: {reason}; basis: {basis}",
-  "event.negotiation_disputed": "The acceptance negotiation is disputed and goes up for a decision",
+  "event.negotiation_answered.decline": "{unit} declines",
+  "clause.reason": ", because: {reason}",
+  "clause.basis": "; basis: {basis}",
+  "event.negotiation_disputed": "The negotiation found no agreement ({reason}); {decider} decides the lead",
+  "dispute.competing_claims": "more than one unit claimed the lead",
+  "dispute.all_declined": "every unit declined",
+  "dispute.no_consensus": "no agreement was reached",
+  "dispute.deadline_passed": "the time for answers ran out with units still to answer",
+  "dispute.leader_of": "a leader of {unit}",
+  "dispute.office": "the conference office",
   "event.lead_decided": "{actor} decided that {lead} leads, because: {rationale}",
   "event.lead_reassigned": "{actor} reassigned the lead to {lead}, because: {rationale}",
   "event.objection_raised": "{actor} objected, because: {reason}",
@@ -2296,11 +2316,19 @@ export default {
   "event.assigned_with": "{actor}交办{lead}主办，{cohandling}协办",
   "event.negotiation_settled": "协商一致：{lead}主办",
   "event.negotiation_settled_with": "协商一致：{lead}主办，{cohandling}协办",
-  "event.negotiation_answered.claim": "{unit}认领主办，理由：{reason}",
+  "event.negotiation_answered.claim": "{unit}认领主办",
   "event.negotiation_answered.support": "{unit}支持由{supports}主办",
   "event.negotiation_answered.cohandle": "{unit}愿意协办",
-  "event.negotiation_answered.decline": "{unit}不予认领，理由：{reason}，依据：{basis}",
-  "event.negotiation_disputed": "协商受理存在争议，已提请决定",
+  "event.negotiation_answered.decline": "{unit}不予认领",
+  "clause.reason": "，理由：{reason}",
+  "clause.basis": "，依据：{basis}",
+  "event.negotiation_disputed": "协商未能一致（{reason}），由{decider}决定主办单位",
+  "dispute.competing_claims": "多个单位均要求主办",
+  "dispute.all_declined": "各单位均不予认领",
+  "dispute.no_consensus": "未形成一致意见",
+  "dispute.deadline_passed": "协商期限届满仍有单位未答复",
+  "dispute.leader_of": "{unit}领导",
+  "dispute.office": "联席会议办公室",
   "event.lead_decided": "{actor}决定由{lead}主办，理由：{rationale}",
   "event.lead_reassigned": "{actor}改由{lead}主办，理由：{rationale}",
   "event.objection_raised": "{actor}提出异议，理由：{reason}",

@@ -159,11 +159,12 @@ class Browser:
     def open(self, path="/"):
         self.driver.get(self.hub.origin + path)
 
-    def until(self, condition, what, timeout=20):
+    def until(self, condition, what, timeout=20, detail=None):
+        """Waits for `condition`; on a timeout, fails saying what it waited for (and `detail()`, what it saw)."""
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(lambda driver: condition(driver))
         except TimeoutException:
-            raise AssertionError(f"{self.name}: timed out waiting for {what}")
+            raise AssertionError(f"{self.name}: timed out waiting for {what}" + (f"; saw {detail()}" if detail else ""))
 
     def element(self, element_id):
         return self.until(lambda driver: driver.find_elements(By.ID, element_id) and driver.find_element(By.ID, element_id),
@@ -547,12 +548,17 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual(housing.act("action-negotiation_answered", position="claim"), "")
         for browser in (coordinator, housing, finance):
             browser.until(lambda driver, b=browser: "认领主办" in (b.text_of("case-negotiation") or ""), f"{browser.name}: housing's claim, live")
+        # A claim without a reason reads as one: no "理由：" with nothing after it.
+        housing.until(lambda driver: any(text.endswith("认领主办") for _, _, text in housing.timeline()), "the claim's sentence, without a reason")
         finance.screenshot("negotiation")
         # A decline needs its reason and basis, as in the hub.
         self.assertEqual(finance.act("action-negotiation_answered", position="decline"), "请填写“理由”。")
         self.assertEqual(finance.fill_and_submit(position="claim"), "")
         for browser in (coordinator, housing, finance):
             browser.wait_text("case-status", "协商有争议")
+        # The dispute says why and who decides (a leader of the district, above housing and finance).
+        housing.until(lambda driver: any("协商未能一致（多个单位均要求主办），由区政府领导决定主办单位" in text for _, _, text in housing.timeline()),
+                      "the dispute's reason and who decides", detail=lambda: [text for _, _, text in housing.timeline()])
         self.assertEqual(housing.actions(), [], "the dispute is not the units' to decide")
 
         self.assertEqual(coordinator.act("action-lead_decided", lead="housing", co_handling=["finance"], rationale="住建局签订了安置协议"), "")
@@ -595,6 +601,8 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual(housing.act("action-plan_set", responsible_leader="h-leader", measures="核实安置协议\n三十日内支付补偿",
                                      resolution_deadline=day(30)), "")
         housing.wait_text("case-plan", "周敏")
+        # The room's sentence names the people, not their ids.
+        housing.until(lambda driver: any("包案领导周敏" in text and "h-leader" not in text for _, _, text in housing.timeline()), "the plan's sentence with names")
         self.assertEqual(housing.act("action-task_assigned", unit="finance", what="确认补偿资金预算科目", due=day(14)), "")
         finance.go_to_case(case)
         finance.wait_text("case-tasks", "确认补偿资金预算科目")

@@ -123,11 +123,19 @@ export function describeCaseEvent(caseEvent) {
     case "negotiation_answered": {
       const answer = change.answer || {};
       const position = answer.position || "decline";
-      return sentence(`event.negotiation_answered.${position}`, {
-        unit: unitName(change.unit), supports: unitName(answer.supports), reason: answer.reason ?? "", basis: answer.basis ?? "",
-      });
+      // A reason and a basis are optional: a clause for each one given, none for one not.
+      return [
+        ...sentence(`event.negotiation_answered.${position}`, { unit: unitName(change.unit), supports: unitName(answer.supports) }),
+        ...(answer.reason ? sentence("clause.reason", { reason: answer.reason }) : []),
+        ...(answer.basis ? sentence("clause.basis", { basis: answer.basis }) : []),
+      ];
     }
-    case "negotiation_disputed": return sentence(key, {});
+    case "negotiation_disputed": {
+      // Why, and who decides: a leader of the lowest common superior unit, else the conference office.
+      const dispute = change.dispute || {};
+      const decider = dispute.escalated_to ? t("dispute.leader_of", { unit: unitName(dispute.escalated_to) }) : t("dispute.office");
+      return sentence(key, { reason: t("dispute." + (dispute.reason || "no_consensus")), decider });
+    }
     case "objection_raised": case "extension_refused": case "closed": case "listed_supervision_set": case "listed_supervision_cleared":
       return sentence(key, { actor, reason: change.reason ?? "" });
     case "objection_upheld": return sentence(key, { units: units(change.units), rationale: change.rationale ?? "" });
@@ -136,7 +144,11 @@ export function describeCaseEvent(caseEvent) {
       return sentence(key, { actor });
     case "plan_set": {
       const plan = change.plan || {};
-      return sentence(key, { actor, leader: plan.responsible_leader ?? "", person: plan.responsible_person ?? "", deadline: plan.resolution_deadline ? day(plan.resolution_deadline) : "" });
+      return sentence(key, {
+        actor, leader: plan.responsible_leader ? personName(plan.responsible_leader) : "",
+        person: plan.responsible_person ? personName(plan.responsible_person) : "",
+        deadline: plan.resolution_deadline ? day(plan.resolution_deadline) : "",
+      });
     }
     case "extension_requested": case "extension_granted": return sentence(key, { actor, days: change.days, reason: change.reason ?? "" });
     case "answered": case "answer_drafted":
