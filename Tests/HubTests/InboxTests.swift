@@ -48,6 +48,11 @@ final class InboxTests: XCTestCase {
         XCTAssertNotNil(item["due_at"] as? Int)
         XCTAssertGreaterThan(item["seconds_left"] as? Int ?? 0, 0)
         XCTAssertEqual(item["title"] as? String, "Relocation compensation")
+        // The negotiation's limit counts working days: the same count as the case's overview.
+        let overview = result(try await housing.request(["id": "o", "type": "case.overview", "case": first]))
+        let negotiation = try XCTUnwrap((overview["deadlines"] as? [[String: Any]])?.first { $0["kind"] as? String == "negotiation" })
+        XCTAssertNotNil(item["working_days_left"] as? Int)
+        XCTAssertEqual(item["working_days_left"] as? Int, negotiation["working_days_left"] as? Int)
         let financeFirst = try await inbox(finance)
         XCTAssertEqual(kinds(financeFirst), ["\(first)/answer_negotiation"])
         let coordinatorFirst = try await inbox(coordinator)

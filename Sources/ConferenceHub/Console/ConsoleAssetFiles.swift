@@ -1440,7 +1440,7 @@ export async function showInbox(root, hub, onCount) {
           unit: item.unit ? unitName(item.unit) : t("inbox.office"), task: item.task, version: item.version, item: item.item,
           days: item.days, detail: item.detail ?? "",
         })),
-        item.due ? h("p", { class: "due" }, t("inbox.due", { due: day(item.due) }), " · ", timeLeft(item.seconds_left)) : null);
+        item.due ? h("p", { class: "due" }, t("inbox.due", { due: day(item.due) }), " · ", timeLeft(item.seconds_left, item.working_days_left)) : null);
     }));
   }
 

@@ -544,6 +544,16 @@ class ConsoleTests(unittest.TestCase):
             browser.go_to_case(case)
             self.assertEqual(browser.actions(), ["action-negotiation_answered"], "a negotiating unit may only answer")
         self.assertNotIn("action-negotiation_answered", coordinator.actions())
+        # One wording for one deadline: the negotiation's time left, in working days, reads the
+        # same on the case page and in 我的待办.
+        left = housing.driver.execute_script(
+            "return document.querySelector('#case-deadlines li[data-kind=negotiation]').textContent.split(' · ')[1]")
+        self.assertRegex(left, r"^还剩\d+个工作日$")
+        housing.element("nav-inbox").click()
+        housing.until(lambda driver: "answer_negotiation" in housing.work(case), "the negotiation in my work")
+        self.assertIn(left, housing.driver.execute_script(
+            "return [...document.querySelectorAll('#inbox-items li')].find(li => li.dataset.case === arguments[0]).textContent", case))
+        housing.go_to_case(case)
 
         self.assertEqual(housing.act("action-negotiation_answered", position="claim"), "")
         for browser in (coordinator, housing, finance):

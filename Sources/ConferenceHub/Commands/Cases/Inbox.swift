@@ -36,12 +36,15 @@ struct Inbox: Command {
         let due: String?
         let dueAt: Int64?
         let secondsLeft: Int?
+        /// The working days left, today and the last day included, for a limit the law counts in
+        /// working days (as `case.overview`'s deadlines); absent otherwise.
+        let workingDaysLeft: Int?
         /// The warning level reached (50, 75, 85, 99; 100 when overdue); null before 50 % or without a limit.
         let level: Int?
         let obligation: String?
 
         enum CodingKeys: String, CodingKey {
-            case `case`, title, status, kind, unit, role, task, version, item, days, detail, due, dueAt = "due_at", secondsLeft = "seconds_left", level, obligation
+            case `case`, title, status, kind, unit, role, task, version, item, days, detail, due, dueAt = "due_at", secondsLeft = "seconds_left", workingDaysLeft = "working_days_left", level, obligation
         }
 
         func encode(to encoder: Encoder) throws {
@@ -60,6 +63,7 @@ struct Inbox: Command {
             try container.encode(due, forKey: .due)
             try container.encode(dueAt, forKey: .dueAt)
             try container.encode(secondsLeft, forKey: .secondsLeft)
+            try container.encodeIfPresent(workingDaysLeft, forKey: .workingDaysLeft)
             try container.encode(level, forKey: .level)
             try container.encode(obligation, forKey: .obligation)
         }
@@ -85,7 +89,8 @@ struct Inbox: Command {
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
-        let now = context.hub.clock.now()
+        let now = context.hub.clock.now(), policy = context.store.policy
+        let today = policy.timeZone.localDate(of: now.date)
         let page = try await context.store.workItems(for: try context.actor, offset: parameters.offset, limit: parameters.limit)
         let end = parameters.offset + page.items.count
         return Output(
@@ -99,7 +104,11 @@ struct Inbox: Command {
                     case: RoomID.case(item.caseID), title: kept.title, status: kept.status.rawValue, kind: item.kind.rawValue,
                     unit: item.unit?.rawValue, role: item.role?.rawValue, task: item.task, version: item.version, item: item.item,
                     days: item.days, detail: item.detail, due: item.due?.description, dueAt: item.dueAt?.milliseconds,
-                    secondsLeft: item.dueAt.map { Int(($0.milliseconds - now.milliseconds) / 1000) }, level: level?.rawValue,
+                    secondsLeft: item.dueAt.map { Int(($0.milliseconds - now.milliseconds) / 1000) },
+                    workingDaysLeft: item.obligation.flatMap(DeadlineKind.init(rawValue:)).flatMap { kind in
+                        kind.countsWorkingDays ? item.due.map { policy.calendar.workingDays(from: today, through: $0) } : nil
+                    },
+                    level: level?.rawValue,
                     obligation: item.obligation)
             },
             next: end < page.count ? end : nil)
