@@ -36,11 +36,11 @@ final class SignInRulesTests: XCTestCase {
     }
 
     func testPasswordRules() {
-        XCTAssertNotNil(PasswordRules.problem(with: "short1", person: "p-li", previous: nil))
-        XCTAssertNotNil(PasswordRules.problem(with: "aaaaaaaaaaaa", person: "p-li", previous: nil), "too few different characters")
-        XCTAssertNotNil(PasswordRules.problem(with: "my-p-li-password", person: "p-li", previous: nil), "contains the id")
-        XCTAssertNotNil(PasswordRules.problem(with: "same as before!", person: "p-li", previous: "same as before!"))
-        XCTAssertNotNil(PasswordRules.problem(with: String(repeating: "ab", count: 200), person: "p-li", previous: nil), "too long")
+        XCTAssertEqual(PasswordRules.problem(with: "short1", person: "p-li", previous: nil), .tooShort)
+        XCTAssertEqual(PasswordRules.problem(with: "aaaaaaaaaaaa", person: "p-li", previous: nil), .tooFewDistinct)
+        XCTAssertEqual(PasswordRules.problem(with: "my-p-li-password", person: "p-li", previous: nil), .containsID)
+        XCTAssertEqual(PasswordRules.problem(with: "same as before!", person: "p-li", previous: "same as before!"), .unchanged)
+        XCTAssertEqual(PasswordRules.problem(with: String(repeating: "ab", count: 200), person: "p-li", previous: nil), .tooLong)
         XCTAssertNil(PasswordRules.problem(with: "信访联席会议2026", person: "p-li", previous: nil))
         let initial = PasswordRules.makeInitial()
         XCTAssertEqual(initial.count, 14)

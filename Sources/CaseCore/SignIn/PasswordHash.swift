@@ -103,14 +103,37 @@ public enum PasswordRules {
     /// Longest accepted, in bytes of UTF-8 (bounds the work of hashing).
     public static let maximumBytes = 256
 
-    /// Why `password` cannot be chosen by `person` (nil: it can). `previous` is the password it
+    /// Fewest different characters a password holds.
+    public static let minimumDistinctCharacters = 4
+
+    /// The rule a password breaks, by the name the sign-in refusal gives it (`rule`).
+    public enum Problem: String, Sendable, CaseIterable {
+        case tooLong = "too_long"
+        case tooShort = "too_short"
+        case unchanged
+        case containsID = "contains_id"
+        case tooFewDistinct = "too_few_distinct"
+
+        /// The rule, in a sentence.
+        public var message: String {
+            switch self {
+            case .tooLong: "a password may hold at most \(maximumBytes) bytes"
+            case .tooShort: "a password needs at least \(minimumCharacters) characters"
+            case .unchanged: "the new password must differ from the one it replaces"
+            case .containsID: "a password may not contain the person's id"
+            case .tooFewDistinct: "a password needs at least \(minimumDistinctCharacters) different characters"
+            }
+        }
+    }
+
+    /// The rule `password` breaks for `person` (nil: none). `previous` is the password it
     /// replaces, which may not be chosen again.
-    public static func problem(with password: String, person: String, previous: String?) -> String? {
-        if password.utf8.count > maximumBytes { return "a password may hold at most \(maximumBytes) bytes" }
-        if password.count < minimumCharacters { return "a password needs at least \(minimumCharacters) characters" }
-        if password == previous { return "the new password must differ from the one it replaces" }
-        if password.lowercased().contains(person.lowercased()) { return "a password may not contain the person's id" }
-        if Set(password).count < 4 { return "a password needs at least 4 different characters" }
+    public static func problem(with password: String, person: String, previous: String?) -> Problem? {
+        if password.utf8.count > maximumBytes { return .tooLong }
+        if password.count < minimumCharacters { return .tooShort }
+        if password == previous { return .unchanged }
+        if password.lowercased().contains(person.lowercased()) { return .containsID }
+        if Set(password).count < minimumDistinctCharacters { return .tooFewDistinct }
         return nil
     }
 

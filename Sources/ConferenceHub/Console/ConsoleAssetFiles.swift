@@ -1086,7 +1086,12 @@ export async function signIn(body) {
     throw new HubError("network", String(error));
   }
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new HubError(answer.error || "internal", answer.message || "", { retryAfter: answer.retry_after_s });
+  if (!response.ok) {
+    throw new HubError(answer.error || "internal", answer.message || "", {
+      retryAfter: answer.retry_after_s, rule: answer.rule,
+      minimumCharacters: answer.minimum_characters, minimumDistinctCharacters: answer.minimum_distinct_characters,
+    });
+  }
   return answer;
 }
 
@@ -1742,7 +1747,7 @@ export function checked(field, ui, words) {
 // requires), or the client certificate the browser holds, in one step.
 import { h, replace } from "./dom.js";
 import { signIn } from "./hub.js";
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 
 /** Shows the sign-in form in `root`; calls `done(answer)` once signed in. */
 export function showSignIn(root, done, notice) {
@@ -1803,7 +1808,11 @@ function explain(error) {
     case "invalid_credentials": return t(error.message === "no client certificate was presented" ? "signin.no_certificate" : "signin.invalid");
     case "throttled": return t("signin.throttled", { seconds: error.retryAfter ?? 60 });
     case "password_change_required": return t("signin.change_required");
-    case "weak_password": return t("signin.weak");
+    case "weak_password":
+      // Which rule the new password broke, with the hub's numbers.
+      return has("signin.weak." + error.rule)
+        ? t("signin.weak." + error.rule, { characters: error.minimumCharacters, distinct: error.minimumDistinctCharacters })
+        : t("signin.weak");
     case "forbidden_origin": return t("signin.origin");
     case "busy": case "storage_unavailable": return t("signin.busy");
     case "network": return t("signin.network");
@@ -1863,6 +1872,11 @@ export default {
   "signin.no_certificate": "The browser presented no valid certificate, or it is not registered or was revoked.",
   "signin.throttled": "Too many failed sign-ins: try again in {seconds} s.",
   "signin.weak": "The new password does not meet the rules.",
+  "signin.weak.too_short": "The new password is too short: it needs at least {characters} characters.",
+  "signin.weak.too_long": "The new password is too long; please shorten it.",
+  "signin.weak.unchanged": "The new password must differ from the old one.",
+  "signin.weak.contains_id": "The new password may not contain your person id.",
+  "signin.weak.too_few_distinct": "The new password needs at least {distinct} different characters.",
   "signin.origin": "Signing in from this address is not allowed.",
   "signin.busy": "The hub is busy: try again in a moment.",
   "signin.network": "The hub cannot be reached: check the network.",
@@ -2222,6 +2236,11 @@ export default {
   "signin.no_certificate": "浏览器未提供有效的数字证书，或该证书未登记、已吊销。",
   "signin.throttled": "登录失败次数过多，请{seconds}秒后再试。",
   "signin.weak": "新密码不符合要求。",
+  "signin.weak.too_short": "新密码太短：至少需要{characters}个字符。",
+  "signin.weak.too_long": "新密码太长，请缩短。",
+  "signin.weak.unchanged": "新密码不能与原密码相同。",
+  "signin.weak.contains_id": "新密码不能包含人员编号。",
+  "signin.weak.too_few_distinct": "新密码至少需要{distinct}种不同的字符。",
   "signin.origin": "不能从此网址登录本平台。",
   "signin.busy": "平台繁忙，请稍后再试。",
   "signin.network": "无法连接平台，请检查网络。",

@@ -87,7 +87,9 @@ struct SessionEndpoint: Sendable {
         case .passwordChangeRequired:
             return error(.forbidden, "password_change_required", "this is a one-time password: send it again with `new_password`")
         case .weakPassword(let problem):
-            return error(.unprocessableEntity, "weak_password", problem)
+            return .json(.unprocessableEntity, json(WeakPassword(error: "weak_password", message: problem.message, rule: problem.rawValue,
+                                                                minimumCharacters: PasswordRules.minimumCharacters,
+                                                                minimumDistinctCharacters: PasswordRules.minimumDistinctCharacters)))
         case .busy:
             return error(.serviceUnavailable, "busy", "too many sign-ins at once; try again in a moment", headers: [("Retry-After", "1")])
         case .storageUnavailable:
@@ -132,6 +134,15 @@ struct SessionEndpoint: Sendable {
         let error: String
         let message: String
         let retryAfterS: Int?
+    }
+
+    /// A new password refused: the rule it breaks (`rule`), and the rules' numbers for the words.
+    private struct WeakPassword: Encodable {
+        let error: String
+        let message: String
+        let rule: String
+        let minimumCharacters: Int
+        let minimumDistinctCharacters: Int
     }
 
     private static func json(_ value: some Encodable) -> String {

@@ -29,7 +29,7 @@ enum SignInOutcome: Sendable {
     case throttled(retryAfterSeconds: Int)
     /// The password was right but is a one-time password: send it again with a new one.
     case passwordChangeRequired
-    case weakPassword(String)
+    case weakPassword(PasswordRules.Problem)
     /// Too many sign-ins are being hashed at once.
     case busy
     case storageUnavailable

@@ -453,7 +453,9 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual(browser.submit_sign_in("p-first", "not the password"), "人员编号或密码错误。")
         self.assertEqual(browser.submit_sign_in("p-first", self.one_time["p-first"]), "这是一次性初始密码，请设置新密码后登录。")
         self.assertTrue(browser.element("signin-new-password").is_displayed())
-        self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "short"), "新密码不符合要求。")
+        # A refused new password says which rule it broke.
+        self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "short"), "新密码太短：至少需要10个字符。")
+        self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "aaaaabbbbbaaaaa"), "新密码至少需要4种不同的字符。")
         browser.screenshot("signin-change-password")
         self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "陈新的新密码2026年"), "")
         browser.wait_text("connection", "已连接")

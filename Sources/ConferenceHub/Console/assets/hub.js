@@ -30,7 +30,12 @@ export async function signIn(body) {
     throw new HubError("network", String(error));
   }
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new HubError(answer.error || "internal", answer.message || "", { retryAfter: answer.retry_after_s });
+  if (!response.ok) {
+    throw new HubError(answer.error || "internal", answer.message || "", {
+      retryAfter: answer.retry_after_s, rule: answer.rule,
+      minimumCharacters: answer.minimum_characters, minimumDistinctCharacters: answer.minimum_distinct_characters,
+    });
+  }
   return answer;
 }
 

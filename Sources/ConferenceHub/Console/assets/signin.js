@@ -2,7 +2,7 @@
 // requires), or the client certificate the browser holds, in one step.
 import { h, replace } from "./dom.js";
 import { signIn } from "./hub.js";
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 
 /** Shows the sign-in form in `root`; calls `done(answer)` once signed in. */
 export function showSignIn(root, done, notice) {
@@ -63,7 +63,11 @@ function explain(error) {
     case "invalid_credentials": return t(error.message === "no client certificate was presented" ? "signin.no_certificate" : "signin.invalid");
     case "throttled": return t("signin.throttled", { seconds: error.retryAfter ?? 60 });
     case "password_change_required": return t("signin.change_required");
-    case "weak_password": return t("signin.weak");
+    case "weak_password":
+      // Which rule the new password broke, with the hub's numbers.
+      return has("signin.weak." + error.rule)
+        ? t("signin.weak." + error.rule, { characters: error.minimumCharacters, distinct: error.minimumDistinctCharacters })
+        : t("signin.weak");
     case "forbidden_origin": return t("signin.origin");
     case "busy": case "storage_unavailable": return t("signin.busy");
     case "network": return t("signin.network");
