@@ -1114,7 +1114,15 @@ export class HubConnection {
     this.outbox = new Map(); // key → {room, text, resolve, reject}
     this.attempt = 0;
     this.lobbyListeners = new Set();
+    this.caseListeners = new Set();
     this.reconnectListeners = new Set();
+  }
+
+  /** Calls `listener` for every case event in a case room this page is in (an act, which may
+   * change what the person owes); returns a function that stops it. */
+  onCaseEvent(listener) {
+    this.caseListeners.add(listener);
+    return () => this.caseListeners.delete(listener);
   }
 
   /** Calls `listener` for every lobby event (notices of milestones); returns a function that stops it. */
@@ -1194,6 +1202,7 @@ export class HubConnection {
       if (frame.presence === "joined") room.presence.push({ person: frame.person, unit: frame.unit });
     }
     room.onEvent(frame);
+    if (frame.kind === "case") for (const listener of this.caseListeners) listener();
   }
 
   closed(event) {
@@ -1233,7 +1242,11 @@ export class HubConnection {
 
   /** After authenticating: rejoin rooms from where they were, then resend what waits. */
   async resume() {
-    const rejoins = [...this.rooms.entries()].map(([name, room]) => this.rejoin(name, room));
+    // A room whose first join has not gone out yet (asked before the socket was ready: the lobby,
+    // at sign-in) joins by that request, not twice: a second join is refused, and the refusal
+    // used to drop the room, so that its events (the lobby's notices) went unheard.
+    const queued = new Set(this.waiting.filter((frame) => frame.type === "join").map((frame) => frame.room));
+    const rejoins = [...this.rooms.entries()].filter(([name]) => !queued.has(name)).map(([name, room]) => this.rejoin(name, room));
     const frames = this.waiting.splice(0);
     for (const frame of frames) this.socket.send(JSON.stringify(frame));
     for (const [key, item] of this.outbox) this.sendPost(key, item);
@@ -1547,7 +1560,10 @@ function begin(answer) {
   signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting", count: h("span", { class: "count", id: "inbox-count" }) };
   hub.open();
   hub.joinLobby().catch(() => {});
-  hub.onLobbyEvent(inboxCounter(hub, setCount));
+  // The header's count follows the lobby's notices and the acts in the case rooms the page is in.
+  const counter = inboxCounter(hub, setCount);
+  hub.onLobbyEvent(counter);
+  hub.onCaseEvent(counter);
   // The protocol's vocabulary (forms, filters, checks), unit and people names for the pages; the
   // page is drawn once they are known (or failed).
   Promise.allSettled([

@@ -588,6 +588,19 @@ class ConsoleTests(unittest.TestCase):
         self.assertNotIn(case, housing.listed_with("co_handling"))
         self.assertIn(case, coordinator.listed_with("involved"))
 
+    def test_my_work_shows_a_new_case_when_the_lobby_announces_it(self):
+        # (The lobby was asked for before the socket had signed in; the join went out twice, the
+        # second was refused, and the page dropped the lobby: no notice reached it.)
+        housing = self.browser("housing")
+        housing.sign_in("h-officer")
+        housing.element("nav-inbox").click()
+        housing.until(lambda driver: housing.text_of("inbox-note"), "my work read")
+        case = self.register_case("新登记的协商案件")
+        # From the lobby's notice, well before the page's 20-second re-read; and the header's count with it.
+        housing.until(lambda driver: "answer_negotiation" in housing.work(case), "the new case in my work", timeout=8)
+        owed = self.hub.ask(self.tokens["h-officer"], {"type": "inbox"})[0]["count"]
+        housing.until(lambda driver: housing.text_of("inbox-count") == f"（{owed}）", "the header's count", timeout=8)
+
     def test_the_lead_unit_carries_a_case_to_closure_through_the_page_and_my_work_follows(self):
         case = self.register_case("协办到办结案件")
         self.hub.ask(self.tokens["h-officer"], {"type": "negotiation.answer", "case": case, "answer": "claim"})
@@ -615,9 +628,13 @@ class ConsoleTests(unittest.TestCase):
         housing.wait_text("case-plan", "周敏")
         # The room's sentence names the people, not their ids.
         housing.until(lambda driver: any("包案领导周敏" in text and "h-leader" not in text for _, _, text in housing.timeline()), "the plan's sentence with names")
-        self.assertEqual(housing.act("action-task_assigned", unit="finance", what="确认补偿资金预算科目", due=day(14)), "")
         finance.go_to_case(case)
+        self.assertEqual(housing.act("action-task_assigned", unit="finance", what="确认补偿资金预算科目", due=day(14)), "")
         finance.wait_text("case-tasks", "确认补偿资金预算科目")
+        # The header's 我的待办 count follows while the case page stays open (the act's event).
+        owed = self.hub.ask(self.tokens["f-officer"], {"type": "inbox"})[0]["count"]
+        finance.until(lambda driver: finance.text_of("inbox-count") == f"（{owed}）", f"the header's count ({owed}) on the case page",
+                      detail=lambda: finance.text_of("inbox-count"))
 
         waits(finance, "acknowledge_task")
         self.assertEqual(finance.act("action-task_acknowledged-1"), "")

@@ -58,7 +58,15 @@ export class HubConnection {
     this.outbox = new Map(); // key → {room, text, resolve, reject}
     this.attempt = 0;
     this.lobbyListeners = new Set();
+    this.caseListeners = new Set();
     this.reconnectListeners = new Set();
+  }
+
+  /** Calls `listener` for every case event in a case room this page is in (an act, which may
+   * change what the person owes); returns a function that stops it. */
+  onCaseEvent(listener) {
+    this.caseListeners.add(listener);
+    return () => this.caseListeners.delete(listener);
   }
 
   /** Calls `listener` for every lobby event (notices of milestones); returns a function that stops it. */
@@ -138,6 +146,7 @@ export class HubConnection {
       if (frame.presence === "joined") room.presence.push({ person: frame.person, unit: frame.unit });
     }
     room.onEvent(frame);
+    if (frame.kind === "case") for (const listener of this.caseListeners) listener();
   }
 
   closed(event) {
@@ -177,7 +186,11 @@ export class HubConnection {
 
   /** After authenticating: rejoin rooms from where they were, then resend what waits. */
   async resume() {
-    const rejoins = [...this.rooms.entries()].map(([name, room]) => this.rejoin(name, room));
+    // A room whose first join has not gone out yet (asked before the socket was ready: the lobby,
+    // at sign-in) joins by that request, not twice: a second join is refused, and the refusal
+    // used to drop the room, so that its events (the lobby's notices) went unheard.
+    const queued = new Set(this.waiting.filter((frame) => frame.type === "join").map((frame) => frame.room));
+    const rejoins = [...this.rooms.entries()].filter(([name]) => !queued.has(name)).map(([name, room]) => this.rejoin(name, room));
     const frames = this.waiting.splice(0);
     for (const frame of frames) this.socket.send(JSON.stringify(frame));
     for (const [key, item] of this.outbox) this.sendPost(key, item);

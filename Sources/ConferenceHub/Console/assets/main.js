@@ -36,7 +36,10 @@ function begin(answer) {
   signedIn = { session: answer.session, identity: answer.identity, hub, status, state: "connecting", count: h("span", { class: "count", id: "inbox-count" }) };
   hub.open();
   hub.joinLobby().catch(() => {});
-  hub.onLobbyEvent(inboxCounter(hub, setCount));
+  // The header's count follows the lobby's notices and the acts in the case rooms the page is in.
+  const counter = inboxCounter(hub, setCount);
+  hub.onLobbyEvent(counter);
+  hub.onCaseEvent(counter);
   // The protocol's vocabulary (forms, filters, checks), unit and people names for the pages; the
   // page is drawn once they are known (or failed).
   Promise.allSettled([
