@@ -404,7 +404,9 @@ function render(event) {
       return h("li", { class: "message", "data-seq": event.seq }, when, " ",
         h("strong", {}, sentence("person.with_unit", { person: personName(event.from.person), unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
     case "presence":
-      return h("li", { class: "presence-event", "data-seq": event.seq }, when, " ",
+      // The room is for the case: who comes and goes shows in the member list above, not as
+      // lines among the case's events and messages (kept, hidden, in the room's order).
+      return h("li", { class: "presence-event", "data-seq": event.seq, hidden: true }, when, " ",
         sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: personName(event.person), unit: unitName(event.unit) }));
     case "case":
       return h("li", { class: "case-event", "data-seq": event.seq }, when, " ", describeCaseEvent(event.case_event));
@@ -518,7 +520,7 @@ export async function showCases(root, hub, identity) {
         h("label", { class: "check" }, overdue, t("cases.overdue")),
         h("label", { class: "check" }, listed, t("cases.listed")),
         h("label", {}, t("cases.search_label"), search)),
-      h("table", {},
+      h("table", { class: "case-list", id: "case-list" },
         h("thead", {}, h("tr", {}, ["cases.number", "cases.title", "cases.status", "cases.lead", "cases.registered"].map((key) => h("th", {}, t(key))))),
         body),
       note, more));
@@ -636,11 +638,14 @@ function renderSupervision(overview) {
   color: var(--ink); background: var(--wash);
 }
 body { margin: 0; }
-header { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; padding: .6rem 1rem; background: var(--accent); color: #fff; }
-header h1 { font-size: 1.1rem; margin: 0; }
+/* One line from 1024 px up: each part keeps its words together; the person's name and unit give
+   way (cut with an ellipsis, whole in the title) before anything wraps. */
+header { display: flex; flex-wrap: nowrap; align-items: center; gap: .75rem; padding: .6rem 1rem; background: var(--accent); color: #fff; }
+header > * { flex: none; white-space: nowrap; }
+header h1 { font-size: 1.05rem; margin: 0; }
 header a, header button { color: #fff; }
 header button { background: transparent; border: 1px solid #fff; border-radius: 4px; padding: .2rem .6rem; cursor: pointer; }
-header .who { margin-left: auto; }
+header .who { margin-left: auto; flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 main { padding: 1rem; max-width: 72rem; margin: 0 auto; }
 .connection { font-size: .85rem; padding: .1rem .5rem; border-radius: 4px; background: rgba(255,255,255,.15); }
 .connection.reconnecting, .connection.connecting { background: #fff3cd; color: #5c4400; }
@@ -660,6 +665,9 @@ button:disabled { opacity: .6; }
 .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; margin-bottom: 1rem; }
 table { width: 100%; border-collapse: collapse; background: var(--paper); }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); }
+/* The case list: a number, a status, a unit and a date are never broken; the title takes the rest. */
+.case-list th, .case-list td:not(:nth-child(2)) { white-space: nowrap; }
+.case-list td:nth-child(2) { width: 100%; }
 th { background: var(--wash); font-weight: 600; }
 .case dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
 .case dd { margin: 0; }
@@ -685,7 +693,7 @@ th { background: var(--wash); font-weight: 600; }
 .inbox .work.w85 { border-color: var(--w85); } .inbox .work.w99 { border-color: var(--w99); }
 .inbox .work.overdue { border-color: var(--w99); background: #fdecea; }
 .inbox .due { color: var(--muted); font-size: .85rem; }
-header nav a { margin-right: .8rem; }
+header nav a { margin-right: .6rem; }
 
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; }
 .actions button.action { border-color: var(--accent); color: var(--accent); }
@@ -1599,7 +1607,7 @@ function header() {
       " ",
       h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
       identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null),
-    h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
+    h("span", { class: "who", id: "who", title: `${identity.name} · ${unitName(identity.unit)}` }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
     h("button", { type: "button", id: "language", onclick: () => setLanguage(language() === "en" ? "zh-CN" : "en") }, t("language.switch")),

@@ -588,6 +588,34 @@ class ConsoleTests(unittest.TestCase):
         self.assertNotIn(case, housing.listed_with("co_handling"))
         self.assertIn(case, coordinator.listed_with("involved"))
 
+    def test_the_pages_fit_at_1024_1366_and_1920_pixels(self):
+        for index in range(3):
+            self.register_case(f"拆迁补偿款迟迟未到位的信访事项（第{index + 1}户）")
+        browser = self.browser("layout")
+        browser.sign_in("coord")  # a coordinator's header holds the most
+        for language, width in [("zh-CN", 1024), ("zh-CN", 1366), ("zh-CN", 1920), ("en", 1024), ("en", 1920)]:
+            if browser.driver.execute_script("return document.documentElement.lang") != language:
+                browser.element("language").click()
+                browser.until(lambda driver: driver.execute_script("return document.documentElement.lang") == language, language)
+            browser.driver.set_window_size(width, 900)
+            for page in ("#/inbox", "#/cases"):
+                browser.driver.execute_script(f"location.hash = '{page}'")
+                if page == "#/cases":
+                    browser.until(lambda driver: driver.execute_script("return document.querySelectorAll('#case-list tbody tr').length") >= 3, "the list")
+                spread = browser.driver.execute_script("""
+                    const middles = [...document.querySelectorAll('header > *')].map(e => e.getBoundingClientRect()).map(r => r.top + r.height / 2);
+                    return Math.max(...middles) - Math.min(...middles);""")
+                self.assertLess(spread, 6, f"{language} {width} px, {page}: the header on one line")
+                self.assertTrue(browser.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"),
+                                f"{language} {width} px, {page}: no sideways scrolling")
+            broken = browser.driver.execute_script("""
+                return [...document.querySelectorAll('#case-list th, #case-list td:not(:nth-child(2))')].filter(cell => {
+                    const range = document.createRange();
+                    range.selectNodeContents(cell);
+                    return range.getBoundingClientRect().height > parseFloat(getComputedStyle(cell).fontSize) * 2;
+                }).map(cell => cell.textContent);""")
+            self.assertEqual(broken, [], f"{language} {width} px: cells broken across lines")
+
     def test_my_work_shows_a_new_case_when_the_lobby_announces_it(self):
         # (The lobby was asked for before the socket had signed in; the join went out twice, the
         # second was refused, and the page dropped the lobby: no notice reached it.)
@@ -738,6 +766,10 @@ class ConsoleTests(unittest.TestCase):
         housing.post(HOSTILE_MESSAGE)
         finance.until(lambda driver: any(HOSTILE_MESSAGE in text for _, kind, text in finance.timeline() if kind == "message"),
                       "the message in the other browser")
+        # The room is for the case: who is present shows in the member list, not as lines in the room.
+        housing.until(lambda driver: "李明" in (housing.text_of("presence") or ""), "finance's officer in the member list")
+        self.assertEqual(housing.driver.execute_script(
+            "return [...document.querySelectorAll('#timeline li')].filter(li => li.offsetParent !== null && li.classList.contains('presence-event')).length"), 0)
         housing.screenshot("case-room")
 
         self.hub.stop()

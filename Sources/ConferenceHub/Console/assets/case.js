@@ -184,7 +184,9 @@ function render(event) {
       return h("li", { class: "message", "data-seq": event.seq }, when, " ",
         h("strong", {}, sentence("person.with_unit", { person: personName(event.from.person), unit: unitName(event.from.unit) })), " ", data(event.text, "p"));
     case "presence":
-      return h("li", { class: "presence-event", "data-seq": event.seq }, when, " ",
+      // The room is for the case: who comes and goes shows in the member list above, not as
+      // lines among the case's events and messages (kept, hidden, in the room's order).
+      return h("li", { class: "presence-event", "data-seq": event.seq, hidden: true }, when, " ",
         sentence(event.presence === "joined" ? "event.joined" : "event.left", { person: personName(event.person), unit: unitName(event.unit) }));
     case "case":
       return h("li", { class: "case-event", "data-seq": event.seq }, when, " ", describeCaseEvent(event.case_event));

@@ -101,7 +101,7 @@ export async function showCases(root, hub, identity) {
         h("label", { class: "check" }, overdue, t("cases.overdue")),
         h("label", { class: "check" }, listed, t("cases.listed")),
         h("label", {}, t("cases.search_label"), search)),
-      h("table", {},
+      h("table", { class: "case-list", id: "case-list" },
         h("thead", {}, h("tr", {}, ["cases.number", "cases.title", "cases.status", "cases.lead", "cases.registered"].map((key) => h("th", {}, t(key))))),
         body),
       note, more));

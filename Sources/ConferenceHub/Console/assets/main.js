@@ -75,7 +75,7 @@ function header() {
       " ",
       h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
       identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null),
-    h("span", { class: "who", id: "who" }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
+    h("span", { class: "who", id: "who", title: `${identity.name} · ${unitName(identity.unit)}` }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
     h("button", { type: "button", id: "language", onclick: () => setLanguage(language() === "en" ? "zh-CN" : "en") }, t("language.switch")),
