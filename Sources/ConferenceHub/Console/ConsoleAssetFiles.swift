@@ -237,7 +237,7 @@ export async function showCase(root, hub, room, identity) {
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
-  const box = h("textarea", { id: "message-box", rows: 2, maxlength: limit("message_text_length"), placeholder: t("case.message_placeholder") });
+  const box = h("textarea", { id: "message-box", rows: 2, maxlength: limit("message_text_length"), placeholder: t("case.message_placeholder"), "aria-label": t("case.message_label") });
   const items = new Map(); // seq → element
   const present = new Map(); // person → unit
 
@@ -700,6 +700,8 @@ header nav a { margin-right: .6rem; }
 .action-form { display: grid; gap: .7rem; max-width: 44rem; margin-top: .8rem; padding: 1rem; background: var(--paper); border: 1px solid var(--line); border-radius: 6px; }
 .action-form h4 { margin: 0; }
 .action-form .buttons { display: flex; gap: .6rem; }
+fieldset.wide { border: none; padding: 0; margin: 0; display: grid; gap: .25rem; font-size: .9rem; }
+fieldset.wide legend { padding: 0; margin-bottom: .25rem; }
 .units { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .2rem .8rem; padding: .4rem; border: 1px solid var(--line); border-radius: 4px; max-height: 16rem; overflow-y: auto; }
 .indent1 { padding-left: 1rem; } .indent2 { padding-left: 2rem; } .indent3 { padding-left: 3rem; } .indent4 { padding-left: 4rem; }
 .register { max-width: 48rem; }
@@ -1023,8 +1025,13 @@ export function form({ id, title, intro, fields, submitKey, send, onCancel }) {
   const element = h("form", { class: "action-form", id, novalidate: true },
     h("h4", {}, title),
     intro || null,
-    fields.map((field) => h("label", { class: field.kind === "units" ? "wide" : undefined, "data-field": field.name },
-      t(field.label), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)),
+    // A field is a label around its control; a list of units to tick is a group (fieldset) whose
+    // legend names it, each box labelled by its unit (labels may not hold labels).
+    fields.map((field) => field.kind === "units"
+      ? h("fieldset", { class: "wide", "data-field": field.name },
+        h("legend", {}, t(field.label)), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)
+      : h("label", { "data-field": field.name },
+        t(field.label), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)),
     h("div", { class: "buttons" }, submit,
       onCancel ? h("button", { type: "button", id: "form-cancel", onclick: onCancel }, t("form.cancel")) : null),
     message);
@@ -1960,6 +1967,7 @@ export default {
   "case.room": "Case room",
   "case.present": "Present:",
   "case.message_placeholder": "Type a message; Enter sends",
+  "case.message_label": "Message to the case room",
   "case.send": "Send",
   "case.forbidden": "You may not read this case.",
   "case.not_found": "There is no such case.",
@@ -2324,6 +2332,7 @@ export default {
   "case.room": "案件协同室",
   "case.present": "在线：",
   "case.message_placeholder": "输入消息，按回车发送",
+  "case.message_label": "发往本案协同室的消息",
   "case.send": "发送",
   "case.forbidden": "您无权查看此案件。",
   "case.not_found": "没有这个案件。",

@@ -25,6 +25,7 @@ import zoneinfo
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
+from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -587,6 +588,45 @@ class ConsoleTests(unittest.TestCase):
         housing.until(lambda driver: case in housing.listed_with("lead"), "the case under 本单位主办 for housing")
         self.assertNotIn(case, housing.listed_with("co_handling"))
         self.assertIn(case, coordinator.listed_with("involved"))
+
+    def test_no_page_has_a_critical_or_serious_accessibility_violation_in_either_language(self):
+        # axe-core (from axe-selenium-python) on every page and on an open form, in both languages.
+        case = self.register_case("拆迁补偿款迟迟未到位")
+        browser = self.browser("axe")
+        found = {}
+
+        def check(page):
+            axe = Axe(browser.driver)
+            axe.inject()
+            violations = [f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:3]}"
+                          for v in axe.run()["violations"] if v["impact"] in ("critical", "serious")]
+            if violations:
+                found[page] = violations
+
+        browser.open("/")
+        browser.until(lambda driver: driver.find_elements(By.ID, "signin-form"), "the sign-in form")
+        check("sign-in")
+        browser.sign_in("coord")
+        for language in ("zh-CN", "en"):
+            if browser.driver.execute_script("return document.documentElement.lang") != language:
+                browser.element("language").click()
+                browser.until(lambda driver: driver.execute_script("return document.documentElement.lang") == language, language)
+            browser.element("nav-inbox").click()
+            browser.until(lambda driver: browser.text_of("inbox-note"), "my work")
+            check(f"{language} my work")
+            browser.element("nav-cases").click()
+            browser.until(lambda driver: driver.execute_script("return document.querySelectorAll('#case-list tbody tr').length") > 0, "the list")
+            check(f"{language} cases")
+            browser.element("nav-register").click()
+            browser.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "form"), "the registration form")
+            check(f"{language} registration form")
+            browser.go_to_case(case)
+            check(f"{language} a case")
+            action = browser.actions()[0]
+            browser.element(action).click()
+            browser.until(lambda driver: driver.find_elements(By.ID, "form-submit"), "the action's form")
+            check(f"{language} a case with the form of {action}")
+        self.assertEqual(found, {})
 
     def test_the_pages_fit_at_1024_1366_and_1920_pixels(self):
         for index in range(3):

@@ -83,8 +83,13 @@ export function form({ id, title, intro, fields, submitKey, send, onCancel }) {
   const element = h("form", { class: "action-form", id, novalidate: true },
     h("h4", {}, title),
     intro || null,
-    fields.map((field) => h("label", { class: field.kind === "units" ? "wide" : undefined, "data-field": field.name },
-      t(field.label), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)),
+    // A field is a label around its control; a list of units to tick is a group (fieldset) whose
+    // legend names it, each box labelled by its unit (labels may not hold labels).
+    fields.map((field) => field.kind === "units"
+      ? h("fieldset", { class: "wide", "data-field": field.name },
+        h("legend", {}, t(field.label)), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)
+      : h("label", { "data-field": field.name },
+        t(field.label), control(field), field.hint ? h("span", { class: "hint" }, t(field.hint)) : null)),
     h("div", { class: "buttons" }, submit,
       onCancel ? h("button", { type: "button", id: "form-cancel", onclick: onCancel }, t("form.cancel")) : null),
     message);

@@ -112,6 +112,7 @@ export default {
   "case.room": "Case room",
   "case.present": "Present:",
   "case.message_placeholder": "Type a message; Enter sends",
+  "case.message_label": "Message to the case room",
   "case.send": "Send",
   "case.forbidden": "You may not read this case.",
   "case.not_found": "There is no such case.",

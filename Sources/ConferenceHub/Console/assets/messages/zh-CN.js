@@ -112,6 +112,7 @@ export default {
   "case.room": "案件协同室",
   "case.present": "在线：",
   "case.message_placeholder": "输入消息，按回车发送",
+  "case.message_label": "发往本案协同室的消息",
   "case.send": "发送",
   "case.forbidden": "您无权查看此案件。",
   "case.not_found": "没有这个案件。",
