@@ -237,6 +237,7 @@ export async function showCase(root, hub, room, identity) {
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
+  const pending = h("ul", { class: "timeline pending", id: "pending-messages", "aria-live": "polite" });
   const box = h("textarea", { id: "message-box", rows: 2, maxlength: limit("message_text_length"), placeholder: t("case.message_placeholder"), "aria-label": t("case.message_label") });
   const items = new Map(); // seq → element
   const present = new Map(); // person → unit
@@ -353,11 +354,17 @@ export async function showCase(root, hub, room, identity) {
     if (!text) return;
     box.value = "";
     replace(notice);
+    // Nothing vanishes: the message shows as waiting until the hub has stored it (then it is in
+    // the room), across a dropped connection too.
+    const waiting = h("li", { class: "message" }, h("span", { class: "waiting" }, t("case.waiting")), " ", data(text, "p"));
+    pending.append(waiting);
     try {
       await hub.post(room, text);
     } catch (error) {
       box.value = text;
       replace(notice, has("error." + error.code) ? t("error." + error.code) : t("error.generic"));
+    } finally {
+      waiting.remove();
     }
   }
 
@@ -374,7 +381,7 @@ export async function showCase(root, hub, room, identity) {
     h("div", { class: "case-body" },
       state,
       h("div", { class: "work-column" }, actions,
-        h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
+        h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline, pending,
           h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))))));
 
   try {
@@ -682,6 +689,9 @@ th { background: var(--wash); font-weight: 600; }
 .timeline time { color: var(--muted); font-size: .8rem; }
 .timeline .message p { margin: .2rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .timeline .presence-event, .timeline .case-event { color: var(--muted); }
+.timeline.pending:empty { display: none; }
+.timeline.pending { margin-top: .4rem; border-style: dashed; }
+.timeline .waiting { color: var(--muted); font-size: .8rem; }
 .timeline .case-event { color: var(--ink); background: #f7f9fc; }
 .presence .person { margin-left: .5rem; }
 .compose { display: grid; grid-template-columns: 1fr auto; gap: .5rem; margin-top: .6rem; }
@@ -1968,6 +1978,7 @@ export default {
   "case.present": "Present:",
   "case.message_placeholder": "Type a message; Enter sends",
   "case.message_label": "Message to the case room",
+  "case.waiting": "Waiting to be sent…",
   "case.send": "Send",
   "case.forbidden": "You may not read this case.",
   "case.not_found": "There is no such case.",
@@ -2333,6 +2344,7 @@ export default {
   "case.present": "在线：",
   "case.message_placeholder": "输入消息，按回车发送",
   "case.message_label": "发往本案协同室的消息",
+  "case.waiting": "等待发送…",
   "case.send": "发送",
   "case.forbidden": "您无权查看此案件。",
   "case.not_found": "没有这个案件。",

@@ -816,6 +816,9 @@ class ConsoleTests(unittest.TestCase):
         for browser in (housing, finance):
             browser.wait_text("connection", "连接已断开，正在重新连接…")
         housing.post("断线期间输入的消息")
+        # Nothing vanishes: the message shows as waiting while the hub is away.
+        housing.until(lambda driver: "断线期间输入的消息" in (housing.text_of("pending-messages") or ""), "the message shown as waiting")
+        self.assertIn("等待发送", housing.text_of("pending-messages"))
         self.hub.start()
         for browser in (housing, finance):
             browser.wait_text("connection", "已连接")
@@ -828,6 +831,7 @@ class ConsoleTests(unittest.TestCase):
             sequence = [seq for seq, _, _ in browser.timeline()]
             self.assertEqual(sequence, list(range(sequence[0], sequence[0] + len(sequence))), f"{browser.name}: a gap or a duplicate")
             self.assertEqual(sum("断线期间输入的消息" in text for _, _, text in browser.timeline()), 1, "sent once")
+        housing.until(lambda driver: not housing.text_of("pending-messages"), "no message left waiting once stored")
 
         for browser in (housing, finance):
             self.assertIsNone(browser.driver.execute_script("return window.__xss"), "hostile text ran")

@@ -17,6 +17,7 @@ export async function showCase(root, hub, room, identity) {
   const heading = h("h2", { id: "case-title" }, data(room));
   const presence = h("p", { class: "presence", id: "presence" });
   const notice = h("p", { class: "error", role: "alert", id: "post-error" });
+  const pending = h("ul", { class: "timeline pending", id: "pending-messages", "aria-live": "polite" });
   const box = h("textarea", { id: "message-box", rows: 2, maxlength: limit("message_text_length"), placeholder: t("case.message_placeholder"), "aria-label": t("case.message_label") });
   const items = new Map(); // seq → element
   const present = new Map(); // person → unit
@@ -133,11 +134,17 @@ export async function showCase(root, hub, room, identity) {
     if (!text) return;
     box.value = "";
     replace(notice);
+    // Nothing vanishes: the message shows as waiting until the hub has stored it (then it is in
+    // the room), across a dropped connection too.
+    const waiting = h("li", { class: "message" }, h("span", { class: "waiting" }, t("case.waiting")), " ", data(text, "p"));
+    pending.append(waiting);
     try {
       await hub.post(room, text);
     } catch (error) {
       box.value = text;
       replace(notice, has("error." + error.code) ? t("error." + error.code) : t("error.generic"));
+    } finally {
+      waiting.remove();
     }
   }
 
@@ -154,7 +161,7 @@ export async function showCase(root, hub, room, identity) {
     h("div", { class: "case-body" },
       state,
       h("div", { class: "work-column" }, actions,
-        h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline,
+        h("section", { class: "room" }, h("h3", {}, t("case.room")), presence, timeline, pending,
           h("div", { class: "compose" }, box, h("button", { class: "primary", id: "send", onclick: send }, t("case.send")), notice))))));
 
   try {

@@ -113,6 +113,7 @@ export default {
   "case.present": "Present:",
   "case.message_placeholder": "Type a message; Enter sends",
   "case.message_label": "Message to the case room",
+  "case.waiting": "Waiting to be sent…",
   "case.send": "Send",
   "case.forbidden": "You may not read this case.",
   "case.not_found": "There is no such case.",

@@ -113,6 +113,7 @@ export default {
   "case.present": "在线：",
   "case.message_placeholder": "输入消息，按回车发送",
   "case.message_label": "发往本案协同室的消息",
+  "case.waiting": "等待发送…",
   "case.send": "发送",
   "case.forbidden": "您无权查看此案件。",
   "case.not_found": "没有这个案件。",
