@@ -955,7 +955,7 @@ export function describeCaseEvent(caseEvent) {
 // {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...};
 // their limits come from the hub's schema (schema.js `checked`).
 import { data, h, replace } from "./dom.js";
-import { personName, unitName } from "./format.js";
+import { day, personName, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
 
 /** Today in the conference's time zone, as YYYY-MM-DD. */
@@ -1017,8 +1017,9 @@ function problem(fields, values) {
     if (field.kind === "number" && (!Number.isInteger(value) || value < field.min || value > field.maxValue)) {
       return ["form.number_range", { label, min: field.min, max: field.maxValue }];
     }
-    if (field.kind === "date" && field.min && value < field.min) return ["form.date_past", { label }];
-    if (field.kind === "date" && field.maxDate && value > field.maxDate) return ["form.date_after", { label }];
+    // A refusal says what would be accepted: the earliest or the latest date allowed.
+    if (field.kind === "date" && field.min && value < field.min) return ["form.date_past", { label, date: day(field.min) }];
+    if (field.kind === "date" && field.maxDate && value > field.maxDate) return ["form.date_after", { label, date: day(field.maxDate) }];
   }
   return null;
 }
@@ -2179,8 +2180,8 @@ export default {
   "form.units_minimum": "Choose at least {minimum} units for “{label}”.",
   "form.too_many": "“{label}” takes at most {maximum} entries.",
   "form.number_range": "“{label}” is a whole number from {min} to {max}.",
-  "form.date_past": "“{label}” cannot be before today.",
-  "form.date_after": "“{label}” is past the allowed limit.",
+  "form.date_past": "“{label}” cannot be before today ({date}).",
+  "form.date_after": "“{label}” cannot be after {date} (the case's handling limit).",
   "form.position": "Answer",
   "form.supports": "Unit that should lead",
   "form.reason": "Reason",
@@ -2545,8 +2546,8 @@ export default {
   "form.units_minimum": "“{label}”至少选择{minimum}个单位。",
   "form.too_many": "“{label}”最多填写{maximum}项。",
   "form.number_range": "“{label}”须为{min}至{max}之间的整数。",
-  "form.date_past": "“{label}”不能早于今天。",
-  "form.date_after": "“{label}”超出了允许的期限。",
+  "form.date_past": "“{label}”不能早于今天（{date}）。",
+  "form.date_after": "“{label}”不能晚于{date}（本案的办理期限）。",
   "form.position": "答复",
   "form.supports": "支持主办的单位",
   "form.reason": "理由",

@@ -691,8 +691,12 @@ class ConsoleTests(unittest.TestCase):
         waits(housing, "start_handling")
         self.assertEqual(housing.act("action-handling_started"), "")
         housing.wait_text("case-status", "办理中")
+        # A refusal says what would be accepted: a resolution date after the handling limit names the latest date.
+        limit = housing.driver.execute_script(
+            "return document.querySelector('#case-deadlines li[data-kind=handling]').textContent.split(' ')[1]")
         self.assertEqual(housing.act("action-plan_set", responsible_leader="h-leader", measures="核实安置协议\n三十日内支付补偿",
-                                     resolution_deadline=day(30)), "")
+                                     resolution_deadline=day(400)), f"“化解时限”不能晚于{limit}（本案的办理期限）。")
+        self.assertEqual(housing.fill_and_submit(resolution_deadline=day(30)), "")
         housing.wait_text("case-plan", "周敏")
         # The room's sentence names the people, not their ids.
         housing.until(lambda driver: any("包案领导周敏" in text and "h-leader" not in text for _, _, text in housing.timeline()), "the plan's sentence with names")

@@ -3,7 +3,7 @@
 // {name, kind: text|area|lines|date|number|choice|unit|units|person, label, required, max, ...};
 // their limits come from the hub's schema (schema.js `checked`).
 import { data, h, replace } from "./dom.js";
-import { personName, unitName } from "./format.js";
+import { day, personName, unitName } from "./format.js";
 import { has, t } from "./i18n.js";
 
 /** Today in the conference's time zone, as YYYY-MM-DD. */
@@ -65,8 +65,9 @@ function problem(fields, values) {
     if (field.kind === "number" && (!Number.isInteger(value) || value < field.min || value > field.maxValue)) {
       return ["form.number_range", { label, min: field.min, max: field.maxValue }];
     }
-    if (field.kind === "date" && field.min && value < field.min) return ["form.date_past", { label }];
-    if (field.kind === "date" && field.maxDate && value > field.maxDate) return ["form.date_after", { label }];
+    // A refusal says what would be accepted: the earliest or the latest date allowed.
+    if (field.kind === "date" && field.min && value < field.min) return ["form.date_past", { label, date: day(field.min) }];
+    if (field.kind === "date" && field.maxDate && value > field.maxDate) return ["form.date_after", { label, date: day(field.maxDate) }];
   }
   return null;
 }
