@@ -70,7 +70,18 @@ struct DataDirectory {
 
     /// Creates everything in an empty (or missing) directory. Refuses a directory that holds some
     /// of the files but not all, rather than overwrite keys.
-    func initialize(serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"]) async throws -> Created {
+    /// The conference office's name when `init` is given none: a Chinese console shows no English default.
+    static let defaultOfficeName = "联席会议办公室"
+
+    func initialize(
+        serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"],
+        conference: String? = nil, office: String = defaultOfficeName
+    ) async throws -> Created {
+        // The names first: nothing is made for a name the store would refuse.
+        for name in [conference, office].compactMap({ $0 })
+        where name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > CaseInputLimits.nameLength {
+            throw InitError(description: "a conference or office name is 1 to \(CaseInputLimits.nameLength) characters. Nothing was changed.")
+        }
         let present = requiredFiles.filter { FileManager.default.fileExists(atPath: $0) }
         guard present.isEmpty else {
             throw InitError(description: "\(root) is partly initialized (found \(present.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); "
@@ -103,8 +114,9 @@ struct DataDirectory {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
         let store = try CaseStore(path: building)
         do {
-            try await store.addUnit(Unit(id: Self.officeUnit, name: "Conference Office", kind: .petitionBureau))
-            try await store.addPerson(Person(id: Self.adminPerson, name: "Administrator", unit: Self.officeUnit, roles: [.admin, .coordinator]))
+            try await store.addUnit(Unit(id: Self.officeUnit, name: office, kind: .petitionBureau))
+            try await store.addPerson(Person(id: Self.adminPerson, name: "系统管理员", unit: Self.officeUnit, roles: [.admin, .coordinator]))
+            if let conference { try await store.setConferenceName(conference) }
             guard let digest = CaseStore.certificateDigest(fingerprintHex: admin.fingerprintSHA256) else {
                 throw InitError(description: "the admin certificate has no usable fingerprint")
             }

@@ -16,13 +16,19 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "IP addresses for the server certificate.")
     var serverAddress: [String] = ["127.0.0.1", "::1"]
 
+    @Option(name: .long, help: "The conference's name, shown by the console (for example 某某市信访工作联席会议).")
+    var conference: String?
+
+    @Option(name: .long, help: "The name of the conference office, the unit coordinators belong to.")
+    var office: String = DataDirectory.defaultOfficeName
+
     func run() async throws {
         let directory = DataDirectory(data.dataDir)
         if directory.isInitialized {
             print("\(directory.root) is already initialized; nothing was changed.")
             return
         }
-        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress)
+        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress, conference: conference, office: office)
         print(FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443))
     }
 }

@@ -35,6 +35,34 @@ final class DataDirectoryTests: XCTestCase {
         let identity = try await store.identity(forDigest: CaseStore.certificateDigest(fingerprintHex: created.adminFingerprint)!, kind: .certificate)
         XCTAssertEqual(identity?.person.id, PersonID("admin"))
         XCTAssertEqual(identity?.person.roles, [.admin, .coordinator])
+        // No English default in a Chinese console: the office and the administrator have Chinese names.
+        let units = try await store.units()
+        XCTAssertEqual(units.first { $0.id == DataDirectory.officeUnit }?.name, "联席会议办公室")
+        XCTAssertEqual(identity?.person.name, "系统管理员")
+        let unnamed = try await store.conferenceName()
+        XCTAssertNil(unnamed)
+    }
+
+    func testInitNamesTheConferenceAndItsOffice() async throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        _ = try await directory.initialize(conference: "某某市信访工作联席会议", office: "市联席会议办公室")
+        let store = try CaseStore(path: directory.database)
+        defer { store.close() }
+        let conference = try await store.conferenceName()
+        XCTAssertEqual(conference, "某某市信访工作联席会议")
+        let units = try await store.units()
+        XCTAssertEqual(units.map(\.name), ["市联席会议办公室"])
+        // The schema names it for the console.
+        let schema = try await Schema.output(store: store, configuration: HubConfiguration())
+        XCTAssertEqual(schema.conference, "某某市信访工作联席会议")
+        // A name the store would refuse is refused before anything is made.
+        let refused = DataDirectory(try temporaryDirectory() + "/hub-data")
+        do {
+            _ = try await refused.initialize(conference: String(repeating: "名", count: 500))
+            XCTFail("a name of 500 characters was taken")
+        } catch {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: refused.root), "nothing made: \(error)")
+        }
     }
 
     func testOneServeHoldsADataDirectoryAtATime() throws {

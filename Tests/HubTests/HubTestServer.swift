@@ -104,6 +104,8 @@ final class HubTestServer: Sendable {
         for unit in units ?? defaultUnits {
             try await store.addUnit(unit)
         }
+        // Named, as `init --conference` names it.
+        try await store.setConferenceName("某某市信访工作联席会议")
         var tokens: [PersonID: String] = [:]
         for (person, unit, roles) in TestPeople.all {
             try await store.addPerson(Person(id: person, name: person.rawValue, unit: unit, roles: roles))

@@ -9,6 +9,23 @@ extension CaseStore {
 
     /// The conference office's units: those of kind `petition_bureau`, by id. The office is found by
     /// its kind, never by an id (a conference may call its office what it likes).
+    /// The conference's own name (`init --conference`), shown by the console; nil when none was given.
+    public func conferenceName() async throws -> String? {
+        try await read { connection in
+            try connection.query("SELECT value FROM hub_meta WHERE key = 'conference_name'").first?.string(0)
+        }
+    }
+
+    /// Names the conference (1 to `CaseInputLimits.nameLength` characters).
+    public func setConferenceName(_ name: String) async throws {
+        try Self.checkName(name)
+        try await write { connection in
+            try connection.run(
+                "INSERT INTO hub_meta (key, value) VALUES ('conference_name', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [.text(name)])
+        }
+    }
+
     public func officeUnits() async throws -> [UnitID] {
         try await read { connection in try Self.officeUnits(connection) }
     }

@@ -649,7 +649,7 @@ body { margin: 0; }
    way (cut with an ellipsis, whole in the title) before anything wraps. */
 header { display: flex; flex-wrap: nowrap; align-items: center; gap: .75rem; padding: .6rem 1rem; background: var(--accent); color: #fff; }
 header > * { flex: none; white-space: nowrap; }
-header h1 { font-size: 1.05rem; margin: 0; }
+header h1 { font-size: 1.05rem; margin: 0; flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 header a, header button { color: #fff; }
 header button { background: transparent; border: 1px solid #fff; border-radius: 4px; padding: .2rem .6rem; cursor: pointer; }
 header .who { margin-left: auto; flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
@@ -1559,7 +1559,7 @@ import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
 import { countInbox, inboxCounter, showInbox } from "./inbox.js";
-import { setSchema } from "./schema.js";
+import { conferenceName, setSchema } from "./schema.js";
 
 const root = document.getElementById("app");
 let signedIn = null; // {session, identity, hub}
@@ -1618,8 +1618,10 @@ function showState() {
 function header() {
   const { identity, status } = signedIn;
   showState();
+  // The conference's own name once signed in (a deployment names itself); else the product's.
+  const conference = conferenceName();
   return h("header", {},
-    h("h1", {}, t("app.title")),
+    h("h1", { id: "conference", title: conference ?? t("app.title") }, conference ? data(conference) : t("app.title")),
     h("nav", {},
       h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
       " ",
@@ -1645,7 +1647,7 @@ async function route() {
   shownRoom = match ? match[1] : null;
   const main = h("main", { id: "page" });
   replace(root, header(), main);
-  document.title = t("app.title");
+  document.title = conferenceName() ? `${conferenceName()} · ${t("app.title")}` : t("app.title");
   if (match) {
     leavePage = await showCase(main, signedIn.hub, match[1], signedIn.identity);
     countInbox(signedIn.hub, setCount);
@@ -1754,6 +1756,11 @@ export function limit(name) {
 /** The units that act as the conference office. */
 export function officeUnits() {
   return schema?.office_units || [];
+}
+
+/** The conference's own name (`init --conference`), or null. */
+export function conferenceName() {
+  return schema?.conference ?? null;
 }
 
 /** Whether `command` changes stored state without an idempotency key: such a request is never
@@ -2181,7 +2188,7 @@ export default {
   "form.too_many": "“{label}” takes at most {maximum} entries.",
   "form.number_range": "“{label}” is a whole number from {min} to {max}.",
   "form.date_past": "“{label}” cannot be before today ({date}).",
-  "form.date_after": "“{label}” cannot be after {date} (the case's handling limit).",
+  "form.date_after": "“{label}” cannot be after {date}.",
   "form.position": "Answer",
   "form.supports": "Unit that should lead",
   "form.reason": "Reason",
@@ -2547,7 +2554,7 @@ export default {
   "form.too_many": "“{label}”最多填写{maximum}项。",
   "form.number_range": "“{label}”须为{min}至{max}之间的整数。",
   "form.date_past": "“{label}”不能早于今天（{date}）。",
-  "form.date_after": "“{label}”不能晚于{date}（本案的办理期限）。",
+  "form.date_after": "“{label}”不能晚于{date}。",
   "form.position": "答复",
   "form.supports": "支持主办的单位",
   "form.reason": "理由",

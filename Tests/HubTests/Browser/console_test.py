@@ -37,6 +37,7 @@ SCREENSHOTS = os.environ.get("CONFERENCEHUB_SCREENSHOTS")
 HOSTILE_UNIT = "住建局<img src=x onerror=window.__xss=1>"
 HOSTILE_TITLE = "安置补偿</script><img src=x onerror=window.__xss=3>"
 HOSTILE_MESSAGE = "现场已踏勘<img src=x onerror=window.__xss=4></script><script>window.__xss=5</script>"
+CONFERENCE = "某某市信访工作联席会议"
 PASSWORDS = {"coord": "联席办协调2026冬", "h-officer": "住建局经办2026冬", "f-officer": "财政局经办2026冬", "h-leader": "住建局领导2026冬"}
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -57,8 +58,8 @@ def run(*arguments):
 class Hub:
     """A conference-hub process on a data directory; restarts keep its port."""
 
-    def __init__(self, root, data=None):
-        """A new data directory in `root`, or the existing one `data` (a restored backup)."""
+    def __init__(self, root, data=None, init=()):
+        """A new data directory in `root` (made by `init` with the arguments `init`), or the existing one `data` (a restored backup)."""
         self.root = root
         self.data = data or os.path.join(root, "data")
         self.port = 0
@@ -68,7 +69,7 @@ class Hub:
         os.makedirs(root, exist_ok=True)
         self.log = open(os.path.join(root, "hub.log"), "a")
         if data is None:
-            run(BINARY, "init", "--data-dir", self.data)
+            run(BINARY, "init", "--data-dir", self.data, *init)
         self.ca = os.path.join(self.data, "tls", "ca.pem")
         self.context = ssl.create_default_context(cafile=self.ca)
 
@@ -302,9 +303,9 @@ class Browser:
         return self.driver.execute_script("""
             const clone = document.body.cloneNode(true);
             clone.querySelectorAll('.ud').forEach(element => element.remove());
-            const texts = [clone.textContent, document.title];
+            const texts = [clone.textContent, document.title.replace(arguments[0], '')];  // the conference's name is data
             document.querySelectorAll('[placeholder]').forEach(element => texts.push(element.placeholder));
-            return texts.join('\\n');""")
+            return texts.join('\\n');""", CONFERENCE)
 
     def screenshot(self, name):
         if SCREENSHOTS:
@@ -330,7 +331,8 @@ class ConsoleTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="console-test-")
-        hub = cls.hub = Hub(cls.root)
+        # A deployment's own names, as `init` takes them.
+        hub = cls.hub = Hub(cls.root, init=("--conference", CONFERENCE, "--office", "市联席会议办公室"))
         hub.admin("unit", "add", "--id", "district", "--name", "区政府", "--kind", "government")
         hub.admin("unit", "add", "--id", "housing", "--name", HOSTILE_UNIT, "--parent", "district")
         hub.admin("unit", "add", "--id", "finance", "--name", "财政局</script>", "--parent", "district")
@@ -461,6 +463,9 @@ class ConsoleTests(unittest.TestCase):
         self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "陈新的新密码2026年"), "")
         browser.wait_text("connection", "已连接")
         self.assertIn("陈新", browser.text_of("who"))
+        # The deployment's own names: the conference in the header and the tab, its office in Chinese.
+        browser.wait_text("conference", CONFERENCE)
+        self.assertEqual(browser.driver.title, f"{CONFERENCE} · 信访工作联席会议协同平台")
 
         browser.open("/")
         for attempt in range(5):
@@ -535,7 +540,7 @@ class ConsoleTests(unittest.TestCase):
         # The form checks what the hub checks before sending.
         self.assertEqual(coordinator.fill_and_submit(title="拆迁补偿纠纷", petitioner_name="张三"), "请填写“涉及单位”。")
         refused = coordinator.fill_and_submit(involved_units=["housing", "finance"], received_on="2099-01-01")
-        self.assertEqual(refused, "“收到日期”超出了允许的期限。")
+        self.assertRegex(refused, r"^“收到日期”不能晚于\d{4}年\d{1,2}月\d{1,2}日。$")  # today, the latest allowed
         self.assertEqual(coordinator.fill_and_submit(received_on=day(-3), petitioner_contact="138-0000-0000",
                                                      summary="征收补偿款至今未到位"), "")
         coordinator.until(lambda driver: re.match(r"^#/case/case-\d+$", driver.execute_script("return location.hash")), "the new case's page")
@@ -695,7 +700,7 @@ class ConsoleTests(unittest.TestCase):
         limit = housing.driver.execute_script(
             "return document.querySelector('#case-deadlines li[data-kind=handling]').textContent.split(' ')[1]")
         self.assertEqual(housing.act("action-plan_set", responsible_leader="h-leader", measures="核实安置协议\n三十日内支付补偿",
-                                     resolution_deadline=day(400)), f"“化解时限”不能晚于{limit}（本案的办理期限）。")
+                                     resolution_deadline=day(400)), f"“化解时限”不能晚于{limit}。")
         self.assertEqual(housing.fill_and_submit(resolution_deadline=day(30)), "")
         housing.wait_text("case-plan", "周敏")
         # The room's sentence names the people, not their ids.

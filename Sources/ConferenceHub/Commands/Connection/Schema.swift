@@ -36,6 +36,8 @@ struct Schema: Command {
         let errorCodes: [String]
         let commands: [CommandEntry]
         let officeUnits: [String]
+        /// The conference's own name (`init --conference`); absent when none was given.
+        let conference: String?
     }
 
     static func run(_ parameters: NoParameters, in context: CommandContext) async throws -> Output {
@@ -69,6 +71,7 @@ struct Schema: Command {
             timeZone: policy.timeZone.timeZone.identifier,
             errorCodes: ErrorCode.allCases.map(\.rawValue),
             commands: CommandTable.all.map { CommandEntry(name: $0.name, effect: $0.effect) },
-            officeUnits: try await store.officeUnits().map(\.rawValue))
+            officeUnits: try await store.officeUnits().map(\.rawValue),
+            conference: try await store.conferenceName())
     }
 }

@@ -9,7 +9,7 @@ import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
 import { countInbox, inboxCounter, showInbox } from "./inbox.js";
-import { setSchema } from "./schema.js";
+import { conferenceName, setSchema } from "./schema.js";
 
 const root = document.getElementById("app");
 let signedIn = null; // {session, identity, hub}
@@ -68,8 +68,10 @@ function showState() {
 function header() {
   const { identity, status } = signedIn;
   showState();
+  // The conference's own name once signed in (a deployment names itself); else the product's.
+  const conference = conferenceName();
   return h("header", {},
-    h("h1", {}, t("app.title")),
+    h("h1", { id: "conference", title: conference ?? t("app.title") }, conference ? data(conference) : t("app.title")),
     h("nav", {},
       h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
       " ",
@@ -95,7 +97,7 @@ async function route() {
   shownRoom = match ? match[1] : null;
   const main = h("main", { id: "page" });
   replace(root, header(), main);
-  document.title = t("app.title");
+  document.title = conferenceName() ? `${conferenceName()} · ${t("app.title")}` : t("app.title");
   if (match) {
     leavePage = await showCase(main, signedIn.hub, match[1], signedIn.identity);
     countInbox(signedIn.hub, setCount);

@@ -48,6 +48,11 @@ export function officeUnits() {
   return schema?.office_units || [];
 }
 
+/** The conference's own name (`init --conference`), or null. */
+export function conferenceName() {
+  return schema?.conference ?? null;
+}
+
 /** Whether `command` changes stored state without an idempotency key: such a request is never
  * sent again by itself after a dropped connection (it may have been recorded). */
 export function isWrite(command) {

@@ -315,7 +315,7 @@ export default {
   "form.too_many": "“{label}” takes at most {maximum} entries.",
   "form.number_range": "“{label}” is a whole number from {min} to {max}.",
   "form.date_past": "“{label}” cannot be before today ({date}).",
-  "form.date_after": "“{label}” cannot be after {date} (the case's handling limit).",
+  "form.date_after": "“{label}” cannot be after {date}.",
   "form.position": "Answer",
   "form.supports": "Unit that should lead",
   "form.reason": "Reason",

@@ -315,7 +315,7 @@ export default {
   "form.too_many": "“{label}”最多填写{maximum}项。",
   "form.number_range": "“{label}”须为{min}至{max}之间的整数。",
   "form.date_past": "“{label}”不能早于今天（{date}）。",
-  "form.date_after": "“{label}”不能晚于{date}（本案的办理期限）。",
+  "form.date_after": "“{label}”不能晚于{date}。",
   "form.position": "答复",
   "form.supports": "支持主办的单位",
   "form.reason": "理由",
