@@ -43,8 +43,13 @@ enum ScaleConference {
         ("inbox, busy officer", { _ in ("officer-dept-01", "inbox", ["limit": 50]) }),
         ("inbox, government leader", { _ in ("leader-gov-1", "inbox", ["limit": 50]) }),
         ("inbox, coordinator", { _ in ("coordinator-1", "inbox", ["limit": 50]) }),
-        // The console's case list asks for summaries; one page of whole cases for comparison.
+        // The console's case list asks for summaries; pages of whole cases (the default view, for
+        // other clients) with the filters too.
         ("cases, whole cases, first page", { _ in ("coordinator-1", "cases", ["limit": 100]) }),
+        ("cases, whole cases, a late page", { size in ("coordinator-1", "cases", ["limit": 100, "after": "case-\(size * 9 / 10)"]) }),
+        ("cases, whole cases, in handling", { _ in ("coordinator-1", "cases", ["limit": 100, "status": "in_handling"]) }),
+        ("cases, whole cases, my unit leads", { _ in ("officer-dept-01", "cases", ["limit": 100, "relation": "lead"]) }),
+        ("cases, whole cases, overdue", { _ in ("coordinator-1", "cases", ["limit": 100, "overdue": true]) }),
         ("cases, all, first page", { _ in ("coordinator-1", "cases", ["limit": 100, "view": "summary"]) }),
         ("cases, a late page", { size in ("coordinator-1", "cases", ["limit": 100, "view": "summary", "after": "case-\(size * 9 / 10)"]) }),
         ("cases, in handling", { _ in ("coordinator-1", "cases", ["limit": 100, "view": "summary", "status": "in_handling"]) }),
