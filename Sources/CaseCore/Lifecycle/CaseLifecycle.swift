@@ -595,12 +595,3 @@ public enum CaseLifecycle: Lifecycle {
         return Assignment(lead: assignment.lead, coHandling: coHandling, rationale: assignment.rationale)
     }
 }
-
-extension PetitionCase {
-    /// When the hub recorded that the running `kind` deadline lapsed, leaving `followUp` nothing
-    /// more to do for it: an escalated decision flagged overdue. (A lapsed negotiation is
-    /// disputed, which meets its deadline.) The deadline sweep reads only lapses not recorded.
-    public func lapseRecorded(_ kind: DeadlineKind) -> Timestamp? {
-        kind == .escalation ? escalation?.overdueAt : nil
-    }
-}

@@ -193,3 +193,12 @@ public enum NegotiationRules {
         return .settled(lead: lead, coHandling: negotiation.units.filter { $0 != lead })
     }
 }
+
+extension PetitionCase {
+    /// When the hub recorded that the running `kind` deadline lapsed, leaving `followUp` nothing
+    /// more to do for it: an escalated decision flagged overdue. (A lapsed negotiation is
+    /// disputed, which meets its deadline.) The deadline sweep reads only lapses not recorded.
+    public func lapseRecorded(_ kind: DeadlineKind) -> Timestamp? {
+        kind == .escalation ? escalation?.overdueAt : nil
+    }
+}
