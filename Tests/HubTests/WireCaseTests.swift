@@ -94,4 +94,34 @@ final class WireCaseTests: XCTestCase {
         measuresOnly.measures = ["约谈开发企业"]
         try assertSameBytes(measuresOnly, "measures only")
     }
+
+    /// A page of whole cases is written case by case over the cores and joined: the same bytes as
+    /// the page written in one pass, whatever the number of cores, and the same tree through the
+    /// command line's encoder.
+    func testAPageWrittenInChunksIsThePageWrittenWhole() async throws {
+        struct Page: Encodable { let cases: [WireCase]; let next: String? }
+        let full = try everyFieldCase()
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any])
+        var states: [PetitionCase] = []
+        for (index, key) in object.keys.sorted().enumerated() where key != "id" {
+            var without = object
+            without[key] = nil
+            without["id"] = 1_000 + index
+            if let state = try? JSONDecoder().decode(PetitionCase.self, from: JSONSerialization.data(withJSONObject: without)) { states.append(state) }
+        }
+        states += states.map { state in
+            var copy = state
+            copy.title = "第二份 " + state.title
+            return copy
+        }
+        XCTAssertGreaterThan(states.count, 2 * ConcurrentChunks.minimumChunk, "enough cases to be split")
+        let whole = try WireCoding.encode(Page(cases: states.map(WireCase.init), next: "case-9"))
+        for cores in [1, 2, 3, 8] {
+            let written = try await ConcurrentChunks.map(states, cores: cores) { chunk in try chunk.map { try EncodedWireValue(WireCase($0)) } }
+            let page = try WireCoding.encode(Cases.Output(cases: .full(written), next: "case-9"))
+            XCTAssertEqual(String(decoding: page, as: UTF8.self), String(decoding: whole, as: UTF8.self), "\(cores) cores")
+            let throughFoundation = try WireCoding.encoder.encode(Cases.Output(cases: .full(written), next: "case-9"))
+            XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: throughFoundation), try JSONDecoder().decode(JSONValue.self, from: Data(whole)))
+        }
+    }
 }

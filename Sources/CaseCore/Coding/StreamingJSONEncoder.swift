@@ -45,6 +45,8 @@ public struct JSONValueOutput {
     public func integer(_ value: Int64) { writer.writeInteger(value) }
     public func number(_ value: Double) throws { try writer.writeFloat(value, path: .root) }
     public func string(_ value: String) { writer.writeString(value) }
+    /// One whole JSON value as an encoder with the same options wrote it, copied as it is.
+    public func encoded(_ bytes: [UInt8]) { writer.bytes.append(contentsOf: bytes) }
 
     public func array<Element: DirectJSONValue>(_ elements: [Element]) throws {
         writer.bytes.append(UInt8(ascii: "["))

@@ -167,10 +167,13 @@ extension CaseStore {
 
     fileprivate func clampedLimit(_ limit: Int) -> Int { min(max(limit, 1), maxCaseRead) }
 
+    /// The states `sql` selects, read on the reader connection and decoded off it, a page's
+    /// worth over the machine's cores (decoding is most of a page of whole cases).
     private func readCases(_ sql: String, _ bindings: [SQLiteValue]) async throws -> [PetitionCase] {
-        try await read { connection in
+        let states = try await read { connection in try connection.query(sql, bindings).map { $0.string(0) ?? "" } }
+        return try await ConcurrentChunks.map(states) { chunk in
             let decoder = JSONDecoder()
-            return try connection.query(sql, bindings).map { try decoder.decode(PetitionCase.self, from: Data(($0.string(0) ?? "").utf8)) }
+            return try chunk.map { try decoder.decode(PetitionCase.self, from: Data($0.utf8)) }
         }
     }
 }

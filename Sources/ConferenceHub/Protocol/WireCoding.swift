@@ -109,3 +109,18 @@ extension JSONValue: DirectJSONValue {
         }
     }
 }
+
+/// A value already written as the wire writes it (`WireCoding.encode`), copied into a reply as it
+/// is: a page of whole cases is written case by case over the machine's cores, then joined.
+struct EncodedWireValue: Encodable, DirectJSONValue, Sendable {
+    let bytes: [UInt8]
+
+    init<T: Encodable>(_ value: T) throws { bytes = try WireCoding.encode(value) }
+
+    func write(to output: JSONValueOutput) throws { output.encoded(bytes) }
+
+    /// Through another encoder (the command line's), as the tree it is.
+    func encode(to encoder: any Encoder) throws {
+        try JSONDecoder().decode(JSONValue.self, from: Data(bytes)).encode(to: encoder)
+    }
+}

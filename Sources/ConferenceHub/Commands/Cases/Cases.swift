@@ -45,21 +45,23 @@ struct Cases: Command {
         }
     }
 
-    /// Each case as `case.get` shows it (`full`), or its summary.
-    enum Item: Encodable, Sendable {
-        case full(WireCase)
-        case summary(Summary)
+    /// The cases of a page: each as `case.get` shows it (`full`, written case by case over the
+    /// machine's cores before the reply), or their summaries.
+    enum Items: Encodable, Sendable {
+        case full([EncodedWireValue])
+        case summary([Summary])
 
         func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
             switch self {
-            case .full(let value): try value.encode(to: encoder)
-            case .summary(let summary): try summary.encode(to: encoder)
+            case .full(let cases): try container.encode(cases)
+            case .summary(let summaries): try container.encode(summaries)
             }
         }
     }
 
     struct Output: Encodable, Sendable {
-        let cases: [Item]
+        let cases: Items
         let next: String?
     }
 
@@ -102,11 +104,12 @@ struct Cases: Command {
         case .full:
             let cases = try await store.cases(matching: filter, at: now, after: after, limit: read)
             let page = Array(cases.prefix(parameters.limit))
-            return Output(cases: page.map { .full(WireCase($0)) }, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+            let written = try await ConcurrentChunks.map(page) { chunk in try chunk.map { try EncodedWireValue(WireCase($0)) } }
+            return Output(cases: .full(written), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
         case .summary:
             let cases = try await store.caseSummaries(matching: filter, at: now, after: after, limit: read)
             let page = Array(cases.prefix(parameters.limit))
-            return Output(cases: page.map { .summary(Summary($0)) }, next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+            return Output(cases: .summary(page.map(Summary.init)), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
         }
     }
 }
