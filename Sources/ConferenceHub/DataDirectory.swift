@@ -75,12 +75,18 @@ struct DataDirectory {
 
     func initialize(
         serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"],
-        conference: String? = nil, office: String = defaultOfficeName
+        conference: String? = nil, office: String = defaultOfficeName, numbering: String? = nil
     ) async throws -> Created {
-        // The names first: nothing is made for a name the store would refuse.
+        // The names and the pattern first: nothing is made for what the store would refuse.
         for name in [conference, office].compactMap({ $0 })
         where name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > CaseInputLimits.nameLength {
             throw InitError(description: "a conference or office name is 1 to \(CaseInputLimits.nameLength) characters. Nothing was changed.")
+        }
+        let pattern: NumberPattern?
+        do throws(CaseRefusal) {
+            pattern = try numbering.map { text throws(CaseRefusal) in try NumberPattern(text) }
+        } catch {
+            throw InitError(description: "\(error.reason). Nothing was changed.")
         }
         let present = requiredFiles.filter { FileManager.default.fileExists(atPath: $0) }
         guard present.isEmpty else {
@@ -117,6 +123,7 @@ struct DataDirectory {
             try await store.addUnit(Unit(id: Self.officeUnit, name: office, kind: .petitionBureau))
             try await store.addPerson(Person(id: Self.adminPerson, name: "系统管理员", unit: Self.officeUnit, roles: [.admin, .coordinator]))
             if let conference { try await store.setConferenceName(conference) }
+            if let pattern { try await store.setNumberPattern(pattern) }
             guard let digest = CaseStore.certificateDigest(fingerprintHex: admin.fingerprintSHA256) else {
                 throw InitError(description: "the admin certificate has no usable fingerprint")
             }

@@ -1,5 +1,6 @@
 // `conference-hub init`: create a data directory without serving.
 import ArgumentParser
+import CaseCore
 import Foundation
 import Messaging
 
@@ -22,13 +23,16 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The name of the conference office, the unit coordinators belong to.")
     var office: String = DataDirectory.defaultOfficeName
 
+    @Option(name: .long, help: "How registration numbers (登记编号) are written: {year} and {seq} or {seq:N} (zero-padded to N digits), once each. Fixed once a case is registered.")
+    var numbering: String = NumberPattern.default.description
+
     func run() async throws {
         let directory = DataDirectory(data.dataDir)
         if directory.isInitialized {
             print("\(directory.root) is already initialized; nothing was changed.")
             return
         }
-        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress, conference: conference, office: office)
+        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress, conference: conference, office: office, numbering: numbering)
         print(FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443))
     }
 }

@@ -119,6 +119,7 @@ final class NegotiationStoreTests: XCTestCase {
             let old = try SQLiteConnection(path: path)
             try old.execute("ALTER TABLE case_deadlines DROP COLUMN lapse_recorded_at")
             try old.execute("ALTER TABLE case_obligations DROP COLUMN lapse_recorded_at")
+            try old.execute("DROP TABLE registration_years")
             try old.execute("PRAGMA user_version = 10")
         }
         store = try await makeStore(clock, populate: false)

@@ -27,7 +27,9 @@ final class CaseFilterTests: XCTestCase {
         let full = try await walk("full"), summaries = try await walk("summary")
         XCTAssertEqual(full.compactMap { $0["case"] as? String }, summaries.compactMap { $0["case"] as? String }, "\(fields)")
         for (whole, summary) in zip(full, summaries) {
-            XCTAssertEqual(Set(summary.keys).subtracting(["lead", "handling_due_at"]), ["case", "title", "status", "registered_at", "listed"])
+            XCTAssertEqual(Set(summary.keys).subtracting(["lead", "handling_due_at"]), ["case", "number", "title", "status", "registered_at", "listed"])
+            XCTAssertEqual(summary["number"] as? String, whole["number"] as? String)
+            XCTAssertNotNil(summary["number"] as? String)
             XCTAssertEqual(summary["title"] as? String, whole["title"] as? String)
             XCTAssertEqual(summary["status"] as? String, whole["status"] as? String)
             XCTAssertEqual(summary["lead"] as? String, whole["lead"] as? String)

@@ -36,10 +36,10 @@ final class CommandTableTests: XCTestCase {
 
     func testRepliesAreEncodedOnceWithSnakeCaseKeysSortedAndNullsWhereTheContractHasThem() throws {
         let overview = CaseOverview.Output(
-            case: "case-3", title: "漏水 <b>", status: "negotiating", lead: nil, coHandling: [], deadlines: [], tasksByUnit: [:],
+            case: "case-3", number: "〔2026〕第0003号", title: "漏水 <b>", status: "negotiating", lead: nil, coHandling: [], deadlines: [], tasksByUnit: [:],
             answer: nil, supervisionItems: [], listed: nil, waitingOn: [CaseOverview.Waiting(unit: "housing", what: "an answer")])
         let text = String(buffer: WireReply.ok(id: "r1", result: overview))
-        XCTAssertEqual(text, #"{"id":"r1","result":{"actions":[],"case":"case-3","co_handling":[],"deadlines":[],"lead":null,"status":"negotiating","supervision_items":[],"tasks_by_unit":{},"title":"漏水 <b>","waiting_on":[{"unit":"housing","what":"an answer"}]},"type":"ok"}"#)
+        XCTAssertEqual(text, #"{"id":"r1","result":{"actions":[],"case":"case-3","co_handling":[],"deadlines":[],"lead":null,"number":"〔2026〕第0003号","status":"negotiating","supervision_items":[],"tasks_by_unit":{},"title":"漏水 <b>","waiting_on":[{"unit":"housing","what":"an answer"}]},"type":"ok"}"#)
     }
 
     func testErrorRepliesCarryANullIdWhenTheRequestHadNoneAndRetryAfterWhenRateLimited() throws {

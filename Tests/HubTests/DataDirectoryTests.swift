@@ -65,6 +65,23 @@ final class DataDirectoryTests: XCTestCase {
         }
     }
 
+    func testInitChoosesHowRegistrationNumbersAreWritten() async throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        _ = try await directory.initialize(numbering: "某信访〔{year}〕{seq:5}号")
+        let store = try CaseStore(path: directory.database)
+        defer { store.close() }
+        XCTAssertEqual(store.numbering.pattern.format(year: 2026, sequence: 12), "某信访〔2026〕00012号")
+        // A pattern the store would refuse is refused before anything is made, saying why.
+        let refused = DataDirectory(try temporaryDirectory() + "/hub-data")
+        do {
+            _ = try await refused.initialize(numbering: "第{seq}号")
+            XCTFail("a pattern without the year was taken")
+        } catch {
+            XCTAssertTrue("\(error)".contains("{year} and {seq} once each"), "\(error)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: refused.root), "nothing made")
+        }
+    }
+
     func testOneServeHoldsADataDirectoryAtATime() throws {
         let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
         var first: ServeLock? = try ServeLock.acquire(directory)

@@ -11,12 +11,16 @@ import XCTest
 @testable import Messaging
 
 final class WireCaseTests: XCTestCase {
+    /// A registration number as a store gives it.
+    static func number(_ state: PetitionCase) -> String { "〔2026〕第\(state.id.rawValue)号" }
+
     /// The oracle: the state encoded, renamed throughout, with its id as `case`, the handling
     /// plan grouped and the ids of tasks and supervision items renamed.
     static func renamedTree(_ state: PetitionCase) throws -> JSONValue {
         guard case .object(var object) = WireNames.canonical(try WireNames.tree(state)) else { return .null }
         object["id"] = nil
         object["case"] = .string(RoomID.case(state.id))
+        object["number"] = .string(Self.number(state))
         var plan: [String: JSONValue] = [:]
         for field in ["responsible_leader", "responsible_person", "measures", "resolution_deadline"] {
             if let value = object.removeValue(forKey: field), value != .null, value != .array([]) { plan[field] = value }
@@ -51,7 +55,7 @@ final class WireCaseTests: XCTestCase {
 
     private func assertSameBytes(_ state: PetitionCase, _ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
         struct Reply<Case: Encodable>: Encodable { let cases: [Case] }
-        let written = String(decoding: try WireCoding.encode(Reply(cases: [WireCase(state)])), as: UTF8.self)
+        let written = String(decoding: try WireCoding.encode(Reply(cases: [WireCase(state, number: Self.number(state))])), as: UTF8.self)
         let renamed = String(decoding: try WireCoding.encode(Reply(cases: [try Self.renamedTree(state)])), as: UTF8.self)
         XCTAssertEqual(written, renamed, what, file: file, line: line)
     }
@@ -89,7 +93,7 @@ final class WireCaseTests: XCTestCase {
         var unplanned = full
         (unplanned.responsibleLeader, unplanned.responsiblePerson, unplanned.measures, unplanned.resolutionDeadline) = (nil, nil, [], nil)
         try assertSameBytes(unplanned, "no plan")
-        XCTAssert(String(decoding: try WireCoding.encode(WireCase(unplanned)), as: UTF8.self).contains(#""plan":null"#))
+        XCTAssert(String(decoding: try WireCoding.encode(WireCase(unplanned, number: Self.number(unplanned))), as: UTF8.self).contains(#""plan":null"#))
         var measuresOnly = unplanned
         measuresOnly.measures = ["约谈开发企业"]
         try assertSameBytes(measuresOnly, "measures only")
@@ -115,9 +119,9 @@ final class WireCaseTests: XCTestCase {
             return copy
         }
         XCTAssertGreaterThan(states.count, 2 * ConcurrentChunks.minimumChunk, "enough cases to be split")
-        let whole = try WireCoding.encode(Page(cases: states.map(WireCase.init), next: "case-9"))
+        let whole = try WireCoding.encode(Page(cases: states.map { WireCase($0, number: Self.number($0)) }, next: "case-9"))
         for cores in [1, 2, 3, 8] {
-            let written = try await ConcurrentChunks.map(states, cores: cores) { chunk in try chunk.map { try EncodedWireValue(WireCase($0)) } }
+            let written = try await ConcurrentChunks.map(states, cores: cores) { chunk in try chunk.map { try EncodedWireValue(WireCase($0, number: Self.number($0))) } }
             let page = try WireCoding.encode(Cases.Output(cases: .full(written), next: "case-9"))
             XCTAssertEqual(String(decoding: page, as: UTF8.self), String(decoding: whole, as: UTF8.self), "\(cores) cores")
             let throughFoundation = try WireCoding.encoder.encode(Cases.Output(cases: .full(written), next: "case-9"))

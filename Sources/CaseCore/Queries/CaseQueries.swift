@@ -189,7 +189,8 @@ public struct CaseFilter: Sendable, Equatable {
     public var overdue = false
     /// Only cases under listed supervision (挂牌督办).
     public var listed = false
-    /// A registration number (`case-12` or `12`), or words the title contains (letters in any case).
+    /// A registration number (〔2026〕第0012号, as the conference writes them; or the case's id,
+    /// `case-12` or `12`), or words the title contains (letters in any case).
     public var search: String?
 
     public init(unit: UnitID? = nil, relation: UnitRelation? = nil, status: CaseStatus? = nil, overdue: Bool = false,
@@ -205,9 +206,11 @@ public struct CaseFilter: Sendable, Equatable {
     /// Longest search text taken.
     public static let maxSearchLength = 100
 
-    /// The case a search names by its registration number, if it is one.
-    var searchedID: Int64? {
-        guard let text = search?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
+    /// The case a search names by its registration number or id, if it names one.
+    func searchedID(_ numbering: RegistrationNumbering) -> Int64? {
+        guard let given = search?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let id = numbering.caseID(named: given) { return id.rawValue }
+        let text = given.lowercased()
         let digits = text.hasPrefix("case-") ? String(text.dropFirst(5)) : text
         guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
         return Int64(digits)
@@ -228,7 +231,7 @@ public struct CaseFilter: Sendable, Equatable {
     /// with the WHERE clause over them and its values. A filter on the narrow table alone
     /// (`overdue`, `search`) walks it in case order, reading a case's row only when it matches;
     /// the others start from their index (unit, status, listed).
-    func clause(at now: Timestamp) -> (from: String, key: String, sql: String, values: [SQLiteValue]) {
+    func clause(at now: Timestamp, numbering: RegistrationNumbering) -> (from: String, key: String, sql: String, values: [SQLiteValue]) {
         var conditions: [String] = [], values: [SQLiteValue] = []
         if let relation, let unit {
             conditions.append("c.id IN (SELECT case_id FROM case_units WHERE unit_id = ? AND relation = ?)")
@@ -245,7 +248,7 @@ public struct CaseFilter: Sendable, Equatable {
         }
         if let pattern = searchPattern {
             conditions.append("(t.title LIKE ? ESCAPE '\\' OR t.id = ?)")
-            values += [.text(pattern), .integer(searchedID ?? -1)]
+            values += [.text(pattern), .integer(searchedID(numbering) ?? -1)]
         }
         let narrow = (overdue || searchPattern != nil) && relation == nil && status == nil && !listed
         let from = narrow ? "case_titles t CROSS JOIN cases c ON c.id = t.id" : "cases c JOIN case_titles t ON t.id = c.id"
@@ -256,7 +259,7 @@ public struct CaseFilter: Sendable, Equatable {
 extension CaseStore {
     /// The cases that match `filter` at `now`, by id, after `afterID`: at most `limit`.
     public func cases(matching filter: CaseFilter, at now: Timestamp, after afterID: CaseID? = nil, limit: Int = 100) async throws -> [PetitionCase] {
-        let (from, key, condition, values) = filter.clause(at: now)
+        let (from, key, condition, values) = filter.clause(at: now, numbering: numbering)
         return try await readCases(
             "SELECT c.state FROM \(from) WHERE \(key) > ? AND \(condition) ORDER BY \(key) LIMIT ?",
             [.integer(afterID?.rawValue ?? 0)] + values + [.integer(Int64(clampedLimit(limit)))])
@@ -309,7 +312,7 @@ extension CaseStore {
     /// The cases that match `filter` at `now` as a list shows them, by id, after `afterID`: at
     /// most `limit`. Reads the columns of `cases` and `case_titles`, not the states.
     public func caseSummaries(matching filter: CaseFilter, at now: Timestamp, after afterID: CaseID? = nil, limit: Int = 100) async throws -> [CaseSummary] {
-        let (from, key, condition, values) = filter.clause(at: now)
+        let (from, key, condition, values) = filter.clause(at: now, numbering: numbering)
         let limit = clampedLimit(limit)
         return try await read { connection in
             try connection.query(

@@ -67,6 +67,8 @@ public final class CaseStore: Sendable {
     let clock: HubClock
     private let writer: GroupCommitWriter<WriterContext>
     private let reader: SerialReader
+    /// The registration numbers (登记编号): changed by a registration that starts a year.
+    let numberingBox: LockedBox<RegistrationNumbering>
     /// Where committed room events go, and how case events become room events.
     /// The hub's hooks (fixed when the store is made).
     public let rooming: RoomingConfiguration
@@ -80,6 +82,8 @@ public final class CaseStore: Sendable {
         self.clock = clock
         let connection = try HubSchema.open(path: path)
         try WorkItemRows.rebuildIfAsked(connection)
+        try RegistrationYears.rebuildIfAsked(connection, zone: policy.timeZone)
+        numberingBox = LockedBox(try RegistrationYears.load(connection))
         writer = GroupCommitWriter(
             connection: connection, context: WriterContext(connection: connection, policy: policy, rooming: rooming))
         reader = try SerialReader(path: path)
@@ -199,11 +203,12 @@ public final class CaseStore: Sendable {
     /// them, as the write's own transaction computed it.
     public func registerReturningState(_ registration: Registration, by actor: Actor, open: Bool = false) async throws -> CaseWriteResult {
         let now = clock.now()
-        return try await writer.write { context in
+        let (result, yearStarted) = try await writer.write { context in
             let connection = context.connection
             try Self.requireUnitsExist(registration.involvedUnits, connection)
             let nextID = (try connection.query("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").first?.int(0)) ?? 1
             let caseID = CaseID(nextID)
+            let yearStarted = try RegistrationYears.recordIfFirst(caseID, at: now, zone: context.policy.timeZone, connection)
             var events = [try Self.record(.registered(registration), caseID: caseID, state: nil, by: actor, at: now, context: context)]
             if open, let state = try Self.loadState(caseID, context)?.state {
                 let units = state.involvedUnits
@@ -212,8 +217,10 @@ public final class CaseStore: Sendable {
                     : .negotiationOpened(units: units)
                 events += try Self.recordWithFollowUps(routing, caseID: caseID, state: state, by: actor, at: now, context: context)
             }
-            return try Self.result(events, caseID, at: now, context)
+            return (try Self.result(events, caseID, at: now, context), yearStarted)
         }
+        if let yearStarted { numberingBox.update { $0.record(yearStarted.firstCase, in: yearStarted.year) } }
+        return result
     }
 
     /// Proposes `change` to case `id`; returns the stored event, or throws a ``CaseRefusal``. Any

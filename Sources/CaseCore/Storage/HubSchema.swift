@@ -356,6 +356,17 @@ public enum HubSchema {
                 WHERE cases.id = case_obligations.case_id AND case_obligations.key = 'supervision-' || json_extract(item.value, '$.id'))
                 WHERE key LIKE 'supervision-%';
             """),
+        Migration(version: 12, sql: """
+            -- Registration numbers (登记编号, 〔2026〕第0001号): the first case registered in each
+            -- year of the conference's time zone. A case's number is its year and its place after
+            -- that year's first case. Filled from the cases when the store opens (it knows the zone).
+            CREATE TABLE registration_years (
+                year INTEGER PRIMARY KEY,
+                first_case INTEGER NOT NULL UNIQUE
+            ) STRICT;
+            INSERT INTO hub_meta (key, value) VALUES ('registration_years_rebuild', '1')
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            """),
     ]
 
     /// The newest schema version this build knows.

@@ -286,7 +286,7 @@ export async function showCase(root, hub, room, identity) {
   /** Draws the case as the hub answered it: `overview` (with this person's actions) and the case. */
   function draw(overview, details) {
     drawn = Math.max(drawn, details.last_sequence ?? 0);
-    replace(heading, data(room), " ", data(overview.title));
+    replace(heading, data(overview.number), " ", data(overview.title));
     replace(state, renderState(overview, details, petitioner || null));
     showActions(actions, hub, room, { overview, details, identity }, acted, sending);
   }
@@ -454,7 +454,7 @@ export async function showCases(root, hub, identity) {
 
   function render() {
     replace(body, cases.map((item) => h("tr", {},
-      h("td", {}, h("a", { href: `#/case/${encodeURIComponent(item.case)}`, class: "case-link" }, data(item.case))),
+      h("td", {}, h("a", { href: `#/case/${encodeURIComponent(item.case)}`, class: "case-link", "data-case": item.case }, data(item.number))),
       h("td", {}, data(item.title)),
       h("td", {}, t("status." + item.status)),
       h("td", {}, item.lead ? data(unitName(item.lead)) : t("cases.no_lead")),
@@ -1479,7 +1479,7 @@ export async function showInbox(root, hub, onCount) {
     replace(list, items.map((item) => {
       const level = item.level === 100 ? "overdue" : item.level ? "w" + item.level : "ok";
       return h("li", { class: "work " + level, "data-kind": item.kind, "data-case": item.case },
-        h("a", { href: `#/case/${encodeURIComponent(item.case)}` }, data(item.case), " ", data(item.title)),
+        h("a", { href: `#/case/${encodeURIComponent(item.case)}` }, data(item.number), " ", data(item.title)),
         h("p", {}, sentence("work." + item.kind, {
           unit: item.unit ? unitName(item.unit) : t("inbox.office"), task: item.task, version: item.version, item: item.item,
           days: item.days, detail: item.detail ?? "",

@@ -3,7 +3,8 @@
 // names are WireNames': the case's id as `case` ("case-12"), `lead`, `co_handling`, the handling
 // plan as one `plan` object (null when nothing is planned), a task's id as `task` and a
 // supervision item's as `item`; every other field keeps the state's own name (in snake_case, as
-// the wire coder writes every key) and its value as CaseCore encodes it.
+// the wire coder writes every key) and its value as CaseCore encodes it; beside them the case's
+// registration number (`number`, 登记编号), which the store derives and the state does not hold.
 //
 // WireCaseTests holds this to WireNames' renaming of the encoded state, byte for byte, for a case
 // with every field set and for cases of every status; a field added to the state and not here
@@ -13,13 +14,20 @@ import Messaging
 
 struct WireCase: Encodable, Sendable {
     let state: PetitionCase
+    let number: String
 
-    init(_ state: PetitionCase) { self.state = state }
+    init(_ state: PetitionCase, number: String) {
+        self.state = state
+        self.number = number
+    }
+
+    init(_ state: PetitionCase, in store: CaseStore) { self.init(state, number: store.number(of: state.id)) }
 
     func encode(to encoder: any Encoder) throws {
         let s = state
         var c = encoder.container(keyedBy: WireKey.self)
         try c.encode(RoomID.case(s.id), forKey: "case")
+        try c.encode(number, forKey: "number")
         try c.encode(s.title, forKey: "title")
         try c.encode(s.summary, forKey: "summary")
         try c.encode(s.category, forKey: "category")

@@ -15,6 +15,6 @@ struct CaseGet: Command {
     }
 
     static func run(_ caseID: CaseID, in context: CommandContext) async throws -> Output {
-        Output(case: WireCase(try await context.store.caseState(caseID, for: try context.actor)))
+        Output(case: WireCase(try await context.store.caseState(caseID, for: try context.actor), in: context.store))
     }
 }

@@ -12,6 +12,8 @@ struct CaseOverview: Command {
 
     struct Output: Encodable, Sendable {
         let `case`: String
+        /// The registration number (登记编号).
+        let number: String
         let title: String
         let status: String
         let lead: String?
@@ -28,12 +30,13 @@ struct CaseOverview: Command {
         var caseState: WireCase?
 
         private enum Keys: String, CodingKey {
-            case `case`, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn, actions, caseState
+            case `case`, number, title, status, lead, coHandling, deadlines, tasksByUnit, answer, supervisionItems, listed, waitingOn, actions, caseState
         }
 
         func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(`case`, forKey: .case)
+            try container.encode(number, forKey: .number)
             try container.encode(title, forKey: .title)
             try container.encode(status, forKey: .status)
             try container.encode(lead, forKey: .lead)  // null until a lead is settled
@@ -115,7 +118,7 @@ struct CaseOverview: Command {
         let actor = try context.actor
         let state = try await context.store.caseState(parameters.caseID, for: actor)
         var output = try await Output(state, for: actor, at: context.hub.clock.now(), in: context)
-        if parameters.includeCase { output.caseState = WireCase(state) }
+        if parameters.includeCase { output.caseState = WireCase(state, in: context.store) }
         return output
     }
 }
@@ -123,16 +126,20 @@ struct CaseOverview: Command {
 extension CaseOverview.Output {
     /// The overview `actor` sees at `now`, with the actions they may take.
     init(_ state: PetitionCase, for actor: Actor, at now: Timestamp, in context: CommandContext) async throws {
-        self.init(state, now: now, policy: context.store.policy, offices: try await context.store.officeUnits())
+        self.init(state, now: now, policy: context.store.policy, offices: try await context.store.officeUnits(),
+                  number: context.store.number(of: state.id))
         actions = try await context.store.actions(on: state, for: actor, at: now)
     }
 }
 
 extension CaseOverview.Output {
-    /// - Parameter offices: the conference office's units, named where no other unit owes or is waited on.
-    init(_ state: PetitionCase, now: Timestamp, policy: DeadlinePolicy = DeadlinePolicy(), offices: [UnitID]) {
+    /// - Parameters:
+    ///   - offices: the conference office's units, named where no other unit owes or is waited on.
+    ///   - number: the case's registration number (its id when not given).
+    init(_ state: PetitionCase, now: Timestamp, policy: DeadlinePolicy = DeadlinePolicy(), offices: [UnitID], number: String? = nil) {
         let today = policy.timeZone.localDate(of: now.date)
         `case` = RoomID.case(state.id)
+        self.number = number ?? state.id.description
         title = state.title
         status = state.status.rawValue
         lead = state.leadUnit?.rawValue

@@ -57,7 +57,7 @@ struct CaseWritten: Encodable, Sendable {
         (self.task, self.version, self.item) = (task, version, item)
         if CaseAccess.mayRead(state, by: actor) {
             overview = try await CaseOverview.Output(state, for: actor, at: result.at, in: context)
-            caseState = WireCase(state)
+            caseState = WireCase(state, in: context.store)
         } else {
             (overview, caseState) = (nil, nil)
         }

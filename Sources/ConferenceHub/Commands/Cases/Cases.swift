@@ -27,6 +27,8 @@ struct Cases: Command {
     /// A case as a list shows it (`view: "summary"`).
     struct Summary: Encodable, Sendable {
         let `case`: String
+        /// The registration number (登记编号).
+        let number: String
         let title: String
         let status: CaseStatus
         let lead: String?
@@ -34,8 +36,9 @@ struct Cases: Command {
         let handlingDueAt: Int64?
         let listed: Bool
 
-        init(_ summary: CaseSummary) {
+        init(_ summary: CaseSummary, numbering: RegistrationNumbering) {
             `case` = RoomID.case(summary.id)
+            number = numbering.number(of: summary.id) ?? summary.id.description
             title = summary.title
             status = summary.status
             lead = summary.lead?.rawValue
@@ -104,12 +107,13 @@ struct Cases: Command {
         case .full:
             let cases = try await store.cases(matching: filter, at: now, after: after, limit: read)
             let page = Array(cases.prefix(parameters.limit))
-            let written = try await ConcurrentChunks.map(page) { chunk in try chunk.map { try EncodedWireValue(WireCase($0)) } }
+            let written = try await ConcurrentChunks.map(page) { chunk in try chunk.map { try EncodedWireValue(WireCase($0, in: store)) } }
             return Output(cases: .full(written), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
         case .summary:
             let cases = try await store.caseSummaries(matching: filter, at: now, after: after, limit: read)
             let page = Array(cases.prefix(parameters.limit))
-            return Output(cases: .summary(page.map(Summary.init)), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
+            let numbering = store.numbering
+            return Output(cases: .summary(page.map { Summary($0, numbering: numbering) }), next: cases.count > page.count ? page.last.map { RoomID.case($0.id) } : nil)
         }
     }
 }

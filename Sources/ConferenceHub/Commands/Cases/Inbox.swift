@@ -21,6 +21,8 @@ struct Inbox: Command {
 
     struct Item: Encodable, Sendable {
         let `case`: String
+        /// The case's registration number (登记编号).
+        let number: String
         let title: String
         let status: String
         let kind: String
@@ -44,12 +46,13 @@ struct Inbox: Command {
         let obligation: String?
 
         enum CodingKeys: String, CodingKey {
-            case `case`, title, status, kind, unit, role, task, version, item, days, detail, due, dueAt = "due_at", secondsLeft = "seconds_left", workingDaysLeft = "working_days_left", level, obligation
+            case `case`, number, title, status, kind, unit, role, task, version, item, days, detail, due, dueAt = "due_at", secondsLeft = "seconds_left", workingDaysLeft = "working_days_left", level, obligation
         }
 
         func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(`case`, forKey: .case)
+            try container.encode(number, forKey: .number)
             try container.encode(title, forKey: .title)
             try container.encode(status, forKey: .status)
             try container.encode(kind, forKey: .kind)
@@ -89,7 +92,7 @@ struct Inbox: Command {
     }
 
     static func run(_ parameters: Parameters, in context: CommandContext) async throws -> Output {
-        let now = context.hub.clock.now(), policy = context.store.policy
+        let now = context.hub.clock.now(), policy = context.store.policy, numbering = context.store.numbering
         let today = policy.timeZone.localDate(of: now.date)
         let page = try await context.store.workItems(for: try context.actor, offset: parameters.offset, limit: parameters.limit)
         let end = parameters.offset + page.items.count
@@ -101,7 +104,7 @@ struct Inbox: Command {
                     DeadlineMonitor.level(startedAt: item.startedAt ?? dueAt, dueAt: dueAt, at: now)
                 }
                 return Item(
-                    case: RoomID.case(item.caseID), title: kept.title, status: kept.status.rawValue, kind: item.kind.rawValue,
+                    case: RoomID.case(item.caseID), number: numbering.number(of: item.caseID) ?? item.caseID.description, title: kept.title, status: kept.status.rawValue, kind: item.kind.rawValue,
                     unit: item.unit?.rawValue, role: item.role?.rawValue, task: item.task, version: item.version, item: item.item,
                     days: item.days, detail: item.detail, due: item.due?.description, dueAt: item.dueAt?.milliseconds,
                     secondsLeft: item.dueAt.map { Int(($0.milliseconds - now.milliseconds) / 1000) },

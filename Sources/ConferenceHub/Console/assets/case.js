@@ -66,7 +66,7 @@ export async function showCase(root, hub, room, identity) {
   /** Draws the case as the hub answered it: `overview` (with this person's actions) and the case. */
   function draw(overview, details) {
     drawn = Math.max(drawn, details.last_sequence ?? 0);
-    replace(heading, data(room), " ", data(overview.title));
+    replace(heading, data(overview.number), " ", data(overview.title));
     replace(state, renderState(overview, details, petitioner || null));
     showActions(actions, hub, room, { overview, details, identity }, acted, sending);
   }

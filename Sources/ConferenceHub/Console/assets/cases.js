@@ -28,7 +28,7 @@ export async function showCases(root, hub, identity) {
 
   function render() {
     replace(body, cases.map((item) => h("tr", {},
-      h("td", {}, h("a", { href: `#/case/${encodeURIComponent(item.case)}`, class: "case-link" }, data(item.case))),
+      h("td", {}, h("a", { href: `#/case/${encodeURIComponent(item.case)}`, class: "case-link", "data-case": item.case }, data(item.number))),
       h("td", {}, data(item.title)),
       h("td", {}, t("status." + item.status)),
       h("td", {}, item.lead ? data(unitName(item.lead)) : t("cases.no_lead")),

@@ -39,7 +39,7 @@ export async function showInbox(root, hub, onCount) {
     replace(list, items.map((item) => {
       const level = item.level === 100 ? "overdue" : item.level ? "w" + item.level : "ok";
       return h("li", { class: "work " + level, "data-kind": item.kind, "data-case": item.case },
-        h("a", { href: `#/case/${encodeURIComponent(item.case)}` }, data(item.case), " ", data(item.title)),
+        h("a", { href: `#/case/${encodeURIComponent(item.case)}` }, data(item.number), " ", data(item.title)),
         h("p", {}, sentence("work." + item.kind, {
           unit: item.unit ? unitName(item.unit) : t("inbox.office"), task: item.task, version: item.version, item: item.item,
           days: item.days, detail: item.detail ?? "",
