@@ -66,6 +66,8 @@ struct DataDirectory {
         let adminCertificate: String
         let adminKey: String
         let adminFingerprint: String
+        /// With `demo`: the demonstration conference's people and their one-time passwords.
+        var demo: [DemoConference.SignIn] = []
     }
 
     /// Creates everything in an empty (or missing) directory. Refuses a directory that holds some
@@ -75,7 +77,8 @@ struct DataDirectory {
 
     func initialize(
         serverNames: [String] = ["localhost"], serverAddresses: [String] = ["127.0.0.1", "::1"],
-        conference: String? = nil, office: String = defaultOfficeName, numbering: String? = nil
+        conference: String? = nil, office: String = defaultOfficeName, numbering: String? = nil,
+        demo: Bool = false, policy: DeadlinePolicy = DeadlinePolicy()
     ) async throws -> Created {
         // The names and the pattern first: nothing is made for what the store would refuse.
         for name in [conference, office].compactMap({ $0 })
@@ -112,13 +115,14 @@ struct DataDirectory {
         try SecureFile.create(adminCertificate, contents: admin.certificatePEM, mode: 0o644)
         try SecureFile.create((adminCredential as NSString).appendingPathComponent("ca.pem"), contents: authority.certificatePEM, mode: 0o644)
 
-        _ = try decisionLogIdentity()
+        let decisionLog = try decisionLogIdentity()
 
         // The database is created last: its presence marks a complete initialization. It is built
         // under a temporary name and renamed, so a failure leaves no half-made database behind.
         let building = database + ".init"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
-        let store = try CaseStore(path: building)
+        let store = try CaseStore(path: building, policy: policy, rooming: Hub.recording(decisionLog: decisionLog))
+        var demoSignIns: [DemoConference.SignIn] = []
         do {
             try await store.addUnit(Unit(id: Self.officeUnit, name: office, kind: .petitionBureau))
             try await store.addPerson(Person(id: Self.adminPerson, name: "系统管理员", unit: Self.officeUnit, roles: [.admin, .coordinator]))
@@ -128,6 +132,7 @@ struct DataDirectory {
                 throw InitError(description: "the admin certificate has no usable fingerprint")
             }
             _ = try await store.addCredential(person: Self.adminPerson, kind: .certificate, digest: digest, label: "initial admin certificate", at: Timestamp(Date()))
+            if demo { demoSignIns = try await DemoConference.make(in: store) }
             try await store.backup(to: database)
         } catch {
             store.close()
@@ -135,7 +140,7 @@ struct DataDirectory {
         }
         store.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
-        return Created(adminCertificate: adminCertificate, adminKey: adminKey, adminFingerprint: admin.fingerprintSHA256)
+        return Created(adminCertificate: adminCertificate, adminKey: adminKey, adminFingerprint: admin.fingerprintSHA256, demo: demoSignIns)
     }
 
     /// The schema versions an open of the database will migrate between, when it will (nil for

@@ -26,13 +26,16 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How registration numbers (登记编号) are written: {year} and {seq} or {seq:N} (zero-padded to N digits), once each. Fixed once a case is registered.")
     var numbering: String = NumberPattern.default.description
 
+    @Flag(name: .long, help: "Make a demonstration conference for a first look: units, people with one-time passwords (printed once), cases at different stages and a meeting tomorrow. Never for a real conference.")
+    var demo = false
+
     func run() async throws {
         let directory = DataDirectory(data.dataDir)
         if directory.isInitialized {
             print("\(directory.root) is already initialized; nothing was changed.")
             return
         }
-        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress, conference: conference, office: office, numbering: numbering)
+        let created = try await directory.initialize(serverNames: serverName, serverAddresses: serverAddress, conference: conference, office: office, numbering: numbering, demo: demo)
         print(FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443))
     }
 }
@@ -53,6 +56,22 @@ enum FirstRunMessage {
           WebSocket  wss://\(host):\(port)/v1/ws   (subprotocol \(ConferenceProtocol.subprotocol))
           Health     curl --cacert \(directory.caCertificate) https://\(host):\(port)/healthz
           As admin   conference-hub client --url wss://\(host):\(port) --ca \(directory.caCertificate) --cert \(created.adminCertificate) --key \(created.adminKey)
-        """
+        """ + demoText(created.demo, host: host, port: port)
+    }
+
+    /// The demonstration conference's sign-ins, shown this once (each password must be changed at
+    /// the first sign-in).
+    static func demoText(_ signIns: [DemoConference.SignIn], host: String, port: Int) -> String {
+        guard !signIns.isEmpty else { return "" }
+        let width = signIns.map { $0.member.id.count }.max() ?? 0
+        let lines = signIns.map { signIn in
+            "  " + signIn.member.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + signIn.password + "  "
+                + signIn.member.name + "，" + signIn.member.part
+        }
+        return "\n" + """
+
+        A demonstration conference (not for real cases). Open https://\(host):\(port)/ and sign in with a
+        person's id and one-time password (shown only now; each chooses their own at first sign-in):
+        """ + "\n" + lines.joined(separator: "\n")
     }
 }

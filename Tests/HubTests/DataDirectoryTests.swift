@@ -65,6 +65,45 @@ final class DataDirectoryTests: XCTestCase {
         }
     }
 
+    func testADemonstrationConferenceIsMadeOnRequestWithItsSignInsShownOnce() async throws {
+        let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
+        let created = try await directory.initialize(conference: "某某市信访工作联席会议", demo: true)
+        let store = try CaseStore(path: directory.database)
+        defer { store.close() }
+        // Every person has a one-time password that signs in only to choose their own.
+        XCTAssertEqual(created.demo.map(\.member.id), DemoConference.members.map(\.id))
+        for signIn in created.demo {
+            let stored = try await store.password(of: PersonID(signIn.member.id))
+            XCTAssertEqual(stored?.mustChange, true, signIn.member.id)
+            XCTAssertEqual(stored?.hash.verifies(signIn.password), true, signIn.member.id)
+            XCTAssertGreaterThanOrEqual(signIn.password.count, 10)
+        }
+        XCTAssertEqual(Set(created.demo.map(\.password)).count, created.demo.count, "each password its own")
+        let roles = Set(DemoConference.members.flatMap(\.roles))
+        XCTAssertEqual(roles, [.coordinator, .auditor, .leader, .officer], "someone for each part but admin (the certificate is the admin's)")
+        // Cases at different stages, one in a live dispute, each with its registration number.
+        let summaries = try await store.caseSummaries(matching: CaseFilter(), at: Timestamp(Date()))
+        XCTAssertEqual(summaries.map(\.status), [.negotiating, .disputed, .accepted, .inHandling, .answered, .closed])
+        XCTAssertTrue(store.number(of: summaries[0].id).hasSuffix("第0001号"))
+        // The dispute waits for the decision of the two departments' common superior (the city
+        // government's leader), and a meeting on it is convened for tomorrow.
+        let leader = Actor(person: PersonID("lijianguo"), unit: UnitID("city-government"), roles: [.leader])
+        let owed = try await store.workItems(for: leader, limit: 100).items
+        XCTAssertTrue(owed.contains { $0.item.kind == .decideLead && $0.item.caseID == summaries[1].id }, "\(owed.map(\.item.kind))")
+        let meetings = try await store.meetings()
+        XCTAssertEqual(meetings.count, 1)
+        let zone = store.policy.timeZone
+        XCTAssertEqual(zone.localDate(of: meetings[0].scheduledAt.date), zone.localDate(of: Date()).adding(days: 1))
+        XCTAssertEqual(meetings[0].agenda.map(\.caseID), [summaries[1].id])
+        XCTAssertEqual(meetings[0].chair, PersonID("lijianguo"))
+        // The sign-ins are printed with the first-run message, once; without --demo there are none.
+        let text = FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443)
+        for signIn in created.demo { XCTAssertTrue(text.contains(signIn.password) && text.contains(signIn.member.name)) }
+        let plain = try await DataDirectory(try temporaryDirectory() + "/hub-data").initialize()
+        XCTAssertEqual(plain.demo.count, 0)
+        XCTAssertFalse(FirstRunMessage.text(directory: directory, created: plain, host: "127.0.0.1", port: 8443).contains("demonstration"))
+    }
+
     func testInitChoosesHowRegistrationNumbersAreWritten() async throws {
         let directory = DataDirectory(try temporaryDirectory() + "/hub-data")
         _ = try await directory.initialize(numbering: "某信访〔{year}〕{seq:5}号")

@@ -726,6 +726,18 @@ main:has(.case-body) { max-width: 96rem; }
 .case-actions h3 { margin-top: 0; }
 @media (max-width: 60rem) { .case-body { grid-template-columns: minmax(0, 1fr); } }
 
+/* The supervision dashboard: each chart above the table with the same figures. */
+.chart-and-table { display: grid; grid-template-columns: 1fr; gap: 1rem; align-items: start; }
+.chart { background: var(--paper); max-width: 760px; }
+table.figures th[scope="row"] { white-space: nowrap; }
+.chart-label, .chart-value { font-size: 13px; fill: var(--ink, #1f2933); }
+.chart-track { fill: var(--wash); }
+.chart-bar { fill: var(--accent); }
+table.figures caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+table.figures td { white-space: nowrap; }
+.supervision-list ul { padding-left: 1.2rem; }
+.supervision-list li.overdue a { color: var(--accent); }
+
 """#####),
         ("dom.js", #####"""
 // dom.js: the only way the console makes elements. Text always goes in as text (textContent,
@@ -1558,6 +1570,7 @@ import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
+import { seesSupervision, showSupervision } from "./supervision.js";
 import { countInbox, inboxCounter, showInbox } from "./inbox.js";
 import { conferenceName, setSchema } from "./schema.js";
 
@@ -1626,7 +1639,8 @@ function header() {
       h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
       " ",
       h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
-      identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null),
+      identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null,
+      seesSupervision(identity) ? [" ", h("a", { href: "#/supervision", id: "nav-supervision" }, t("nav.supervision"))] : null),
     h("span", { class: "who", id: "who", title: `${identity.name} · ${unitName(identity.unit)}` }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -1653,6 +1667,8 @@ async function route() {
     countInbox(signedIn.hub, setCount);
   } else if (location.hash === "#/register" && signedIn.identity.roles.includes("coordinator")) {
     showRegister(main, signedIn.hub);
+  } else if (location.hash === "#/supervision" && seesSupervision(signedIn.identity)) {
+    await showSupervision(main, signedIn.hub);
   } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
     leavePage = await showInbox(main, signedIn.hub, setCount);
   } else {
@@ -1867,6 +1883,171 @@ function explain(error) {
     case "network": return t("signin.network");
     default: return t("error.generic");
   }
+}
+
+"""#####),
+        ("supervision.js", #####"""
+// supervision.js: the supervision dashboard for coordinators, leaders and auditors — the
+// case figures of every unit for a period (`figures`: a chart of the on-time rate beside the
+// table, and the table as CSV), the supervision list (`supervision`: what is overdue, the open
+// negotiations and disputes, listed supervision, each with its total) and each unit's negotiation
+// figures, where declines later overturned show who passed the case on.
+import { data, h, replace } from "./dom.js";
+import { conferenceTimeZone, dateTime, timeLeft, unitList, unitName } from "./format.js";
+import { t } from "./i18n.js";
+
+/** Who sees the dashboard. */
+export function seesSupervision(identity) {
+  return ["coordinator", "leader", "auditor"].some((role) => identity.roles.includes(role));
+}
+
+/** Today in the conference's time zone, YYYY-MM-DD. */
+function today(offsetDays = 0) {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: conferenceTimeZone(), year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(new Date(Date.now() + offsetDays * 86_400_000));
+  return parts;
+}
+
+const FIGURE_COLUMNS = ["answered", "average_handling_days", "on_time_rate", "overdue", "rated", "satisfaction_rate", "escalated",
+  "objections_raised", "objections_upheld"];
+const NEGOTIATION_COLUMNS = ["joined", "claims", "declines", "declines_overturned", "answered", "median_seconds_to_answer",
+  "unanswered_at_deadline"];
+
+/** A figure as the tables show it: rates as percentages, days to one decimal, nothing as —. */
+function shown(column, value) {
+  if (value === null || value === undefined) return "—";
+  if (column.endsWith("_rate")) return `${(value * 100).toFixed(1)}%`;
+  if (column === "average_handling_days") return value.toFixed(1);
+  if (column === "median_seconds_to_answer") return t("dashboard.hours", { hours: (value / 3600).toFixed(1) });
+  return String(value);
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children) element.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+  return element;
+}
+
+/** A bar per unit of `rows`' `column` (a rate, 0 to 1), drawn by the console; the table beside it
+ * carries the same figures for those who would rather read. */
+function rateChart(rows, column, label) {
+  const bar = 22, gap = 8, labelWidth = 230, width = 640;
+  const measured = rows.filter((row) => row.unit !== null);
+  const height = measured.length * (bar + gap) + gap;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", "aria-label": label, class: "chart" });
+  chart.appendChild(svg("title", {}, label));
+  measured.forEach((row, index) => {
+    const y = gap + index * (bar + gap);
+    const value = row[column];
+    chart.appendChild(svg("text", { x: labelWidth - 8, y: y + bar * 0.7, "text-anchor": "end", class: "chart-label" }, unitName(row.unit)));
+    chart.appendChild(svg("rect", { x: labelWidth, y, width: width - labelWidth - 70, height: bar, class: "chart-track" }));
+    if (value !== null && value !== undefined) {
+      chart.appendChild(svg("rect", { x: labelWidth, y, width: Math.max(1, (width - labelWidth - 70) * value), height: bar, class: "chart-bar" }));
+    }
+    chart.appendChild(svg("text", { x: width - 62, y: y + bar * 0.7, class: "chart-value" }, shown(column, value)));
+  });
+  return chart;
+}
+
+/** The rows as CSV (the unit by its name; a cell with a comma or quote quoted). */
+function csv(rows, columns) {
+  const cell = (value) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const header = [t("dashboard.unit"), ...columns.map((column) => t("figure." + column))];
+  const lines = rows.map((row) => [row.unit === null ? t("dashboard.all_units") : unitName(row.unit),
+    ...columns.map((column) => (row[column] === null || row[column] === undefined ? "" : String(row[column])))]);
+  return [header, ...lines].map((line) => line.map((value) => cell(String(value))).join(",")).join("\r\n") + "\r\n";
+}
+
+function table(id, rows, columns, caption) {
+  return h("table", { id, class: "figures" },
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("dashboard.unit")),
+      columns.map((column) => h("th", { scope: "col" }, t("figure." + column))))),
+    h("tbody", {}, rows.map((row) => h("tr", { "data-unit": row.unit ?? "" },
+      h("th", { scope: "row" }, row.unit === null ? t("dashboard.all_units") : data(unitName(row.unit))),
+      columns.map((column) => h("td", { "data-column": column }, shown(column, row[column])))))));
+}
+
+/** What an entry is owed under: a legal deadline (its kind), a task or a supervision item. */
+function obligation(name) {
+  const numbered = /^(task|supervision)-(\d+)$/.exec(name ?? "");
+  if (numbered) return t(numbered[1] === "task" ? "dashboard.task" : "dashboard.item", { number: numbered[2] });
+  return t("deadline." + name);
+}
+
+/** One of the supervision lists: its entries (as many as the hub sent) and how many there are. */
+function list(id, entries, total, describe) {
+  return h("section", { class: "supervision-list", id },
+    h("h4", {}, t("dashboard.list." + id), " ", t("dashboard.total", { total })),
+    entries.length === 0 ? h("p", { class: "hint" }, t("dashboard.none"))
+      : h("ul", {}, entries.map((entry) => h("li", { class: entry.overdue ? "overdue" : "" },
+        h("a", { href: `#/case/${encodeURIComponent(entry.case)}` }, data(entry.title)), " ", describe(entry)))),
+    entries.length < total ? h("p", { class: "hint" }, t("dashboard.more", { shown: entries.length, total })) : null);
+}
+
+/** Shows the dashboard in `root`. */
+export async function showSupervision(root, hub) {
+  const from = h("input", { type: "date", id: "dashboard-from", value: today(-89) });
+  const to = h("input", { type: "date", id: "dashboard-to", value: today() });
+  const figures = h("section", { id: "dashboard-figures", "aria-busy": "true" });
+  const lists = h("section", { id: "dashboard-lists", "aria-busy": "true" });
+  const note = h("p", { class: "error", id: "dashboard-error", role: "alert" });
+
+  async function loadFigures() {
+    figures.setAttribute("aria-busy", "true");
+    try {
+      const result = await hub.request("figures", { from: from.value, to: to.value });
+      const rows = result.rows;
+      const download = h("a", { id: "dashboard-csv", download: `figures-${result.from}-${result.to}.csv`,
+        href: URL.createObjectURL(new Blob(["\ufeff" + csv(rows, FIGURE_COLUMNS)], { type: "text/csv;charset=utf-8" })) },
+      t("dashboard.csv"));
+      replace(figures,
+        h("h3", {}, t("dashboard.figures", { from: result.from, to: result.to })),
+        h("div", { class: "chart-and-table" },
+          rateChart(rows, "on_time_rate", t("dashboard.chart_on_time")),
+          table("figures-table", rows, FIGURE_COLUMNS, t("dashboard.figures_caption"))),
+        download);
+      replace(note);
+    } catch (error) {
+      replace(note, error.message || t("error.generic"));
+    } finally {
+      figures.setAttribute("aria-busy", "false");
+    }
+  }
+
+  async function loadLists() {
+    lists.setAttribute("aria-busy", "true");
+    try {
+      const result = await hub.request("supervision", { limit: 100 });
+      const owed = (entry) => h("span", { class: "hint" }, obligation(entry.obligation), " · ", data(unitList(entry.owed_by)), " · ",
+        dateTime(entry.due_at), " · ", timeLeft(entry.seconds_left));
+      replace(lists,
+        h("h3", {}, t("dashboard.lists")),
+        list("overdue_deadlines", result.overdue_deadlines, result.totals.overdue_deadlines, owed),
+        list("overdue_tasks", result.overdue_tasks, result.totals.overdue_tasks, owed),
+        list("supervision_items", result.supervision_items, result.totals.supervision_items, owed),
+        list("negotiations", result.negotiations, result.totals.negotiations, (entry) => h("span", { class: "hint" },
+          t("status." + entry.status), " · ", data(unitList(entry.owed_by)), entry.seconds_left === null || entry.seconds_left === undefined
+            ? "" : [" · ", timeLeft(entry.seconds_left)])),
+        list("listed", result.listed, result.totals.listed, (entry) => h("span", { class: "hint" }, data(entry.reason ?? ""))),
+        h("h3", {}, t("dashboard.negotiation")),
+        table("negotiation-table", result.unit_figures, NEGOTIATION_COLUMNS, t("dashboard.negotiation_caption")));
+    } catch (error) {
+      replace(note, error.message || t("error.generic"));
+    } finally {
+      lists.setAttribute("aria-busy", "false");
+    }
+  }
+
+  for (const control of [from, to]) control.addEventListener("change", () => { if (from.value && to.value) loadFigures(); });
+  replace(root,
+    h("section", { class: "dashboard" },
+      h("h2", {}, t("nav.supervision")),
+      h("div", { class: "filters" }, h("label", {}, t("dashboard.from"), from), h("label", {}, t("dashboard.to"), to)),
+      note, figures, lists));
+  await Promise.all([loadFigures(), loadLists()]);
 }
 
 """#####),
@@ -2233,6 +2414,44 @@ export default {
   "error.window_closed": "The time for this has passed.",
   "error.not_found": "No such case or item.",
   "error.connection_lost": "The connection dropped before the hub answered. Look at the case record before submitting again.",
+  "nav.supervision": "Supervision",
+  "dashboard.from": "From",
+  "dashboard.to": "To",
+  "dashboard.figures": "Each unit's handling, {from} to {to}",
+  "dashboard.figures_caption": "Case figures by unit",
+  "dashboard.chart_on_time": "On-time rate by unit",
+  "dashboard.csv": "Export CSV",
+  "dashboard.unit": "Unit",
+  "dashboard.all_units": "All units",
+  "dashboard.hours": "{hours} h",
+  "dashboard.lists": "Supervision list",
+  "dashboard.total": "({total} in all)",
+  "dashboard.none": "None.",
+  "dashboard.more": "The {shown} most urgent of {total} are shown.",
+  "dashboard.task": "task {number}",
+  "dashboard.item": "supervision item {number}",
+  "dashboard.list.overdue_deadlines": "Legal limits overdue",
+  "dashboard.list.overdue_tasks": "Tasks overdue",
+  "dashboard.list.supervision_items": "Supervision items unanswered",
+  "dashboard.list.negotiations": "Negotiations and disputes awaiting a decision",
+  "dashboard.list.listed": "Cases under listed supervision",
+  "dashboard.negotiation": "Each unit in lead negotiations",
+  "dashboard.negotiation_caption": "Negotiation figures by unit (declined, then made lead: passing the case on, corrected)",
+  "figure.answered": "Answered",
+  "figure.average_handling_days": "Average handling days",
+  "figure.on_time_rate": "On-time rate",
+  "figure.overdue": "Overdue",
+  "figure.rated": "Rated",
+  "figure.satisfaction_rate": "Satisfaction rate",
+  "figure.escalated": "Escalated",
+  "figure.objections_raised": "Objections raised",
+  "figure.objections_upheld": "Objections upheld",
+  "figure.joined": "Negotiations joined",
+  "figure.claims": "Claims",
+  "figure.declines": "Declines",
+  "figure.declines_overturned": "Declines overturned",
+  "figure.median_seconds_to_answer": "Median time to answer",
+  "figure.unanswered_at_deadline": "Unanswered at the deadline",
 };
 
 """#####),
@@ -2599,6 +2818,44 @@ export default {
   "error.window_closed": "期限已过，不能再办理此事项。",
   "error.not_found": "没有找到该案件或事项。",
   "error.connection_lost": "连接中断，无法确认是否已提交。请查看案件记录后再决定是否重新提交。",
+  "nav.supervision": "督办",
+  "dashboard.from": "统计起始日",
+  "dashboard.to": "统计截止日",
+  "dashboard.figures": "各单位办理情况（{from}至{to}）",
+  "dashboard.figures_caption": "各单位办理情况统计表",
+  "dashboard.chart_on_time": "各单位按期办结率",
+  "dashboard.csv": "导出CSV",
+  "dashboard.unit": "单位",
+  "dashboard.all_units": "全部单位",
+  "dashboard.hours": "{hours}小时",
+  "dashboard.lists": "督办清单",
+  "dashboard.total": "（共{total}项）",
+  "dashboard.none": "无。",
+  "dashboard.more": "显示最紧急的{shown}项，共{total}项。",
+  "dashboard.task": "交办任务{number}",
+  "dashboard.item": "督办事项{number}",
+  "dashboard.list.overdue_deadlines": "超期的法定时限",
+  "dashboard.list.overdue_tasks": "超期的交办任务",
+  "dashboard.list.supervision_items": "未答复的督办事项",
+  "dashboard.list.negotiations": "协商中和待决定争议的案件",
+  "dashboard.list.listed": "挂牌督办案件",
+  "dashboard.negotiation": "各单位协商受理情况",
+  "dashboard.negotiation_caption": "各单位协商受理统计表（不予认领后被确定主办，即推诿后被纠正）",
+  "figure.answered": "已答复",
+  "figure.average_handling_days": "平均办理天数",
+  "figure.on_time_rate": "按期办结率",
+  "figure.overdue": "超期",
+  "figure.rated": "已评价",
+  "figure.satisfaction_rate": "满意率",
+  "figure.escalated": "提请决定",
+  "figure.objections_raised": "提出异议",
+  "figure.objections_upheld": "异议成立",
+  "figure.joined": "参与协商",
+  "figure.claims": "认领主办",
+  "figure.declines": "不予认领",
+  "figure.declines_overturned": "不予认领后被确定主办",
+  "figure.median_seconds_to_answer": "答复用时中位数",
+  "figure.unanswered_at_deadline": "逾期未答复",
 };
 
 """#####),

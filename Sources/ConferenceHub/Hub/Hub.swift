@@ -80,8 +80,15 @@ final class Hub: Sendable {
     /// The store's hooks for a hub: committed room events go to `rooms`, and case, notice,
     /// deadline and meeting events are written as the protocol shows them (WireEvents).
     static func rooming(delivering rooms: RoomHub, decisionLog: DecisionLogIdentity?) -> RoomingConfiguration {
+        var rooming = recording(decisionLog: decisionLog)
+        rooming.sink = { records in rooms.deliver(records) }
+        return rooming
+    }
+
+    /// The same hooks with no one to deliver to: the rooms' events are written as a hub writes
+    /// them (`init --demo` makes its conference so, before any hub runs).
+    static func recording(decisionLog: DecisionLogIdentity?) -> RoomingConfiguration {
         RoomingConfiguration(
-            sink: { records in rooms.deliver(records) },
             caseEventEncoder: { event, position in try WireEvents.caseEvent(event, position) },
             lobbyNoticeEncoder: { event, state, position in try WireEvents.notice(event, state, position) },
             meetingEventEncoder: { event, meeting, position in try WireEvents.meeting(event, meeting, position) },

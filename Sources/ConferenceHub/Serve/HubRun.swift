@@ -18,6 +18,8 @@ struct HubRun {
     let internalPortFile: String?
     let echo: Bool
     let parentPid: Int32?
+    /// Make a demonstration conference: only in a new data directory.
+    var demo = false
 
     func run() async throws {
         HubLogging.bootstrap(level: settings.logLevel, format: settings.logFormat)
@@ -28,9 +30,13 @@ struct HubRun {
             calendar: settings.string("deadlines.calendar"), timeLimits: settings.string("deadlines.time-limits"),
             timeZone: settings.string("deadlines.time-zone")!)
         let directory = DataDirectory(settings.dataDir)
+        if demo, directory.isInitialized {
+            throw CommandFailure("--demo makes a demonstration conference in a new data directory only: \(directory.root) holds a conference "
+                + "already, and nothing was changed. Give another --data-dir, or move this one aside.")
+        }
         // One hub per data directory, taken before anything is created or opened.
         let lock = try ServeLock.acquire(directory)
-        let firstRun = directory.isInitialized ? nil : try await directory.initialize()
+        let firstRun = directory.isInitialized ? nil : try await directory.initialize(demo: demo, policy: policy)
 
         let hubConfiguration = self.hubConfiguration()
         let export = settings.bool("internal.metrics") ? MetricsExport() : nil
@@ -111,8 +117,17 @@ struct HubRun {
     /// The first-run message, the port files, then the listening line (the port files are
     /// written first, so that a script that read the line finds them).
     private func announce(firstRun: DataDirectory.Created?, directory: DataDirectory, host: String, port: Int, internalPort: Int) throws {
-        if let firstRun {
-            Console.announce(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: port), format: settings.logFormat)
+        if var firstRun {
+            // With JSON logs the announcement is a log line: the demonstration's one-time
+            // passwords go to a file only its owner reads, and the line says where.
+            var note = ""
+            if settings.logFormat == .json, !firstRun.demo.isEmpty {
+                let file = (directory.root as NSString).appendingPathComponent("demo-sign-ins.txt")
+                try SecureFile.create(file, contents: FirstRunMessage.demoText(firstRun.demo, host: host, port: port) + "\n", mode: 0o600)
+                note = "\n\nA demonstration conference: its people's one-time passwords are in \(file) (mode 0600)."
+                firstRun.demo = []
+            }
+            Console.announce(FirstRunMessage.text(directory: directory, created: firstRun, host: host, port: port) + note, format: settings.logFormat)
         }
         if let portFile { try "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
         if let internalPortFile { try "\(internalPort)\n".write(toFile: internalPortFile, atomically: true, encoding: .utf8) }

@@ -104,6 +104,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Echo every WebSocket message back (conformance testing only; not the hub protocol).")
     var echo: Bool = false
 
+    @Flag(name: .long, help: "On the first start in a new data directory, make a demonstration conference (as `init --demo`) and print its sign-ins once.")
+    var demo: Bool = false
+
     @Option(name: .long, help: ArgumentHelp(
         "Stop, as on SIGINT, once the process with this id is no longer the hub's parent (checked every second).",
         discussion: "For a tool that starts the hub as its child, such as bench, so that the hub does not outlive it."))
@@ -174,7 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             format = resolved.settings.logFormat
             try await HubRun(settings: resolved.settings, portFile: portFile, internalPortFile: internalPortFile,
-                             echo: echo, parentPid: parentPid).run()
+                             echo: echo, parentPid: parentPid, demo: demo).run()
         } catch let error where format == .json && !(error is CleanExit) && !(error is ExitCode) {
             // With JSON logs, even the reason the hub could not start is one JSON line.
             Console.announce("conference-hub cannot start: \(FileProblem.plain(error))", format: .json, level: .critical, to: true)

@@ -78,7 +78,8 @@ class Hub:
         if data is None:
             run(BINARY, "init", "--data-dir", self.data, *init)
         self.ca = os.path.join(self.data, "tls", "ca.pem")
-        self.context = ssl.create_default_context(cafile=self.ca)
+        # A data directory `serve` makes on its first start (`--demo`) has its CA once started.
+        self.context = ssl.create_default_context(cafile=self.ca) if os.path.exists(self.ca) else None
 
     def admin(self, *arguments):
         return run(BINARY, "admin", arguments[0], arguments[1], "--data-dir", self.data, *arguments[2:])
@@ -94,6 +95,7 @@ class Hub:
             found = re.search(r"listening on wss://[^:]+:(\d+)/", line)
             if found:
                 self.port = int(found.group(1))
+                self.context = self.context or ssl.create_default_context(cafile=self.ca)
                 return
         raise AssertionError("the hub did not start; see hub.log")
 
@@ -473,7 +475,6 @@ class ConsoleTests(unittest.TestCase):
         # A refused new password says which rule it broke.
         self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "short"), "新密码太短：至少需要10个字符。")
         self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "aaaaabbbbbaaaaa"), "新密码至少需要4种不同的字符。")
-        browser.screenshot("signin-change-password")
         self.assertEqual(browser.submit_sign_in(None, self.one_time["p-first"], "陈新的新密码2026年"), "")
         browser.wait_text("connection", "已连接")
         self.assertIn("陈新", browser.text_of("who"))
@@ -536,7 +537,6 @@ class ConsoleTests(unittest.TestCase):
         browser.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, item + "[data-kind='answer_negotiation']"),
                       "the negotiation answer owed")
         self.assertRegex(browser.text_of("inbox-count"), r"^（\d+）$")
-        browser.screenshot("inbox")
         # The units answer elsewhere (another client): housing leads. Without a reload, the page
         # now shows the notice of acceptance owed instead of the answer.
         self.hub.ask(self.tokens["h-officer"], {"type": "negotiation.answer", "case": case, "answer": "claim"})
@@ -550,7 +550,6 @@ class ConsoleTests(unittest.TestCase):
         coordinator.sign_in("coord")
         coordinator.element("nav-register").click()
         coordinator.element("register-form")
-        coordinator.screenshot("register")
         # The form checks what the hub checks before sending.
         self.assertEqual(coordinator.fill_and_submit(title="拆迁补偿纠纷", petitioner_name="张三"), "请填写“涉及单位”。")
         refused = coordinator.fill_and_submit(involved_units=["housing", "finance"], received_on="2099-01-01")
@@ -582,7 +581,6 @@ class ConsoleTests(unittest.TestCase):
             browser.until(lambda driver, b=browser: "认领主办" in (b.text_of("case-negotiation") or ""), f"{browser.name}: housing's claim, live")
         # A claim without a reason reads as one: no "理由：" with nothing after it.
         housing.until(lambda driver: any(text.endswith("认领主办") for _, _, text in housing.timeline()), "the claim's sentence, without a reason")
-        finance.screenshot("negotiation")
         # A decline needs its reason and basis, as in the hub.
         self.assertEqual(finance.act("action-negotiation_answered", position="decline"), "请填写“理由”。")
         self.assertEqual(finance.fill_and_submit(position="claim"), "")
@@ -639,6 +637,11 @@ class ConsoleTests(unittest.TestCase):
             browser.element("nav-register").click()
             browser.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "form"), "the registration form")
             check(f"{language} registration form")
+            browser.element("nav-supervision").click()
+            browser.until(lambda driver: driver.execute_script(
+                "return ['dashboard-figures', 'dashboard-lists'].every(id => document.getElementById(id)?.getAttribute('aria-busy') === 'false')"),
+                "the dashboard")
+            check(f"{language} supervision")
             browser.go_to_case(case)
             check(f"{language} a case")
             action = browser.actions()[0]
@@ -646,6 +649,53 @@ class ConsoleTests(unittest.TestCase):
             browser.until(lambda driver: driver.find_elements(By.ID, "form-submit"), "the action's form")
             check(f"{language} a case with the form of {action}")
         self.assertEqual(found, {})
+
+    def test_the_dashboard_shows_the_figures_the_hub_gives(self):
+        # A case carried to its answer, so that the figures have something to count.
+        case = self.register_case("供暖费退费迟迟未办理")
+        self.hub.ask(self.coord_token, {"type": "case.change", "case": case, "change": {"type": "assigned", "assignment": {
+            "lead": "housing", "co_handling": [], "rationale": "供暖收费由住建部门主管"}}})
+        officer = self.tokens["h-officer"]
+        for change in [{"type": "accepted"}, {"type": "handling_started"}, {"type": "answered", "answer": {
+                "request": "退还多收的供暖费", "facts_and_reasons": "经核实，供热公司多收费用属实，已责令退还。", "decision": "support",
+                "legal_basis": "《城市供热价格管理暂行办法》第十五条"}}]:
+            self.hub.ask(officer, {"type": "case.change", "case": case, "change": change})
+        browser = self.browser("dashboard")
+        browser.sign_in("coord")
+        browser.element("nav-supervision").click()
+        browser.until(lambda driver: driver.execute_script(
+            "return ['dashboard-figures', 'dashboard-lists'].every(id => document.getElementById(id)?.getAttribute('aria-busy') === 'false')"),
+            "the dashboard")
+        period = browser.driver.execute_script("return [document.getElementById('dashboard-from').value, document.getElementById('dashboard-to').value]")
+        self.assertEqual(period, [day(-89), day(0)])
+        figures = self.hub.ask(self.coord_token, {"type": "figures", "from": period[0], "to": period[1]})[0]["rows"]
+        shown = browser.driver.execute_script("""
+            return [...document.querySelectorAll('#figures-table tbody tr')].map(row => [row.dataset.unit,
+                Object.fromEntries([...row.querySelectorAll('td')].map(cell => [cell.dataset.column, cell.textContent]))])""")
+        self.assertEqual([unit for unit, _ in shown], [row["unit"] or "" for row in figures])
+
+        def expected(column, value):
+            if value is None:
+                return "—"
+            if column.endswith("_rate"):
+                return f"{value * 100:.1f}%"
+            if column == "average_handling_days":
+                return f"{value:.1f}"
+            return str(value)
+        for (unit, cells), row in zip(shown, figures):
+            for column, text in cells.items():
+                self.assertEqual(text, expected(column, row[column]), f"{unit or 'all units'}: {column}")
+        housing = next(cells for unit, cells in shown if unit == "housing")
+        self.assertNotEqual(housing["answered"], "0", "the answered case is counted")
+        # The chart has a bar per unit, labelled, and the table exports as CSV.
+        self.assertEqual(browser.driver.execute_script("return document.querySelectorAll('svg.chart text.chart-label').length"),
+                         len([row for row in figures if row["unit"] is not None]))
+        self.assertTrue(browser.driver.execute_script("return document.getElementById('dashboard-csv').href.startsWith('blob:')"))
+        # The supervision list says how many of each there are.
+        lists = self.hub.ask(self.coord_token, {"type": "supervision"})[0]
+        for name, total in lists["totals"].items():
+            self.assertIn(f"共{total}项", browser.driver.execute_script(
+                "return document.querySelector('#' + arguments[0] + ' h4').textContent", name), name)
 
     def test_the_pages_fit_at_1024_1366_and_1920_pixels(self):
         for index in range(3):
@@ -743,7 +793,6 @@ class ConsoleTests(unittest.TestCase):
                                      legal_basis="《国有土地上房屋征收与补偿条例》第二十五条"), "")
         housing.wait_text("case-state", "答复意见（第1稿）")
         waits(finance, "cosign_answer")
-        finance.screenshot("cosign")
         self.assertEqual(finance.act("action-answer_cosigned-1"), "")
         waits(finance, "cosign_answer", present=False)
         housing.wait_text("draft-signatures", "财政局")
@@ -769,7 +818,6 @@ class ConsoleTests(unittest.TestCase):
         for browser in (housing, finance, coordinator):
             browser.wait_text("case-status", "已办结")
             self.assertEqual(browser.actions(), [], "a closed case offers nothing")
-        housing.screenshot("closed")
 
     def test_every_act_costs_its_browser_one_request_and_every_other_page_at_most_one_read(self):
         case = self.register_case("计帧案件")
@@ -833,7 +881,6 @@ class ConsoleTests(unittest.TestCase):
         housing.until(lambda driver: "李明" in (housing.text_of("presence") or ""), "finance's officer in the member list")
         self.assertEqual(housing.driver.execute_script(
             "return [...document.querySelectorAll('#timeline li')].filter(li => li.offsetParent !== null && li.classList.contains('presence-event')).length"), 0)
-        housing.screenshot("case-room")
 
         self.hub.stop()
         for browser in (housing, finance):
@@ -906,7 +953,6 @@ class ConsoleTests(unittest.TestCase):
         browser.open("/")
         self.assertIsNone(ENGLISH_WORD.search(browser.words()), browser.words())
         browser.sign_in("f-officer")
-        browser.screenshot("cases")
         self.assertIsNone(ENGLISH_WORD.search(browser.words()), browser.words())
         browser.open_case(case)
         browser.post("Hello in English is data, not a word of the console")
@@ -918,7 +964,6 @@ class ConsoleTests(unittest.TestCase):
         browser.element("language").click()
         browser.wait_text("language", "Switch to Chinese")
         browser.until(lambda driver: "Case room" in driver.find_element(By.ID, "page").text, "the case page in English")
-        browser.screenshot("case-english")
         self.assertIsNone(CJK.search(browser.words()), browser.words())
         browser.element("action-negotiation_answered").click()
         browser.wait_text("form-submit", "Submit")
@@ -935,6 +980,158 @@ class ConsoleTests(unittest.TestCase):
         self.assertIsNone(CJK.search(browser.words()), browser.words())
         browser.element("signin-person")
         browser.driver.execute_script("localStorage.removeItem('conferencehub.language')")
+
+
+class DemoConferenceTests(unittest.TestCase):
+    """A newcomer's first look: `serve --demo` on a new data directory, then the console as the
+    demonstration's people (their one-time passwords from the file the hub wrote, with JSON logs)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="demo-test-")
+        cls.hub = cls.demo_hub("data")
+
+    @classmethod
+    def demo_hub(cls, name):
+        """`serve --demo` on a new data directory."""
+        hub = Hub(os.path.join(cls.root, name), data=os.path.join(cls.root, name, "data"))
+        hub.serve_arguments = ["--demo"]
+        hub.start()
+        hub.chosen = set()  # who has chosen their own password
+        return hub
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def setUp(self):
+        self.browsers = []
+
+    def tearDown(self):
+        for browser in self.browsers:
+            browser.quit()
+
+    def sign_ins(self, hub=None):
+        path = os.path.join((hub or self.hub).data, "demo-sign-ins.txt")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as handle:
+            found = re.findall(r"^  (\S+)\s+(\S+)  (\S+?)，", handle.read(), re.MULTILINE)
+        return {person: (password, name) for person, password, name in found}
+
+    def test_the_demonstration_conference_signs_in_its_people_with_cases_and_a_dispute(self):
+        sign_ins = self.sign_ins()
+        self.assertEqual(set(sign_ins), {"wangfang", "zhaomin", "lijianguo", "zhangwei", "liuyang", "chenjing", "yangfan",
+                                         "zhouqiang", "wuxia", "sunli", "huangtao", "xuming"})
+        # The passwords are in the file only, not in the hub's output or its log.
+        with open(os.path.join(self.hub.root, "hub.log")) as handle:
+            printed = "".join(self.hub.stdout_lines) + handle.read()
+        self.assertIn("demo-sign-ins.txt", printed)
+        for password, _ in sign_ins.values():
+            self.assertNotIn(password, printed)
+
+        coordinator = self.first_sign_in("wangfang", "王芳")
+        coordinator.element("nav-cases").click()
+        rows = """return [...document.querySelectorAll('#case-rows tr')].map(row => [...row.cells].map(cell => cell.textContent))"""
+        coordinator.until(lambda driver: len(driver.execute_script(rows)) == 6, "the six cases",
+                          detail=lambda: coordinator.driver.execute_script(rows))
+        listed = coordinator.driver.execute_script(rows)
+        year = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).year
+        self.assertEqual([row[0] for row in listed], [f"〔{year}〕第{index:04d}号" for index in range(1, 7)])
+        self.assertEqual([row[2] for row in listed], ["协商受理中", "协商有争议", "已受理", "办理中", "已答复", "已办结"])
+
+        # The leader above both disputing departments has the decision in 我的待办.
+        leader = self.first_sign_in("lijianguo", "李建国")
+        leader.element("nav-inbox").click()
+        leader.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#inbox-items li[data-kind='decide_lead']"), "the dispute to decide",
+                     detail=lambda: leader.text_of("inbox-items"))
+        self.assertIn("城南安置房项目农民工工资拖欠", leader.text_of("inbox-items"))
+
+    def first_sign_in(self, person, name, screenshot=None, hub=None):
+        """A browser signed in as `person` of the demonstration: with the one-time password and a
+        new one chosen the first time, with the chosen one after that (whichever test runs first)."""
+        hub = hub or self.hub
+        browser = Browser(hub, "demo-" + person)
+        self.browsers.append(browser)
+        browser.open("/")
+        chosen = name + "的新密码2026年"
+        if person in hub.chosen:
+            self.assertEqual(browser.submit_sign_in(person, chosen), "")
+        else:
+            password = self.sign_ins(hub)[person][0]
+            self.assertEqual(browser.submit_sign_in(person, password), "这是一次性初始密码，请设置新密码后登录。")
+            if screenshot:
+                browser.screenshot(screenshot)
+            self.assertEqual(browser.submit_sign_in(None, password, chosen), "")
+            hub.chosen.add(person)
+        browser.wait_text("who", name)
+        return browser
+
+    def test_every_page_as_the_demonstration_shows_it(self):
+        """The pages of docs/console.md, as people of the demonstration see them (the screenshots
+        of docs/console/ are taken here, with CONFERENCEHUB_SCREENSHOTS set). Its own hub: it acts."""
+        hub = self.demo_hub("pages")
+        try:
+            self.every_page(hub)
+        finally:
+            hub.stop()
+
+    def every_page(self, hub):
+        coordinator = self.first_sign_in("zhaomin", "赵敏", screenshot="signin-change-password", hub=hub)
+        coordinator.element("nav-cases").click()
+        coordinator.until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "a.case-link")) == 6, "the six cases")
+        coordinator.screenshot("cases")
+        coordinator.go_to_case("case-6")
+        coordinator.wait_text("case-status", "已办结")
+        coordinator.screenshot("closed")
+
+        office = self.first_sign_in("wangfang", "王芳", hub=hub)
+        office.element("nav-register").click()
+        office.element("form-submit")
+        office.screenshot("register")
+
+        housing = self.first_sign_in("zhangwei", "张伟", hub=hub)
+        housing.element("nav-inbox").click()
+        housing.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#inbox-items li[data-kind='answer_negotiation']"), "the negotiation to answer")
+        housing.screenshot("inbox")
+        housing.go_to_case("case-1")
+        housing.element("action-negotiation_answered").click()
+        housing.element("form-submit")
+        housing.screenshot("negotiation")
+
+        # The co-signing of an answer: natural resources leads case 3, finance co-handles it.
+        lead = self.first_sign_in("zhouqiang", "周强", hub=hub)
+        lead.go_to_case("case-3")
+        self.assertEqual(lead.act("action-handling_started"), "")
+        self.assertEqual(lead.act("action-answer_drafted", request="按最新标准重新核定青苗补偿",
+                                  facts_and_reasons="经核查，东郊村青苗补偿按2023年标准计算，应适用2026年新标准，差额由区财政补足。",
+                                  legal_basis="《中华人民共和国土地管理法》第四十八条"), "")
+        finance = self.first_sign_in("sunli", "孙丽", hub=hub)
+        finance.go_to_case("case-3")
+        finance.until(lambda driver: driver.find_elements(By.ID, "action-answer_cosigned-1"), "the answer to co-sign")
+        finance.screenshot("cosign")
+
+        leader = self.first_sign_in("lijianguo", "李建国", hub=hub)
+        leader.element("nav-supervision").click()
+        leader.until(lambda driver: driver.execute_script(
+            "return ['dashboard-figures', 'dashboard-lists'].every(id => document.getElementById(id)?.getAttribute('aria-busy') === 'false')"),
+            "the dashboard")
+        leader.screenshot("supervision")
+
+        district = self.first_sign_in("xuming", "徐明", hub=hub)
+        district.go_to_case("case-4")
+        district.post("已约谈施工单位，自今晚起22时后停止施工，街道每晚巡查。")
+        district.until(lambda driver: any("已约谈施工单位" in text for _, _, text in district.timeline()), "the message in the room")
+        district.screenshot("case-room")
+        district.element("language").click()
+        district.until(lambda driver: "Case room" in driver.find_element(By.ID, "page").text, "the case page in English")
+        district.screenshot("case-english")
+        district.driver.execute_script("localStorage.removeItem('conferencehub.language')")
+
+    def test_a_conference_that_exists_is_never_replaced_by_the_demonstration(self):
+        done = subprocess.run([BINARY, "serve", "--data-dir", self.hub.data, "--port", "0", "--demo"], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("holds a conference already, and nothing was changed", done.stdout + done.stderr)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ scripts/test runs it twice: as root within `swift test` (UnprivilegedPassTests),
 root, again as an ordinary user it creates, with no capability (CONFERENCEHUB_REQUIRE_UNPRIVILEGED=1
 then makes the first test check that). Each test fails where a connection cannot be completed:
 the hub serving with JSON logs, the line client posting and reading history, Python's websockets
-client, a password sign-in and a message in the console in headless Chromium, and admin backup and
-restore, with the restored directory served and read back.
+client, a password sign-in and a message in the console in headless Chromium, a first look at the
+demonstration conference (`serve --demo`), and admin backup and restore, with the restored
+directory served and read back.
 
 Uses the harness of console_test.py (the Hub and Browser classes); CONFERENCEHUB_BINARY names the
 conference-hub binary.
@@ -133,6 +134,33 @@ class UnprivilegedPass(unittest.TestCase):
             raise
         finally:
             browser.quit()
+
+    def test_a_first_look_at_the_demonstration_conference(self):
+        # `serve --demo` on a new directory, as a newcomer runs `scripts/serve --demo`; a person of
+        # it signs in with the one-time password the hub wrote (0600: JSON logs) and opens a case.
+        demo = Hub(os.path.join(self.root, "demo"), data=os.path.join(self.root, "demo", "data"))
+        demo.serve_arguments = ["--demo"]
+        demo.start()
+        browser = None
+        try:
+            path = os.path.join(demo.data, "demo-sign-ins.txt")
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+            with open(path) as handle:
+                password = next(line.split()[1] for line in handle if line.startswith("  xuming "))
+            browser = Browser(demo, "demo")
+            browser.open("/")
+            self.assertEqual(browser.submit_sign_in("xuming", password), "这是一次性初始密码，请设置新密码后登录。")
+            self.assertEqual(browser.submit_sign_in(None, password, "徐明的新密码2026年"), "")
+            browser.go_to_case("case-4")
+            browser.wait_text("case-state", "约谈施工单位")
+        except Exception:
+            if browser:
+                browser.save_artifacts("unprivileged-demo")
+            raise
+        finally:
+            if browser:
+                browser.quit()
+            demo.stop()
 
     def test_admin_backup_and_restore_then_the_restored_hub_serves_it(self):
         self.client(self.hub.port, self.hub.data,

@@ -8,6 +8,7 @@ import { showSignIn } from "./signin.js";
 import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
+import { seesSupervision, showSupervision } from "./supervision.js";
 import { countInbox, inboxCounter, showInbox } from "./inbox.js";
 import { conferenceName, setSchema } from "./schema.js";
 
@@ -76,7 +77,8 @@ function header() {
       h("a", { href: "#/inbox", id: "nav-inbox" }, t("nav.inbox"), " ", signedIn.count),
       " ",
       h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
-      identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null),
+      identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null,
+      seesSupervision(identity) ? [" ", h("a", { href: "#/supervision", id: "nav-supervision" }, t("nav.supervision"))] : null),
     h("span", { class: "who", id: "who", title: `${identity.name} · ${unitName(identity.unit)}` }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -103,6 +105,8 @@ async function route() {
     countInbox(signedIn.hub, setCount);
   } else if (location.hash === "#/register" && signedIn.identity.roles.includes("coordinator")) {
     showRegister(main, signedIn.hub);
+  } else if (location.hash === "#/supervision" && seesSupervision(signedIn.identity)) {
+    await showSupervision(main, signedIn.hub);
   } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
     leavePage = await showInbox(main, signedIn.hub, setCount);
   } else {
