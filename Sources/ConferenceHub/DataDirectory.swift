@@ -121,7 +121,9 @@ struct DataDirectory {
         // under a temporary name and renamed, so a failure leaves no half-made database behind.
         let building = database + ".init"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
-        let store = try CaseStore(path: building, policy: policy, rooming: Hub.recording(decisionLog: decisionLog))
+        // The clock of what init records: now (a demonstration sets it to each moment of its history).
+        let clock = ManualClock(Timestamp(Date()))
+        let store = try CaseStore(path: building, policy: policy, clock: clock, rooming: Hub.recording(decisionLog: decisionLog))
         var demoSignIns: [DemoConference.SignIn] = []
         do {
             try await store.addUnit(Unit(id: Self.officeUnit, name: office, kind: .petitionBureau))
@@ -132,7 +134,7 @@ struct DataDirectory {
                 throw InitError(description: "the admin certificate has no usable fingerprint")
             }
             _ = try await store.addCredential(person: Self.adminPerson, kind: .certificate, digest: digest, label: "initial admin certificate", at: Timestamp(Date()))
-            if demo { demoSignIns = try await DemoConference.make(in: store) }
+            if demo { demoSignIns = try await DemoConference.make(in: store, clock: clock) }
             try await store.backup(to: database)
         } catch {
             store.close()

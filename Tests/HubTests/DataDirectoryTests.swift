@@ -83,19 +83,32 @@ final class DataDirectoryTests: XCTestCase {
         XCTAssertEqual(roles, [.coordinator, .auditor, .leader, .officer], "someone for each part but admin (the certificate is the admin's)")
         // Cases at different stages, one in a live dispute, each with its registration number.
         let summaries = try await store.caseSummaries(matching: CaseFilter(), at: Timestamp(Date()))
-        XCTAssertEqual(summaries.map(\.status), [.negotiating, .disputed, .accepted, .inHandling, .answered, .closed])
+        XCTAssertEqual(summaries.map(\.status), [.inHandling, .closed, .answered, .accepted, .disputed, .negotiating])
+        // Registered over the last weeks, the earliest first, each limit where a day's would be:
+        // some past half their time.
+        XCTAssertEqual(summaries.map(\.registeredAt), summaries.map(\.registeredAt).sorted())
+        XCTAssertGreaterThan(Date().timeIntervalSince(summaries[0].registeredAt.date), 40 * 86_400)
+        let warnings = try await store.deadlineWarnings(atOrAbove: .half, at: Timestamp(Date()))
+        XCTAssertGreaterThanOrEqual(warnings.entries.count, 2, "\(warnings)")
+        XCTAssertEqual(warnings.entries.count, warnings.counts.values.reduce(0, +))
         XCTAssertTrue(store.number(of: summaries[0].id).hasSuffix("第0001号"))
         // The dispute waits for the decision of the two departments' common superior (the city
         // government's leader), and a meeting on it is convened for tomorrow.
         let leader = Actor(person: PersonID("lijianguo"), unit: UnitID("city-government"), roles: [.leader])
         let owed = try await store.workItems(for: leader, limit: 100).items
-        XCTAssertTrue(owed.contains { $0.item.kind == .decideLead && $0.item.caseID == summaries[1].id }, "\(owed.map(\.item.kind))")
+        XCTAssertTrue(owed.contains { $0.item.kind == .decideLead && $0.item.caseID == summaries[4].id }, "\(owed.map(\.item.kind))")
         let meetings = try await store.meetings()
-        XCTAssertEqual(meetings.count, 1)
+        XCTAssertEqual(meetings.map(\.status), [.sealed, .scheduled])
         let zone = store.policy.timeZone
-        XCTAssertEqual(zone.localDate(of: meetings[0].scheduledAt.date), zone.localDate(of: Date()).adding(days: 1))
-        XCTAssertEqual(meetings[0].agenda.map(\.caseID), [summaries[1].id])
-        XCTAssertEqual(meetings[0].chair, PersonID("lijianguo"))
+        XCTAssertEqual(zone.localDate(of: meetings[1].scheduledAt.date), zone.localDate(of: Date()).adding(days: 1))
+        XCTAssertEqual(meetings[1].agenda.map(\.caseID), [summaries[4].id])
+        XCTAssertEqual(meetings[1].chair, PersonID("lijianguo"))
+        // This morning's meeting left a decision record: its outcome, the sign-offs and the seal,
+        // under a signed checkpoint that verifies with the conference's key.
+        let entries = try await store.decisionEntries()
+        XCTAssertEqual(entries.map(\.kind), ["outcome", "signoff", "signoff", "seal"])
+        let problems = try await store.verifyDecisionLog(publicKey: try directory.decisionLogIdentity().signer.publicKey)
+        XCTAssertEqual(problems, [])
         // The sign-ins are printed with the first-run message, once; without --demo there are none.
         let text = FirstRunMessage.text(directory: directory, created: created, host: "127.0.0.1", port: 8443)
         for signIn in created.demo { XCTAssertTrue(text.contains(signIn.password) && text.contains(signIn.member.name)) }

@@ -261,6 +261,7 @@ final class DocumentedShapesTests: XCTestCase {
         try await call(coordinator, "cases", ["view": "summary", "limit": 1])
         try await call(coordinator, "figures", ["from": "2026-11-01", "to": "2026-11-30"])
         try await call(coordinator, "supervision")
+        try await call(coordinator, "deadlines", ["level": 50])
         try await call(housing, "history", ["room": room, "limit": 5])
         try await call(housing, "who", ["room": room])
         try await call(housing, "post", ["room": room, "text": "Survey attached.", "key": "doc-1"])

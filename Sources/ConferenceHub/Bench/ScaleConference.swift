@@ -58,6 +58,7 @@ enum ScaleConference {
         ("cases, listed supervision", { _ in ("coordinator-1", "cases", ["limit": 100, "view": "summary", "listed": true]) }),
         ("cases, search a rare title", { _ in ("coordinator-1", "cases", ["limit": 100, "view": "summary", "search": "漏水"]) }),
         ("supervision", { _ in ("coordinator-1", "supervision", [:]) }),
+        ("deadlines, 50 % and above", { _ in ("coordinator-1", "deadlines", ["level": 50]) }),
         ("figures, all units, 90 days", { _ in ("coordinator-1", "figures", ["from": day(-89), "to": day(0)]) }),
         // Joined without `last_seq` (nothing replayed) and left again after each timed join.
         ("join a case room", { size in ("coordinator-1", "join", ["room": "case-\(max(1, size / 2))"]) }),

@@ -11,7 +11,7 @@ enum CommandTable {
         Rooms.self, Join.self, Leave.self, Post.self, History.self, Who.self,
         Units.self, People.self,
         CaseRegister.self, CaseChangeCommand.self, CaseGet.self, CaseHistory.self, CasePetitioner.self, Cases.self, CaseOverview.self, Inbox.self, Figures.self,
-        NegotiationAnswerCommand.self, NegotiationGet.self, NegotiationFiguresCommand.self, Supervision.self,
+        NegotiationAnswerCommand.self, NegotiationGet.self, NegotiationFiguresCommand.self, Supervision.self, Deadlines.self,
         MeetingConvene.self, MeetingChangeCommand.self, MeetingGet.self, Meetings.self, MeetingMinutes.self,
         DecisionsCheckpoint.self, DecisionsEntries.self, DecisionsInclusion.self, DecisionsConsistency.self,
     ]

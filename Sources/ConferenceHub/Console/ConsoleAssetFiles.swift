@@ -738,6 +738,17 @@ table.figures td { white-space: nowrap; }
 .supervision-list ul { padding-left: 1.2rem; }
 .supervision-list li.overdue a { color: var(--accent); }
 
+/* The decision record: what this browser verified, and what it could not. */
+.record .verified { color: var(--ok); }
+.record .not-verified { color: var(--accent); font-weight: 600; }
+.record .verifying { color: var(--muted); }
+.warning-counts { display: flex; flex-wrap: wrap; gap: .8rem; list-style: none; padding: 0; }
+.warning-counts li { background: var(--paper); border-left: 6px solid var(--ok); padding: .4rem .8rem; }
+.warning-counts li.w50, #warnings li.w50 { border-color: var(--w50); } .warning-counts li.w75, #warnings li.w75 { border-color: var(--w75); }
+.warning-counts li.w85, #warnings li.w85 { border-color: var(--w85); } .warning-counts li.w99, #warnings li.w99 { border-color: var(--w99); }
+.warning-counts .count { font-size: 1.4rem; font-weight: 600; }
+#warnings li { border-left: 6px solid transparent; padding-left: .5rem; list-style: none; margin: .2rem 0; }
+
 """#####),
         ("dom.js", #####"""
 // dom.js: the only way the console makes elements. Text always goes in as text (textContent,
@@ -1571,6 +1582,7 @@ import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
 import { seesSupervision, showSupervision } from "./supervision.js";
+import { readsRecord, showRecord } from "./record.js";
 import { countInbox, inboxCounter, showInbox } from "./inbox.js";
 import { conferenceName, setSchema } from "./schema.js";
 
@@ -1640,7 +1652,8 @@ function header() {
       " ",
       h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
       identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null,
-      seesSupervision(identity) ? [" ", h("a", { href: "#/supervision", id: "nav-supervision" }, t("nav.supervision"))] : null),
+      seesSupervision(identity) ? [" ", h("a", { href: "#/supervision", id: "nav-supervision" }, t("nav.supervision"))] : null,
+      readsRecord(identity) ? [" ", h("a", { href: "#/record", id: "nav-record" }, t("nav.record"))] : null),
     h("span", { class: "who", id: "who", title: `${identity.name} · ${unitName(identity.unit)}` }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -1667,6 +1680,8 @@ async function route() {
     countInbox(signedIn.hub, setCount);
   } else if (location.hash === "#/register" && signedIn.identity.roles.includes("coordinator")) {
     showRegister(main, signedIn.hub);
+  } else if (location.hash === "#/record" && readsRecord(signedIn.identity)) {
+    await showRecord(main, signedIn.hub);
   } else if (location.hash === "#/supervision" && seesSupervision(signedIn.identity)) {
     await showSupervision(main, signedIn.hub);
   } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {
@@ -1678,6 +1693,152 @@ async function route() {
 
 onLanguageChange(() => (signedIn ? route() : start()));
 start();
+
+"""#####),
+        ("record.js", #####"""
+// record.js: the decision record, checked by this browser. The checkpoint's signature is checked
+// with the conference's public key as this browser first saw it (kept in localStorage, with its
+// fingerprint shown to compare with the one the conference office publishes); the checkpoint must
+// extend the last one this browser saw (a consistency proof); each entry must be in the signed
+// tree (an inclusion proof over the entry's own bytes); a seal must match the minutes it seals.
+// Nothing the hub says about verification is taken on its word.
+import { data, h, replace } from "./dom.js";
+import { dateTime, unitName } from "./format.js";
+import { t } from "./i18n.js";
+import { checkCheckpoint, checkConsistency, checkInclusion, fingerprint, fromBase64, leafHash, toBase64 } from "./verify.js";
+
+const PINNED = "conferencehub.record";
+
+/** Who may read the record: every member of the conference but an administrator alone. */
+export function readsRecord(identity) {
+  return ["officer", "leader", "coordinator", "auditor"].some((role) => identity.roles.includes(role));
+}
+
+function pinned() {
+  try {
+    return JSON.parse(localStorage.getItem(PINNED) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** What an entry records, in words. */
+function describe(entry) {
+  switch (entry.kind) {
+    case "outcome": return [t("record.outcome", { item: entry.item, outcome: t("record.outcome_kind." + entry.outcome?.kind) }), " ", data(entry.proposal)];
+    case "signoff": return [data(unitName(entry.unit)), t(entry.approve ? "record.signoff_approve" : "record.signoff_object"),
+      entry.reason ? [t("punct.colon"), data(entry.reason)] : null];
+    case "seal": return t("record.seal");
+    case "restore": return t("record.restore");
+    default: return data(entry.kind);
+  }
+}
+
+/** Shows the record in `root`. */
+export async function showRecord(root, hub) {
+  const status = h("div", { id: "record-checkpoint", "aria-live": "polite" });
+  const key = h("p", { class: "hint", id: "record-key" });
+  const body = h("tbody", { id: "record-entries", "aria-busy": "true" });
+  const more = h("button", { type: "button", id: "record-more", hidden: true }, t("cases.more"));
+  replace(root,
+    h("section", { class: "record" },
+      h("h2", {}, t("nav.record")),
+      h("p", { class: "hint" }, t("record.explain")),
+      status, key,
+      h("table", { id: "record-table" },
+        h("thead", {}, h("tr", {}, ["record.index", "record.meeting", "record.what", "record.verified"].map((name) => h("th", { scope: "col" }, t(name))))),
+        body),
+      more));
+
+  // Meetings by their titles (the record names them by id).
+  const titles = new Map();
+  for (let after = null; ;) {
+    const page = await hub.request("meetings", after ? { limit: 500, after } : { limit: 500 });
+    for (const meeting of page.meetings) titles.set(meeting.meeting, meeting.title);
+    if (!page.next) break;
+    after = page.next;
+  }
+  let checkpoint = null;
+  try {
+    checkpoint = await hub.request("decisions.checkpoint");
+  } catch (error) {
+    // An empty log has no checkpoint (not_found); anything else is said as it is.
+    replace(status, error.code === "not_found" ? t("record.empty") : t("error.generic"));
+    body.setAttribute("aria-busy", "false");
+    return;
+  }
+  const seen = pinned();
+  const publicKey = seen?.public_key ?? checkpoint.public_key;
+  let problem = null;
+  if (seen && seen.public_key !== checkpoint.public_key) problem = "key_changed";
+  if (!problem) problem = await checkCheckpoint(checkpoint, fromBase64(publicKey));
+  if (!problem && seen && seen.size > checkpoint.size) problem = "consistency";
+  if (!problem && seen && seen.size > 0) {
+    try {
+      const proof = await hub.request("decisions.consistency", { first: seen.size, second: checkpoint.size });
+      problem = await checkConsistency(seen.size, checkpoint.size, fromBase64(seen.root), fromBase64(checkpoint.root), proof.path.map(fromBase64));
+    } catch {
+      problem = "unavailable";
+    }
+  }
+  if (!problem) localStorage.setItem(PINNED, JSON.stringify({ public_key: publicKey, size: checkpoint.size, root: checkpoint.root }));
+  status.dataset.verified = String(!problem);
+  replace(status, h("p", { class: problem ? "not-verified" : "verified" },
+    problem ? t("record.checkpoint_failed", { why: t("record.why." + problem) })
+      : t(seen ? "record.checkpoint_ok" : "record.checkpoint_first", { size: checkpoint.size, previous: seen?.size ?? 0 }),
+    " ", t("record.signed_at", { at: dateTime(checkpoint.at) })));
+  replace(key, t("record.key", { fingerprint: await fingerprint(fromBase64(publicKey)) }));
+  const root_ = fromBase64(checkpoint.root);
+
+  /** Checks one listed entry; answers null or what failed. */
+  async function check(listed) {
+    if (problem) return "checkpoint";
+    const inclusion = await hub.request("decisions.inclusion", { index: listed.index, size: checkpoint.size });
+    const leaf = await leafHash(listed.entry);
+    if (toBase64(leaf) !== inclusion.leaf_hash) return "entry";
+    const failed = await checkInclusion(listed.index, checkpoint.size, leaf, inclusion.path.map(fromBase64), root_);
+    if (failed) return failed;
+    if (listed.kind === "seal") {
+      const sealed = JSON.parse(listed.entry);
+      const minutes = await hub.request("meeting.minutes", { meeting: sealed.meeting, format: "markdown" });
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(minutes.markdown)));
+      if (toBase64(digest) !== sealed.minutes_sha256) return "minutes";
+    }
+    return null;
+  }
+
+  let next = 0;
+  async function load() {
+    body.setAttribute("aria-busy", "true");
+    more.disabled = true;
+    const page = await hub.request("decisions.entries", { from: next, limit: 100 });
+    for (const listed of page.entries) {
+      if (listed.index >= checkpoint.size) continue; // appended after the checkpoint: the next visit checks it
+      const entry = JSON.parse(listed.entry);
+      const cell = h("td", { class: "verifying" }, t("record.verifying"));
+      body.appendChild(h("tr", { "data-index": listed.index },
+        h("td", {}, String(listed.index + 1)),
+        h("td", {}, data(titles.get(listed.meeting) ?? listed.meeting ?? "")),
+        h("td", {}, describe(entry)),
+        cell));
+      let failed;
+      try {
+        failed = await check(listed);
+      } catch {
+        failed = "unavailable";
+      }
+      cell.className = failed ? "not-verified" : "verified";
+      cell.dataset.verified = String(!failed);
+      replace(cell, failed ? t("record.failed", { why: t("record.why." + failed) }) : t("record.ok"));
+    }
+    next = page.next ?? null;
+    more.hidden = next === null;
+    more.disabled = false;
+    body.setAttribute("aria-busy", "false");
+  }
+  more.addEventListener("click", () => { if (next !== null) load(); });
+  await load();
+}
 
 """#####),
         ("register.js", #####"""
@@ -1887,13 +2048,14 @@ function explain(error) {
 
 """#####),
         ("supervision.js", #####"""
-// supervision.js: the supervision dashboard for coordinators, leaders and auditors — the
+// supervision.js: the supervision dashboard for coordinators, leaders and auditors — the deadlines
+// at 50, 75, 85 and 99 % of their time (`deadlines`: the count at each level and the most urgent), the
 // case figures of every unit for a period (`figures`: a chart of the on-time rate beside the
 // table, and the table as CSV), the supervision list (`supervision`: what is overdue, the open
 // negotiations and disputes, listed supervision, each with its total) and each unit's negotiation
 // figures, where declines later overturned show who passed the case on.
 import { data, h, replace } from "./dom.js";
-import { conferenceTimeZone, dateTime, timeLeft, unitList, unitName } from "./format.js";
+import { conferenceTimeZone, dateTime, day, timeLeft, unitList, unitName } from "./format.js";
 import { t } from "./i18n.js";
 
 /** Who sees the dashboard. */
@@ -1993,6 +2155,7 @@ export async function showSupervision(root, hub) {
   const to = h("input", { type: "date", id: "dashboard-to", value: today() });
   const figures = h("section", { id: "dashboard-figures", "aria-busy": "true" });
   const lists = h("section", { id: "dashboard-lists", "aria-busy": "true" });
+  const warnings = h("section", { id: "dashboard-warnings", "aria-busy": "true" });
   const note = h("p", { class: "error", id: "dashboard-error", role: "alert" });
 
   async function loadFigures() {
@@ -2011,7 +2174,7 @@ export async function showSupervision(root, hub) {
         download);
       replace(note);
     } catch (error) {
-      replace(note, error.message || t("error.generic"));
+      replace(note, t("error.generic"));
     } finally {
       figures.setAttribute("aria-busy", "false");
     }
@@ -2035,9 +2198,33 @@ export async function showSupervision(root, hub) {
         h("h3", {}, t("dashboard.negotiation")),
         table("negotiation-table", result.unit_figures, NEGOTIATION_COLUMNS, t("dashboard.negotiation_caption")));
     } catch (error) {
-      replace(note, error.message || t("error.generic"));
+      replace(note, t("error.generic"));
     } finally {
       lists.setAttribute("aria-busy", "false");
+    }
+  }
+
+  async function loadWarnings() {
+    warnings.setAttribute("aria-busy", "true");
+    try {
+      const result = await hub.request("deadlines", { level: 50, limit: 100 });
+      const levels = ["50", "75", "85", "99"];
+      replace(warnings,
+        h("h3", {}, t("dashboard.warnings")),
+        h("ul", { class: "warning-counts", id: "warning-counts" }, levels.map((level) => h("li", { class: "w" + level, "data-level": level },
+          h("span", { class: "count" }, String(result.counts[level] ?? 0)), " ", t("dashboard.warning_level", { level })))),
+        h("section", { class: "supervision-list", id: "warnings" },
+          result.deadlines.length === 0 ? h("p", { class: "hint" }, t("dashboard.none"))
+            : h("ul", {}, result.deadlines.map((entry) => h("li", { class: "w" + entry.level },
+              h("a", { href: `#/case/${encodeURIComponent(entry.case)}` }, data(entry.number), " ", data(entry.title)), " ",
+              h("span", { class: "hint" }, t("deadline." + entry.kind), " · ", data(unitList(entry.owed_by)), " · ",
+                t("dashboard.warning_level", { level: entry.level }), " · ", t("dashboard.due", { day: entry.due ? day(entry.due) : dateTime(entry.due_at) }),
+                " · ", timeLeft(entry.seconds_left))))),
+          result.deadlines.length < result.total ? h("p", { class: "hint" }, t("dashboard.more", { shown: result.deadlines.length, total: result.total })) : null));
+    } catch (error) {
+      replace(note, t("error.generic"));
+    } finally {
+      warnings.setAttribute("aria-busy", "false");
     }
   }
 
@@ -2046,8 +2233,135 @@ export async function showSupervision(root, hub) {
     h("section", { class: "dashboard" },
       h("h2", {}, t("nav.supervision")),
       h("div", { class: "filters" }, h("label", {}, t("dashboard.from"), from), h("label", {}, t("dashboard.to"), to)),
-      note, figures, lists));
-  await Promise.all([loadFigures(), loadLists()]);
+      note, warnings, figures, lists));
+  await Promise.all([loadWarnings(), loadFigures(), loadLists()]);
+}
+
+"""#####),
+        ("verify.js", #####"""
+// verify.js: the browser's own check of the decision record, trusting no word of the hub — a
+// checkpoint's Ed25519 signature (WebCrypto) over its note, an entry's inclusion proof and a
+// checkpoint's consistency with an earlier one, hashed as RFC 6962 hashes (leaf = SHA-256(0x00 ‖
+// entry), node = SHA-256(0x01 ‖ left ‖ right)) and verified as RFC 9162 §2.1.3.2 and §2.1.4.2 say.
+// Each check answers null when it holds, or the name of what failed.
+
+const encoder = new TextEncoder();
+
+export function fromBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+export function toBase64(bytes) {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+async function sha256(...parts) {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
+}
+
+const LEAF = new Uint8Array([0]);
+const NODE = new Uint8Array([1]);
+
+/** The leaf hash of an entry's text, exactly as the hub returned it. */
+export function leafHash(entry) {
+  return sha256(LEAF, encoder.encode(entry));
+}
+
+function node(left, right) {
+  return sha256(NODE, left, right);
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+/** A short fingerprint of a public key, to compare with the one the conference office publishes. */
+export async function fingerprint(publicKey) {
+  const digest = await sha256(publicKey);
+  return Array.from(digest.slice(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("").replace(/(.{4})(?!$)/g, "$1 ");
+}
+
+/** The checkpoint's note says its origin, size and root, and `publicKey` signed it. */
+export async function checkCheckpoint(checkpoint, publicKey) {
+  if (checkpoint.note !== `${checkpoint.origin}\n${checkpoint.size}\n${checkpoint.root}\n`) return "note";
+  let key;
+  try {
+    key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+  } catch (error) {
+    return "key";
+  }
+  const signed = await crypto.subtle.verify({ name: "Ed25519" }, key, fromBase64(checkpoint.signature), encoder.encode(checkpoint.note));
+  return signed ? null : "signature";
+}
+
+/** RFC 9162 §2.1.3.2: the entry at `index` of a tree of `size` leaves, with `path`, hashes to `root`. */
+export async function checkInclusion(index, size, leaf, path, root) {
+  if (index >= size) return "proof";
+  let fn = index, sn = size - 1, hash = leaf;
+  for (const sibling of path) {
+    if (sn === 0) return "proof";
+    if (fn % 2 === 1 || fn === sn) {
+      hash = await node(sibling, hash);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      hash = await node(hash, sibling);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equal(hash, root) ? null : "proof";
+}
+
+/** RFC 9162 §2.1.4.2: the tree of `first` leaves with `firstRoot` is a prefix of the tree of
+ * `second` leaves with `secondRoot`. */
+export async function checkConsistency(first, second, firstRoot, secondRoot, proof) {
+  if (first > second) return "consistency";
+  if (first === second) return proof.length === 0 && equal(firstRoot, secondRoot) ? null : "consistency";
+  if (first === 0) return null;
+  let path = proof;
+  if ((first & (first - 1)) === 0) path = [firstRoot, ...proof];
+  if (path.length === 0) return "consistency";
+  let fn = first - 1, sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0], sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return "consistency";
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await node(c, fr);
+      sr = await node(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      sr = await node(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return equal(fr, firstRoot) && equal(sr, secondRoot) && sn === 0 ? null : "consistency";
 }
 
 """#####),
@@ -2452,6 +2766,43 @@ export default {
   "figure.declines_overturned": "Declines overturned",
   "figure.median_seconds_to_answer": "Median time to answer",
   "figure.unanswered_at_deadline": "Unanswered at the deadline",
+  "nav.record": "Decision record",
+  "record.explain": "Every decision of the joint meetings, every sign-off of minutes and every seal goes into a decision record no one can change. This browser checks it itself: the signed checkpoint with the conference's public key, each entry's proof that it is in the checkpoint, and that the checkpoint extends the record this browser saw before.",
+  "record.empty": "The decision record has no entries yet.",
+  "record.checkpoint_first": "Signed checkpoint verified: {size} entries (this browser's first look; the conference's public key is now kept).",
+  "record.checkpoint_ok": "Signed checkpoint verified: {size} entries, extending the {previous} this browser saw before.",
+  "record.checkpoint_failed": "Signed checkpoint not verified: {why}.",
+  "record.signed_at": "Signed {at}.",
+  "record.key": "Conference key fingerprint: {fingerprint} (compare it with the one the conference office publishes)",
+  "record.index": "No.",
+  "record.meeting": "Meeting",
+  "record.what": "What",
+  "record.verified": "Verified",
+  "record.verifying": "Checking…",
+  "record.ok": "Verified",
+  "record.failed": "Not verified: {why}",
+  "record.why.note": "the checkpoint is not what was signed",
+  "record.why.key": "the conference's public key cannot be used",
+  "record.why.signature": "the signature does not match the conference's key",
+  "record.why.key_changed": "the conference's key differs from the one this browser kept",
+  "record.why.consistency": "the checkpoint does not extend the record this browser saw before",
+  "record.why.checkpoint": "the checkpoint is not verified",
+  "record.why.entry": "the entry does not match its hash",
+  "record.why.proof": "the inclusion proof fails",
+  "record.why.minutes": "the minutes differ from the digest sealed",
+  "record.outcome": "Item {item}, {outcome}: ",
+  "record.outcome_kind.adopted_by_consensus": "adopted by consensus",
+  "record.outcome_kind.not_adopted": "not adopted",
+  "record.outcome_kind.decided_by_chair": "decided by the chair",
+  "record.outcome_kind.withdrawn": "withdrawn",
+  "record.signoff_approve": " signed the minutes off",
+  "record.signoff_object": " signed the minutes off with an objection",
+  "record.seal": "The minutes sealed",
+  "record.restore": "Data restored from a backup",
+  "record.why.unavailable": "what the check needs could not be fetched",
+  "dashboard.warnings": "Deadline warnings (not yet overdue)",
+  "dashboard.warning_level": "{level} % of the time used",
+  "dashboard.due": "due {day}",
 };
 
 """#####),
@@ -2856,6 +3207,43 @@ export default {
   "figure.declines_overturned": "不予认领后被确定主办",
   "figure.median_seconds_to_answer": "答复用时中位数",
   "figure.unanswered_at_deadline": "逾期未答复",
+  "nav.record": "决策记录",
+  "record.explain": "联席会议的每项决定、纪要签署和封存都记入不可篡改的决策记录。本页由浏览器自行验证：用会议公钥验证签名检查点，用证明验证每条记录在检查点之内，并确认检查点延续本浏览器上次见到的记录。",
+  "record.empty": "决策记录中还没有记录。",
+  "record.checkpoint_first": "签名检查点已验证：共{size}条记录（本浏览器首次查看，已记下会议公钥）。",
+  "record.checkpoint_ok": "签名检查点已验证：共{size}条记录，延续本浏览器上次见到的{previous}条。",
+  "record.checkpoint_failed": "签名检查点未通过验证：{why}。",
+  "record.signed_at": "签署于{at}。",
+  "record.key": "会议公钥指纹：{fingerprint}（请与联席会议办公室公布的指纹核对）",
+  "record.index": "序号",
+  "record.meeting": "会议",
+  "record.what": "内容",
+  "record.verified": "验证结果",
+  "record.verifying": "验证中…",
+  "record.ok": "已验证",
+  "record.failed": "未通过验证：{why}",
+  "record.why.note": "检查点内容与签名内容不符",
+  "record.why.key": "会议公钥无法使用",
+  "record.why.signature": "签名与会议公钥不符",
+  "record.why.key_changed": "会议公钥与本浏览器先前记下的不同",
+  "record.why.consistency": "检查点没有延续本浏览器上次见到的记录",
+  "record.why.checkpoint": "检查点未通过验证",
+  "record.why.entry": "记录内容与其哈希不符",
+  "record.why.proof": "包含证明不成立",
+  "record.why.minutes": "纪要内容与封存时的摘要不符",
+  "record.outcome": "议题{item}{outcome}：",
+  "record.outcome_kind.adopted_by_consensus": "协商一致通过",
+  "record.outcome_kind.not_adopted": "未通过",
+  "record.outcome_kind.decided_by_chair": "由主持人决定",
+  "record.outcome_kind.withdrawn": "撤回",
+  "record.signoff_approve": "签署同意会议纪要",
+  "record.signoff_object": "签署不同意会议纪要",
+  "record.seal": "会议纪要封存",
+  "record.restore": "从备份恢复数据",
+  "record.why.unavailable": "暂时无法取得验证所需的数据",
+  "dashboard.warnings": "时限预警（尚未超期）",
+  "dashboard.warning_level": "已用时{level}%",
+  "dashboard.due": "期限{day}",
 };
 
 """#####),

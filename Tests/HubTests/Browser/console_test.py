@@ -642,6 +642,10 @@ class ConsoleTests(unittest.TestCase):
                 "return ['dashboard-figures', 'dashboard-lists'].every(id => document.getElementById(id)?.getAttribute('aria-busy') === 'false')"),
                 "the dashboard")
             check(f"{language} supervision")
+            browser.element("nav-record").click()
+            browser.until(lambda driver: driver.execute_script(
+                "return document.getElementById('record-entries')?.getAttribute('aria-busy') === 'false'"), "the decision record")
+            check(f"{language} decision record")
             browser.go_to_case(case)
             check(f"{language} a case")
             action = browser.actions()[0]
@@ -1038,7 +1042,7 @@ class DemoConferenceTests(unittest.TestCase):
         listed = coordinator.driver.execute_script(rows)
         year = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).year
         self.assertEqual([row[0] for row in listed], [f"〔{year}〕第{index:04d}号" for index in range(1, 7)])
-        self.assertEqual([row[2] for row in listed], ["协商受理中", "协商有争议", "已受理", "办理中", "已答复", "已办结"])
+        self.assertEqual([row[2] for row in listed], ["办理中", "已办结", "已答复", "已受理", "协商有争议", "协商受理中"])
 
         # The leader above both disputing departments has the decision in 我的待办.
         leader = self.first_sign_in("lijianguo", "李建国")
@@ -1081,7 +1085,7 @@ class DemoConferenceTests(unittest.TestCase):
         coordinator.element("nav-cases").click()
         coordinator.until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "a.case-link")) == 6, "the six cases")
         coordinator.screenshot("cases")
-        coordinator.go_to_case("case-6")
+        coordinator.go_to_case("case-2")
         coordinator.wait_text("case-status", "已办结")
         coordinator.screenshot("closed")
 
@@ -1094,20 +1098,20 @@ class DemoConferenceTests(unittest.TestCase):
         housing.element("nav-inbox").click()
         housing.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#inbox-items li[data-kind='answer_negotiation']"), "the negotiation to answer")
         housing.screenshot("inbox")
-        housing.go_to_case("case-1")
+        housing.go_to_case("case-6")
         housing.element("action-negotiation_answered").click()
         housing.element("form-submit")
         housing.screenshot("negotiation")
 
         # The co-signing of an answer: natural resources leads case 3, finance co-handles it.
         lead = self.first_sign_in("zhouqiang", "周强", hub=hub)
-        lead.go_to_case("case-3")
+        lead.go_to_case("case-4")
         self.assertEqual(lead.act("action-handling_started"), "")
         self.assertEqual(lead.act("action-answer_drafted", request="按最新标准重新核定青苗补偿",
                                   facts_and_reasons="经核查，东郊村青苗补偿按2023年标准计算，应适用2026年新标准，差额由区财政补足。",
                                   legal_basis="《中华人民共和国土地管理法》第四十八条"), "")
         finance = self.first_sign_in("sunli", "孙丽", hub=hub)
-        finance.go_to_case("case-3")
+        finance.go_to_case("case-4")
         finance.until(lambda driver: driver.find_elements(By.ID, "action-answer_cosigned-1"), "the answer to co-sign")
         finance.screenshot("cosign")
 
@@ -1116,10 +1120,18 @@ class DemoConferenceTests(unittest.TestCase):
         leader.until(lambda driver: driver.execute_script(
             "return ['dashboard-figures', 'dashboard-lists'].every(id => document.getElementById(id)?.getAttribute('aria-busy') === 'false')"),
             "the dashboard")
+        # The warnings: deadlines past half their time, counted by level, each listed.
+        counts = leader.driver.execute_script(
+            "return [...document.querySelectorAll('#warning-counts li')].map(li => [li.dataset.level, Number(li.querySelector('.count').textContent)])")
+        self.assertEqual([level for level, _ in counts], ["50", "75", "85", "99"])
+        self.assertGreaterEqual(sum(count for _, count in counts), 2)
+        self.assertEqual(leader.driver.execute_script("return document.querySelectorAll('#warnings li').length"), sum(count for _, count in counts))
         leader.screenshot("supervision")
+        self.record(leader)
+        leader.screenshot("record")
 
         district = self.first_sign_in("xuming", "徐明", hub=hub)
-        district.go_to_case("case-4")
+        district.go_to_case("case-1")
         district.post("已约谈施工单位，自今晚起22时后停止施工，街道每晚巡查。")
         district.until(lambda driver: any("已约谈施工单位" in text for _, _, text in district.timeline()), "the message in the room")
         district.screenshot("case-room")
@@ -1127,6 +1139,166 @@ class DemoConferenceTests(unittest.TestCase):
         district.until(lambda driver: "Case room" in driver.find_element(By.ID, "page").text, "the case page in English")
         district.screenshot("case-english")
         district.driver.execute_script("localStorage.removeItem('conferencehub.language')")
+
+    TAMPERING = """(() => {
+      // The hub's replies as a hostile network or hub might change them, as the test asks
+      // (localStorage "test.tamper"): an entry's text, or an inclusion proof's first hash.
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        set onmessage(handler) {
+          super.onmessage = (event) => {
+            const mode = localStorage.getItem("test.tamper");
+            if (!mode) return handler(event);
+            const frame = JSON.parse(event.data), result = frame.result;
+            if (result && mode === "entry" && Array.isArray(result.entries)) {
+              for (const entry of result.entries) if (entry.index === 1) entry.entry = entry.entry.replace('"approve":true', '"approve":false');
+            }
+            if (result && mode === "proof" && result.index === 2 && Array.isArray(result.path) && result.path.length > 0) {
+              const bytes = atob(result.path[0]);
+              result.path[0] = btoa(String.fromCharCode(bytes.charCodeAt(0) ^ 1) + bytes.slice(1));
+            }
+            handler({ data: JSON.stringify(frame) });
+          };
+        }
+        get onmessage() { return super.onmessage; }
+      };
+    })();"""
+
+    def record(self, browser):
+        """The decision record page once checked: the checkpoint's line and each entry's result."""
+        browser.driver.execute_script("location.hash = '#/record'")
+        done = """const body = document.getElementById('record-entries'), status = document.getElementById('record-checkpoint');
+                  return body && status && status.dataset.verified !== undefined && body.getAttribute('aria-busy') === 'false'
+                    && [...body.querySelectorAll('tr')].every(row => row.cells[3].dataset.verified !== undefined)"""
+        browser.until(lambda driver: driver.execute_script(done), "the record checked", detail=lambda: browser.text_of("page"))
+        rows = browser.driver.execute_script("""return [...document.querySelectorAll('#record-entries tr')].map(row =>
+            [Number(row.dataset.index), row.cells[3].dataset.verified === 'true', row.cells[3].textContent, row.cells[1].textContent])""")
+        status = browser.driver.execute_script("const s = document.getElementById('record-checkpoint'); return [s.dataset.verified === 'true', s.textContent]")
+        return status, rows
+
+    def test_the_browser_verifies_the_decision_record_itself_and_shows_tampering(self):
+        browser = self.first_sign_in("zhaomin", "赵敏")
+        browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": self.TAMPERING})
+        browser.open("/")  # the tampering hook is in place from this load on, unused until asked
+        browser.submit_sign_in("zhaomin", "赵敏的新密码2026年")
+        browser.wait_text("who", "赵敏")
+        (verified, line), rows = self.record(browser)
+        self.assertTrue(verified, line)
+        self.assertIn("共4条记录", line)
+        self.assertEqual([(index, ok) for index, ok, _, _ in rows], [(0, True), (1, True), (2, True), (3, True)])
+        self.assertTrue(all(meeting == "东郊村征地补偿标准异议案联席会商" for _, _, _, meeting in rows), rows)
+        self.assertRegex(browser.text_of("record-key"), r"会议公钥指纹：([0-9a-f]{4} ){7}[0-9a-f]{4}")
+        # The next look extends the checkpoint this browser kept.
+        browser.driver.execute_script("location.hash = '#/cases'")
+        (verified, line), rows = self.record(browser)
+        self.assertTrue(verified, line)
+        self.assertIn("延续本浏览器上次见到的4条", line)
+
+        # A tampered entry, and a tampered proof: each shows as not verified, saying what failed.
+        browser.driver.execute_script("localStorage.setItem('test.tamper', 'entry')")
+        browser.driver.execute_script("location.hash = '#/cases'")
+        _, rows = self.record(browser)
+        self.assertEqual([(index, ok) for index, ok, _, _ in rows], [(0, True), (1, False), (2, True), (3, True)])
+        self.assertEqual(rows[1][2], "未通过验证：记录内容与其哈希不符")
+        browser.driver.execute_script("localStorage.setItem('test.tamper', 'proof')")
+        browser.driver.execute_script("location.hash = '#/cases'")
+        _, rows = self.record(browser)
+        self.assertEqual([(index, ok) for index, ok, _, _ in rows], [(0, True), (1, True), (2, False), (3, True)])
+        self.assertEqual(rows[2][2], "未通过验证：包含证明不成立")
+        browser.driver.execute_script("localStorage.removeItem('test.tamper')")
+
+        # A checkpoint that does not extend the one seen before (as if the hub showed this browser
+        # a record of two entries with another root): nothing is verified, and the page says why.
+        browser.driver.execute_script("""const kept = JSON.parse(localStorage.getItem('conferencehub.record'));
+            localStorage.setItem('conferencehub.record', JSON.stringify({ ...kept, size: 2, root: btoa('x'.repeat(32)) }))""")
+        browser.driver.execute_script("location.hash = '#/cases'")
+        (verified, line), rows = self.record(browser)
+        self.assertFalse(verified)
+        self.assertIn("检查点没有延续本浏览器上次见到的记录", line)
+        self.assertTrue(all(not ok and text == "未通过验证：检查点未通过验证" for _, ok, text, _ in rows), rows)
+        kept = browser.driver.execute_script("return JSON.parse(localStorage.getItem('conferencehub.record')).size")
+        self.assertEqual(kept, 2, "a checkpoint that failed is not kept")
+
+    def test_the_record_checks_agree_with_rfc_6962_proofs_for_every_tree_size(self):
+        # verify.js, in the browser, against proofs made here by RFC 6962's own definitions (§2.1.1
+        # PATH, §2.1.2 PROOF and SUBPROOF) for every size to 17 and every index and pair; each
+        # proof with one hash changed must fail.
+        import hashlib
+
+        def leaf(data):
+            return hashlib.sha256(b"\x00" + data).digest()
+
+        def node(left, right):
+            return hashlib.sha256(b"\x01" + left + right).digest()
+
+        def split(n):
+            k = 1
+            while k * 2 < n:
+                k *= 2
+            return k
+
+        def mth(leaves):
+            if len(leaves) == 1:
+                return leaves[0]
+            k = split(len(leaves))
+            return node(mth(leaves[:k]), mth(leaves[k:]))
+
+        def path(m, leaves):
+            if len(leaves) == 1:
+                return []
+            k = split(len(leaves))
+            return path(m, leaves[:k]) + [mth(leaves[k:])] if m < k else path(m - k, leaves[k:]) + [mth(leaves[:k])]
+
+        def subproof(m, leaves, complete):
+            n = len(leaves)
+            if m == n:
+                return [] if complete else [mth(leaves)]
+            k = split(n)
+            if m <= k:
+                return subproof(m, leaves[:k], complete) + [mth(leaves[k:])]
+            return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
+
+        def b64(data):
+            import base64
+            return base64.b64encode(data).decode()
+
+        entries = [json.dumps({"kind": "outcome", "item": index, "proposal": f"议题{index}"}, ensure_ascii=False, separators=(",", ":"))
+                   for index in range(17)]
+        leaves = [leaf(entry.encode()) for entry in entries]
+        cases = {"inclusion": [], "consistency": []}
+        for size in range(1, 18):
+            root = mth(leaves[:size])
+            for index in range(size):
+                cases["inclusion"].append([entries[index], index, size, [b64(h) for h in path(index, leaves[:size])], b64(root)])
+            for first in range(1, size + 1):
+                cases["consistency"].append([first, size, b64(mth(leaves[:first])), b64(root),
+                                             [b64(h) for h in subproof(first, leaves[:size], True)]])
+        browser = self.first_sign_in("yangfan", "杨帆")
+        failures = browser.driver.execute_async_script("""
+            const [cases, done] = arguments;
+            import('/console/verify.js').then(async (v) => {
+              const failures = [];
+              const bytes = (text) => v.fromBase64(text);
+              const flip = (list, at) => list.map((text, index) => index === at ? v.toBase64(bytes(text).map((b, i) => i === 0 ? b ^ 1 : b)) : text);
+              for (const [entry, index, size, path, root] of cases.inclusion) {
+                const leaf = await v.leafHash(entry);
+                if (await v.checkInclusion(index, size, leaf, path.map(bytes), bytes(root)) !== null) failures.push(['inclusion', index, size]);
+                for (let at = 0; at < path.length; at += 1) {
+                  if (await v.checkInclusion(index, size, leaf, flip(path, at).map(bytes), bytes(root)) === null) failures.push(['tampered inclusion', index, size, at]);
+                }
+                if (await v.checkInclusion(index, size, await v.leafHash(entry + ' '), path.map(bytes), bytes(root)) === null) failures.push(['tampered entry', index, size]);
+              }
+              for (const [first, second, firstRoot, secondRoot, proof] of cases.consistency) {
+                if (await v.checkConsistency(first, second, bytes(firstRoot), bytes(secondRoot), proof.map(bytes)) !== null) failures.push(['consistency', first, second]);
+                for (let at = 0; at < proof.length; at += 1) {
+                  if (await v.checkConsistency(first, second, bytes(firstRoot), bytes(secondRoot), flip(proof, at).map(bytes)) === null) failures.push(['tampered consistency', first, second, at]);
+                }
+                if (first < second && await v.checkConsistency(first, second, bytes(secondRoot), bytes(secondRoot), proof.map(bytes)) === null) failures.push(['wrong first root', first, second]);
+              }
+              done(failures);
+            }, (error) => done([String(error)]));""", cases)
+        self.assertEqual(failures, [])
+        self.assertGreater(len(cases["inclusion"]), 150)
 
     def test_a_conference_that_exists_is_never_replaced_by_the_demonstration(self):
         done = subprocess.run([BINARY, "serve", "--data-dir", self.hub.data, "--port", "0", "--demo"], capture_output=True, text=True, timeout=60)

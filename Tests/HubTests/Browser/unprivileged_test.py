@@ -151,7 +151,7 @@ class UnprivilegedPass(unittest.TestCase):
             browser.open("/")
             self.assertEqual(browser.submit_sign_in("xuming", password), "这是一次性初始密码，请设置新密码后登录。")
             self.assertEqual(browser.submit_sign_in(None, password, "徐明的新密码2026年"), "")
-            browser.go_to_case("case-4")
+            browser.go_to_case("case-1")
             browser.wait_text("case-state", "约谈施工单位")
         except Exception:
             if browser:

@@ -9,6 +9,7 @@ import { showCases } from "./cases.js";
 import { showCase } from "./case.js";
 import { showRegister } from "./register.js";
 import { seesSupervision, showSupervision } from "./supervision.js";
+import { readsRecord, showRecord } from "./record.js";
 import { countInbox, inboxCounter, showInbox } from "./inbox.js";
 import { conferenceName, setSchema } from "./schema.js";
 
@@ -78,7 +79,8 @@ function header() {
       " ",
       h("a", { href: "#/cases", id: "nav-cases" }, t("nav.cases")),
       identity.roles.includes("coordinator") ? [" ", h("a", { href: "#/register", id: "nav-register" }, t("nav.register"))] : null,
-      seesSupervision(identity) ? [" ", h("a", { href: "#/supervision", id: "nav-supervision" }, t("nav.supervision"))] : null),
+      seesSupervision(identity) ? [" ", h("a", { href: "#/supervision", id: "nav-supervision" }, t("nav.supervision"))] : null,
+      readsRecord(identity) ? [" ", h("a", { href: "#/record", id: "nav-record" }, t("nav.record"))] : null),
     h("span", { class: "who", id: "who", title: `${identity.name} · ${unitName(identity.unit)}` }, data(identity.name), " · ", data(unitName(identity.unit)), " · ",
       identity.roles.map((role) => t("role." + role)).join(t("list.separator"))),
     status,
@@ -105,6 +107,8 @@ async function route() {
     countInbox(signedIn.hub, setCount);
   } else if (location.hash === "#/register" && signedIn.identity.roles.includes("coordinator")) {
     showRegister(main, signedIn.hub);
+  } else if (location.hash === "#/record" && readsRecord(signedIn.identity)) {
+    await showRecord(main, signedIn.hub);
   } else if (location.hash === "#/supervision" && seesSupervision(signedIn.identity)) {
     await showSupervision(main, signedIn.hub);
   } else if (location.hash === "#/inbox" || location.hash === "" || location.hash === "#/") {

@@ -1,10 +1,11 @@
-// supervision.js: the supervision dashboard for coordinators, leaders and auditors — the
+// supervision.js: the supervision dashboard for coordinators, leaders and auditors — the deadlines
+// at 50, 75, 85 and 99 % of their time (`deadlines`: the count at each level and the most urgent), the
 // case figures of every unit for a period (`figures`: a chart of the on-time rate beside the
 // table, and the table as CSV), the supervision list (`supervision`: what is overdue, the open
 // negotiations and disputes, listed supervision, each with its total) and each unit's negotiation
 // figures, where declines later overturned show who passed the case on.
 import { data, h, replace } from "./dom.js";
-import { conferenceTimeZone, dateTime, timeLeft, unitList, unitName } from "./format.js";
+import { conferenceTimeZone, dateTime, day, timeLeft, unitList, unitName } from "./format.js";
 import { t } from "./i18n.js";
 
 /** Who sees the dashboard. */
@@ -104,6 +105,7 @@ export async function showSupervision(root, hub) {
   const to = h("input", { type: "date", id: "dashboard-to", value: today() });
   const figures = h("section", { id: "dashboard-figures", "aria-busy": "true" });
   const lists = h("section", { id: "dashboard-lists", "aria-busy": "true" });
+  const warnings = h("section", { id: "dashboard-warnings", "aria-busy": "true" });
   const note = h("p", { class: "error", id: "dashboard-error", role: "alert" });
 
   async function loadFigures() {
@@ -122,7 +124,7 @@ export async function showSupervision(root, hub) {
         download);
       replace(note);
     } catch (error) {
-      replace(note, error.message || t("error.generic"));
+      replace(note, t("error.generic"));
     } finally {
       figures.setAttribute("aria-busy", "false");
     }
@@ -146,9 +148,33 @@ export async function showSupervision(root, hub) {
         h("h3", {}, t("dashboard.negotiation")),
         table("negotiation-table", result.unit_figures, NEGOTIATION_COLUMNS, t("dashboard.negotiation_caption")));
     } catch (error) {
-      replace(note, error.message || t("error.generic"));
+      replace(note, t("error.generic"));
     } finally {
       lists.setAttribute("aria-busy", "false");
+    }
+  }
+
+  async function loadWarnings() {
+    warnings.setAttribute("aria-busy", "true");
+    try {
+      const result = await hub.request("deadlines", { level: 50, limit: 100 });
+      const levels = ["50", "75", "85", "99"];
+      replace(warnings,
+        h("h3", {}, t("dashboard.warnings")),
+        h("ul", { class: "warning-counts", id: "warning-counts" }, levels.map((level) => h("li", { class: "w" + level, "data-level": level },
+          h("span", { class: "count" }, String(result.counts[level] ?? 0)), " ", t("dashboard.warning_level", { level })))),
+        h("section", { class: "supervision-list", id: "warnings" },
+          result.deadlines.length === 0 ? h("p", { class: "hint" }, t("dashboard.none"))
+            : h("ul", {}, result.deadlines.map((entry) => h("li", { class: "w" + entry.level },
+              h("a", { href: `#/case/${encodeURIComponent(entry.case)}` }, data(entry.number), " ", data(entry.title)), " ",
+              h("span", { class: "hint" }, t("deadline." + entry.kind), " · ", data(unitList(entry.owed_by)), " · ",
+                t("dashboard.warning_level", { level: entry.level }), " · ", t("dashboard.due", { day: entry.due ? day(entry.due) : dateTime(entry.due_at) }),
+                " · ", timeLeft(entry.seconds_left))))),
+          result.deadlines.length < result.total ? h("p", { class: "hint" }, t("dashboard.more", { shown: result.deadlines.length, total: result.total })) : null));
+    } catch (error) {
+      replace(note, t("error.generic"));
+    } finally {
+      warnings.setAttribute("aria-busy", "false");
     }
   }
 
@@ -157,6 +183,6 @@ export async function showSupervision(root, hub) {
     h("section", { class: "dashboard" },
       h("h2", {}, t("nav.supervision")),
       h("div", { class: "filters" }, h("label", {}, t("dashboard.from"), from), h("label", {}, t("dashboard.to"), to)),
-      note, figures, lists));
-  await Promise.all([loadFigures(), loadLists()]);
+      note, warnings, figures, lists));
+  await Promise.all([loadWarnings(), loadFigures(), loadLists()]);
 }
