@@ -66,7 +66,7 @@ public final class CaseStore: Sendable {
     public let policy: DeadlinePolicy
     let clock: HubClock
     private let writer: GroupCommitWriter<WriterContext>
-    private let reader: SerialReader
+    private let reader: ReaderPool
     /// The registration numbers (登记编号): changed by a registration that starts a year.
     let numberingBox: LockedBox<RegistrationNumbering>
     /// Where committed room events go, and how case events become room events.
@@ -86,7 +86,7 @@ public final class CaseStore: Sendable {
         numberingBox = LockedBox(try RegistrationYears.load(connection))
         writer = GroupCommitWriter(
             connection: connection, context: WriterContext(connection: connection, policy: policy, rooming: rooming))
-        reader = try SerialReader(path: path)
+        reader = try ReaderPool(path: path)
     }
 
     /// Stops the writer after queued writes. Call once, when done with the store.
@@ -496,19 +496,36 @@ public final class CaseStore: Sendable {
     }
 }
 
-/// A read-only connection used from one serial queue.
-final class SerialReader: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "conferencehub.reader")
-    private let connection: SQLiteConnection
+/// Read-only connections, each used from its own serial queue. A read goes to the one with the
+/// fewest reads in flight, so that the long reads a page asks for together (the dashboard's
+/// supervision list, figures and warnings) run side by side on the machine's cores instead of one
+/// after another.
+final class ReaderPool: @unchecked Sendable {
+    private let queues: [DispatchQueue]
+    private let connections: [SQLiteConnection]
+    private let lock = NSLock()
+    private var inFlight: [Int]
 
-    init(path: String) throws {
-        connection = try SQLiteConnection(path: path, readOnly: true)
+    /// As many readers as cores, at least 2 and at most 4.
+    static var defaultCount: Int { min(4, max(2, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    init(path: String, count: Int = ReaderPool.defaultCount) throws {
+        connections = try (0..<count).map { _ in try SQLiteConnection(path: path, readOnly: true) }
+        queues = (0..<count).map { DispatchQueue(label: "conferencehub.reader.\($0)") }
+        inFlight = Array(repeating: 0, count: count)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body(self.connection) })
+        let index = lock.withLock {
+            let least = inFlight.indices.min { inFlight[$0] < inFlight[$1] } ?? 0
+            inFlight[least] += 1
+            return least
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            queues[index].async {
+                let result = Result { try body(self.connections[index]) }
+                self.lock.withLock { self.inFlight[index] -= 1 }
+                continuation.resume(with: result)
             }
         }
     }
